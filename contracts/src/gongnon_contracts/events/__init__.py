@@ -1,0 +1,32 @@
+"""Every event the platform emits, grouped by the service that owns it."""
+
+from gongnon_contracts.events.notifications import NotificationCreated
+from gongnon_contracts.events.proposals import (
+    ItemClosed,
+    MilestoneReached,
+    ProposalModerated,
+    ProposalSubmitted,
+    RuleExpired,
+)
+from gongnon_contracts.events.reviews import (
+    ReviewAnswerPublished,
+    ReviewAnswerSubmitted,
+    ReviewCaseOpened,
+    ReviewCaseOverdue,
+)
+from gongnon_contracts.events.votes import TallyUpdated, VoteCast
+
+__all__ = [
+    "ItemClosed",
+    "MilestoneReached",
+    "NotificationCreated",
+    "ProposalModerated",
+    "ProposalSubmitted",
+    "ReviewAnswerPublished",
+    "ReviewAnswerSubmitted",
+    "ReviewCaseOpened",
+    "ReviewCaseOverdue",
+    "RuleExpired",
+    "TallyUpdated",
+    "VoteCast",
+]

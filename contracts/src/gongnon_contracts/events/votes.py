@@ -1,0 +1,47 @@
+from datetime import datetime
+
+from pydantic import Field
+
+from gongnon_contracts.envelope import EventData
+from gongnon_contracts.registry import register
+from gongnon_contracts.topics import Topic
+
+
+@register
+class VoteCast(EventData):
+    """One accepted vote. Private: it names the voter's verified identity key."""
+
+    TYPE = "vote.cast"
+    TOPIC = Topic.VOTES.value
+    PUBLIC = False
+    SUMMARY = "voting-svc accepted a vote (one per verified citizen and item)"
+    vote_id: str
+    item_id: str
+    kind: str = Field(description="support, choice, discussion, research, multi, decision")
+    citizen_key: str = Field(description="Verified identity key (not the account)")
+    account_id: str
+    choices: list[str] = Field(default_factory=list)
+    cast_at: datetime
+    channel: str = "online"
+
+    def subject(self) -> str:
+        return self.item_id
+
+
+@register
+class TallyUpdated(EventData):
+    """A snapshot of an item's counts. Coalesced: one event covers many votes, and counts are
+    absolute, so a consumer that sees them late, twice or out of order still ends right."""
+
+    TYPE = "tally.updated"
+    TOPIC = Topic.TALLIES.value
+    SUMMARY = "An item's vote counts changed (absolute, monotone counts)"
+    item_id: str
+    kind: str
+    total: int = Field(ge=0, description="Distinct voters counted so far")
+    counts: dict[str, int] = Field(default_factory=dict, description="Per option, when there are options")
+    as_of: datetime = Field(description="Time of the newest vote included")
+    seq: int = Field(ge=0, description="Monotone per item; newer snapshots have larger seq")
+
+    def subject(self) -> str:
+        return self.item_id

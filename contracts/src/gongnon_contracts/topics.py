@@ -1,0 +1,16 @@
+"""Kafka topics. Every event is keyed by its subject (the item id) so that one item's events
+stay in order on one partition."""
+
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    PROPOSALS = "gongnon.proposals"  # proposal-svc: items, stages, milestones, timeline
+    VOTES = "gongnon.votes"  # voting-svc: the accepted-vote log (private: carries identities)
+    TALLIES = "gongnon.tallies"  # voting-svc: coalesced tally snapshots
+    REVIEWS = "gongnon.reviews"  # review-svc: cases, answers, approvals
+    NOTIFICATIONS = "gongnon.notifications"  # notify-svc: notifications created
+
+    @classmethod
+    def all(cls) -> list[str]:
+        return [t.value for t in cls]

@@ -1,0 +1,56 @@
+"""Who is acting. The gateway authenticates the caller and passes the actor to services in one
+header; services trust only the gateway (they listen on loopback / the internal network)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+from gongnon_contracts.events.common import ActorRole
+from pydantic import BaseModel, ValidationError
+
+from gongnon_chassis.errors import Forbidden, Unauthorized
+
+ACTOR_HEADER = "X-Gongnon-Actor"
+
+
+class Actor(BaseModel):
+    account_id: str
+    role: ActorRole
+    agency: str = "seoul"
+    citizen_key: str | None = None  # the verified identity (one person, one vote)
+    department_id: str | None = None
+    display_name: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.citizen_key is not None
+
+    def require(self, *roles: ActorRole) -> None:
+        if self.role not in roles and self.role != ActorRole.SUPER_ADMIN:
+            raise Forbidden(f"this action needs one of the roles: {', '.join(r.value for r in roles)}")
+
+    def header(self) -> dict[str, str]:
+        return {ACTOR_HEADER: self.model_dump_json()}
+
+
+SYSTEM = Actor(account_id="system", role=ActorRole.SYSTEM)
+
+
+def _optional_actor(x_gongnon_actor: Annotated[str | None, Header()] = None) -> Actor | None:
+    if not x_gongnon_actor:
+        return None
+    try:
+        return Actor.model_validate_json(x_gongnon_actor)
+    except ValidationError as exc:
+        raise Unauthorized("the actor header is malformed") from exc
+
+
+def _required_actor(actor: Annotated[Actor | None, Depends(_optional_actor)]) -> Actor:
+    if actor is None:
+        raise Unauthorized("sign in first")
+    return actor
+
+
+OptionalActor = Annotated[Actor | None, Depends(_optional_actor)]
+CurrentActor = Annotated[Actor, Depends(_required_actor)]

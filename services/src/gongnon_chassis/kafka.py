@@ -1,0 +1,89 @@
+"""Kafka: the FastStream broker for consumers, an idempotent acks=all producer for publishing,
+and topic creation."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from gongnon_contracts import Topic
+
+log = logging.getLogger(__name__)
+
+PARTITIONS = 6
+
+
+def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
+    return KafkaBroker(
+        bootstrap,
+        client_id=client_id,
+        middlewares=[KafkaTelemetryMiddleware()],
+        logger=logging.getLogger(f"faststream.{client_id}"),
+        log_level=logging.DEBUG,
+    )
+
+
+class Producer:
+    """Idempotent, acks=all: a send returns only when every in-sync replica has the record."""
+
+    def __init__(self, bootstrap: str, client_id: str, linger_ms: int = 2) -> None:
+        self._config: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "client_id": client_id,
+            "acks": "all",
+            "enable_idempotence": True,
+            "linger_ms": linger_ms,
+            "max_batch_size": 256 * 1024,
+            "request_timeout_ms": 15000,
+        }
+        self.started = False
+
+    async def start(self) -> None:
+        # Created here, inside the running loop, so an unstarted producer leaks nothing.
+        self._producer = AIOKafkaProducer(**self._config)
+        await self._producer.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        if self.started:
+            await self._producer.stop()
+            self.started = False
+
+    async def send_many(self, records: list[tuple[str, str, dict[str, Any], dict[str, str]]]) -> None:
+        """Send (topic, key, value, headers) records and wait until all are acknowledged."""
+        futures = [
+            await self._producer.send(
+                topic,
+                orjson.dumps(value),
+                key=key.encode(),
+                headers=[(k, v.encode()) for k, v in headers.items()],
+            )
+            for topic, key, value, headers in records
+        ]
+        for fut in futures:
+            await fut
+
+    async def send(self, topic: str, key: str, value: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        await self.send_many([(topic, key, value, headers or {})])
+
+
+async def ensure_topics(bootstrap: str, topics: list[str] | None = None) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in (topics or Topic.all()) if t not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(name=t, num_partitions=PARTITIONS, replication_factor=1) for t in wanted]
+                )
+    finally:
+        await admin.close()

@@ -1,0 +1,187 @@
+"""The one composition root shared by every service: connections, broker, outbox relay,
+background tasks, and the FastAPI app with health, readiness, metrics and error handling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from gongnon_chassis.clock import Clock, ShiftedClock, SystemClock
+from gongnon_chassis.consumer import EventConsumer
+from gongnon_chassis.errors import install_error_handlers
+from gongnon_chassis.kafka import Producer, ensure_topics, make_broker
+from gongnon_chassis.logs import setup_logging
+from gongnon_chassis.metrics import install_metrics
+from gongnon_chassis.outbox import OutboxRelay
+from gongnon_chassis.settings import ServiceSettings
+from gongnon_chassis.store import Store
+from gongnon_chassis.telemetry import setup_tracing
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[["Runtime"], Awaitable[None]]
+
+
+class Runtime:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.redis: Redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        self.clock: Clock = ShiftedClock(self.redis) if settings.test_mode else SystemClock()
+        self.mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=10000
+        )
+        self.store = Store(self.mongo, settings.db_name(), self.clock, settings.service_name)
+        self.broker = make_broker(settings.kafka_bootstrap, settings.service_name)
+        self.producer = Producer(settings.kafka_bootstrap, settings.service_name)
+        self.relay = OutboxRelay(self.store, self.producer, settings.outbox_poll_s)
+        self.consumers: list[EventConsumer] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._periodic: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.ready = False
+
+    @property
+    def db(self) -> Any:
+        return self.store.db
+
+    def consumer(self, name: str) -> EventConsumer:
+        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store)
+        self.consumers.append(c)
+        return c
+
+    def every(self, seconds: float, fn: Callable[[], Awaitable[Any]], name: str) -> None:
+        """Run fn periodically in the background (deadline scans, tally flushes)."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await fn()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.warning("periodic task %s failed", name, exc_info=True)
+                await asyncio.sleep(seconds)
+
+        self._periodic.append(loop)
+
+    async def start(self, on_start: list[Hook]) -> None:
+        await ensure_topics(self.settings.kafka_bootstrap)
+        await self.store.ensure_indexes()
+        if isinstance(self.clock, ShiftedClock):
+            await self.clock.start()
+        for hook in on_start:
+            await hook(self)
+        await self.producer.start()
+        await self.relay.start()
+        for c in self.consumers:
+            c.attach(self.broker)
+        await self.broker.start()
+        for loop in self._periodic:
+            self._tasks.append(asyncio.create_task(loop()))
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        for t in self._tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.relay.stop()
+        with contextlib.suppress(Exception):
+            await self.producer.stop()
+        if isinstance(self.clock, ShiftedClock):
+            await self.clock.stop()
+        await self.mongo.close()
+        await self.redis.aclose()
+
+    async def check_ready(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await self.mongo.admin.command("ping")
+            checks["mongodb"] = "ok"
+        except Exception as exc:
+            checks["mongodb"] = f"down: {type(exc).__name__}"
+        try:
+            await self.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"down: {type(exc).__name__}"
+        checks["kafka"] = "ok" if self.producer.started else "down"
+        checks["started"] = "ok" if self.ready else "starting"
+        return checks
+
+
+def create_runtime(settings: ServiceSettings) -> Runtime:
+    setup_logging(settings.service_name, settings.log_level)
+    setup_tracing(settings.service_name)
+    return Runtime(settings)
+
+
+def create_app(
+    rt: Runtime,
+    routers: list[APIRouter],
+    on_start: list[Hook] | None = None,
+    title: str | None = None,
+    description: str = "",
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await rt.start(on_start or [])
+        log.info("%s ready on %s:%s", rt.settings.service_name, rt.settings.host, rt.settings.port)
+        try:
+            yield
+        finally:
+            await rt.stop()
+
+    app = FastAPI(title=title or rt.settings.service_name, description=description, lifespan=lifespan)
+    app.state.runtime = rt
+    install_error_handlers(app)
+    install_metrics(app)
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": rt.settings.service_name}
+
+    @app.get("/ready", tags=["ops"])
+    async def ready() -> JSONResponse:
+        checks = await rt.check_ready()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    if rt.settings.test_mode:
+
+        @app.post("/_test/clock/refresh", tags=["test"])
+        async def refresh_clock() -> dict[str, Any]:
+            offset = await rt.clock.refresh() if isinstance(rt.clock, ShiftedClock) else 0.0
+            return {"offset_s": offset, "now": rt.clock.now().isoformat()}
+
+        @app.post("/_test/outbox/drain", tags=["test"])
+        async def drain() -> dict[str, int]:
+            return {"published": await rt.relay.drain_once()}
+
+    for r in routers:
+        app.include_router(r)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

@@ -1,0 +1,30 @@
+"""Settings come from the environment only (12-factor)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    service_name: str = Field("gongnon", alias="SERVICE_NAME")
+    host: str = Field("127.0.0.1", alias="HOST")
+    port: int = Field(8000, alias="PORT")
+    kafka_bootstrap: str = Field("127.0.0.1:9092", alias="KAFKA_BOOTSTRAP")
+    mongodb_uri: str = Field("mongodb://127.0.0.1:27017/?replicaSet=secantus", alias="MONGODB_URI")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    # The service's own database; no other service reads it.
+    database: str = Field("", alias="MONGODB_DATABASE")
+    default_agency: str = Field("seoul", alias="GONGNON_DEFAULT_AGENCY")
+    # Test mode lets tests move the platform clock across processes; never on in production.
+    test_mode: bool = Field(False, alias="GONGNON_TEST_MODE")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    outbox_poll_s: float = Field(0.5, alias="OUTBOX_POLL_S")
+    scheduler_interval_s: float = Field(5.0, alias="SCHEDULER_INTERVAL_S")
+    # Fault injection for tests: names a point at which the process kills itself (SIGKILL).
+    fault_point: str = Field("", alias="GONGNON_FAULT_POINT")
+
+    def db_name(self) -> str:
+        return self.database or self.service_name.replace("-", "_")

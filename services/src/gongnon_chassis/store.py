@@ -1,0 +1,104 @@
+"""A service's MongoDB database with a transactional outbox.
+
+A handler changes documents and emits events inside one transaction (`Store.transaction`):
+the events are written to the `outbox` collection in the same commit, and the relay publishes
+them afterwards. State and event are therefore saved together or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from gongnon_contracts import Envelope, EventData
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from gongnon_chassis.clock import Clock
+from gongnon_chassis.telemetry import current_trace_context
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Doc = dict[str, Any]
+
+
+@dataclass
+class Tx:
+    """One transaction: the session to pass to every write, and the events it emits."""
+
+    session: AsyncClientSession
+    db: AsyncDatabase[Doc]
+    now: datetime
+    source: str
+    events: list[Envelope] = field(default_factory=list)
+
+    def emit(self, data: EventData, *, agency: str) -> Envelope:
+        env = Envelope.wrap(data, source=self.source, agency=agency, time=self.now, trace=current_trace_context())
+        self.events.append(env)
+        return env
+
+
+class Store:
+    def __init__(self, client: AsyncMongoClient[Doc], db_name: str, clock: Clock, source: str) -> None:
+        self.client = client
+        self.db: AsyncDatabase[Doc] = client[db_name]
+        self.clock = clock
+        self.source = source
+        self.outbox_wakeup = asyncio.Event()
+
+    async def ensure_indexes(self) -> None:
+        await self.db.outbox.create_index([("published", ASCENDING), ("_id", ASCENDING)])
+        await self.db.inbox.create_index([("at", ASCENDING)])
+
+    async def transaction(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run fn in a transaction (retried on transient errors); its events join the commit."""
+        result: list[T] = []
+
+        async def attempt(session: AsyncClientSession) -> None:
+            tx = Tx(session=session, db=self.db, now=self.clock.now(), source=self.source)
+            value = await fn(tx)
+            if tx.events:
+                await self.db.outbox.insert_many(
+                    [
+                        {
+                            "_id": e.id,
+                            "topic": e.topic(),
+                            "key": e.subject,
+                            "envelope": e.model_dump(mode="json"),
+                            "published": False,
+                        }
+                        for e in tx.events
+                    ],
+                    session=session,
+                )
+            result[:] = [value]
+
+        async with self.client.start_session() as session:
+            await session.with_transaction(attempt)
+        self.outbox_wakeup.set()
+        return result[0]
+
+    async def handle_once(self, consumer: str, envelope: Envelope, fn: Callable[[Tx], Awaitable[None]]) -> bool:
+        """Apply fn for this event at most once for this consumer (the inbox marker commits with it)."""
+
+        async def body(tx: Tx) -> bool:
+            try:
+                await tx.db.inbox.insert_one(
+                    {"_id": f"{consumer}:{envelope.id}", "type": envelope.type, "at": tx.now}, session=tx.session
+                )
+            except DuplicateKeyError:
+                return False
+            await fn(tx)
+            return True
+
+        try:
+            return await self.transaction(body)
+        except DuplicateKeyError:
+            # A concurrent delivery of the same event won the race; nothing to do.
+            return False

@@ -1,0 +1,113 @@
+"""A small client for the gateway's API, used by the cross-service tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiohttp
+
+from gongnon_infra.cluster import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
+
+T = TypeVar("T")
+PASSWORD = "test-password-1234"
+_seq = itertools.count()
+_run = os.urandom(3).hex()
+
+
+@dataclass
+class Resp:
+    status: int
+    body: Any
+
+
+@dataclass
+class User:
+    email: str
+    token: str
+    account: dict[str, Any]
+
+
+class Gateway:
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        self.s = session
+        self.base = base
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, base: str) -> AsyncIterator[Gateway]:
+        conn = aiohttp.TCPConnector(limit=200)
+        async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=60)) as s:
+            yield cls(s, base)
+
+    async def req(self, method: str, path: str, user: User | str | None = None, json: Any = None) -> Resp:
+        token = user.token if isinstance(user, User) else user
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.s.request(method, f"{self.base}{path}", json=json, headers=headers) as r:
+            text = await r.text()
+            try:
+                import json as _json
+
+                body = _json.loads(text) if text else None
+            except ValueError:
+                body = text
+            return Resp(r.status, body)
+
+    async def ok(self, method: str, path: str, user: User | str | None = None, json: Any = None) -> Any:
+        r = await self.req(method, path, user, json)
+        assert 200 <= r.status < 300, f"{method} {path} → {r.status} {r.body}"
+        return r.body
+
+    async def login(self, email: str, password: str = PASSWORD) -> User:
+        body = await self.ok("POST", "/api/auth/login", json={"email": email, "password": password})
+        return User(email, body["token"], body.get("account", {}))
+
+    async def admin(self) -> User:
+        return await self.login(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD)
+
+    async def citizen(self, name: str | None = None, identity: tuple[str, str, str] | None = None) -> User:
+        """Register, verify (development identity provider) and log in a citizen."""
+        n = next(_seq)
+        email = f"c{_run}-{n}@test.local"
+        display = name or f"시민{n}"
+        await self.ok("POST", "/api/auth/register", json={"email": email, "password": PASSWORD, "display_name": display})
+        user = await self.login(email)
+        who = identity or (display + _run, f"19{70 + n % 30:02d}-01-{1 + n % 28:02d}", f"010-{n % 10000:04d}-{_run[:4]}")
+        await self.ok("POST", "/api/auth/verify", user, {"name": who[0], "birth_date": who[1], "phone": who[2]})
+        return await self.login(email)
+
+    async def staff(self, role: str, department_id: str | None = None) -> User:
+        admin = await self.admin()
+        email = f"{role}-{department_id or 'x'}-{_run}-{next(_seq)}@test.local"
+        await self.ok(
+            "POST",
+            "/api/admin/accounts",
+            admin,
+            {"email": email, "password": PASSWORD, "display_name": f"{role} {department_id or ''}", "role": role,
+             "department_id": department_id},
+        )
+        return await self.login(email)
+
+    async def advance_clock(self, seconds: float) -> Any:
+        return await self.ok("POST", "/api/_test/clock", json={"advance_s": seconds})
+
+
+async def eventually(fn: Callable[[], Awaitable[T | None]], timeout: float = 30.0, what: str = "condition") -> T:
+    """Poll until fn returns a truthy value: the platform is eventually consistent across services."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while True:
+        try:
+            last = await fn()
+        except AssertionError as exc:
+            last = exc
+        if last and not isinstance(last, AssertionError):
+            return last
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+        await asyncio.sleep(0.1)
