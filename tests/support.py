@@ -75,9 +75,15 @@ class Gateway:
         n = next(_seq)
         email = f"c{_run}-{n}@test.local"
         display = name or f"시민{n}"
-        await self.ok("POST", "/api/auth/register", json={"email": email, "password": PASSWORD, "display_name": display})
+        await self.ok(
+            "POST", "/api/auth/register", json={"email": email, "password": PASSWORD, "display_name": display}
+        )
         user = await self.login(email)
-        who = identity or (display + _run, f"19{70 + n % 30:02d}-01-{1 + n % 28:02d}", f"010-{n % 10000:04d}-{_run[:4]}")
+        who = identity or (
+            display + _run,
+            f"19{70 + n % 30:02d}-01-{1 + n % 28:02d}",
+            f"010-{n % 10000:04d}-{_run[:4]}",
+        )
         await self.ok("POST", "/api/auth/verify", user, {"name": who[0], "birth_date": who[1], "phone": who[2]})
         return await self.login(email)
 
@@ -88,8 +94,13 @@ class Gateway:
             "POST",
             "/api/admin/accounts",
             admin,
-            {"email": email, "password": PASSWORD, "display_name": f"{role} {department_id or ''}", "role": role,
-             "department_id": department_id},
+            {
+                "email": email,
+                "password": PASSWORD,
+                "display_name": f"{role} {department_id or ''}",
+                "role": role,
+                "department_id": department_id,
+            },
         )
         return await self.login(email)
 

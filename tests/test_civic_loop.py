@@ -71,7 +71,11 @@ async def test_first_civic_loop(gw: Gateway) -> None:
         "POST",
         answer_path,
         officer,
-        {"decision": "reject", "answer": "검토 결과 어렵습니다.", "reason": "이미 교통공사 앱에서 같은 정보를 제공하고 있습니다."},
+        {
+            "decision": "reject",
+            "answer": "검토 결과 어렵습니다.",
+            "reason": "이미 교통공사 앱에서 같은 정보를 제공하고 있습니다.",
+        },
     )
     assert answered.status == 200, answered.body
 
@@ -115,7 +119,9 @@ async def test_first_civic_loop(gw: Gateway) -> None:
 
 async def test_same_person_with_two_accounts_votes_once(gw: Gateway) -> None:
     author = await gw.citizen()
-    pid = (await gw.ok("POST", "/api/proposals", author, {**PROPOSAL, "title": "한 사람 한 표를 확인하는 제안입니다"}))["id"]
+    pid = (await gw.ok("POST", "/api/proposals", author, {**PROPOSAL, "title": "한 사람 한 표를 확인하는 제안입니다"}))[
+        "id"
+    ]
     person = ("홍길동", "1980-05-05", "010-1234-5678")
     first = await gw.citizen(identity=person)
     second = await gw.citizen(identity=person)
@@ -132,7 +138,11 @@ async def test_unverified_and_anonymous_cannot_support(gw: Gateway) -> None:
     pid = (await gw.ok("POST", "/api/proposals", author, {**PROPOSAL, "title": "인증하지 않은 시민의 공감 시험"}))["id"]
     await eventually(lambda: _status(gw, f"/api/proposals/{pid}/tally", 200), what="ballot open")
     assert (await gw.req("POST", f"/api/proposals/{pid}/support")).status == 401
-    await gw.ok("POST", "/api/auth/register", json={"email": "unverified@test.local", "password": "password-123", "display_name": "미인증"})
+    await gw.ok(
+        "POST",
+        "/api/auth/register",
+        json={"email": "unverified@test.local", "password": "password-123", "display_name": "미인증"},
+    )
     unverified = await gw.login("unverified@test.local", "password-123")
     r = await gw.req("POST", f"/api/proposals/{pid}/support", unverified)
     assert r.status == 403

@@ -30,7 +30,9 @@ async def _find_by_title(gw: Gateway, title: str) -> str | None:
     return next((p["id"] for p in listing["items"] if p["title"] == title), None)
 
 
-async def test_kill_between_commit_and_publish_publishes_exactly_once(cluster: Cluster, gw: Gateway, infra: Any) -> None:
+async def test_kill_between_commit_and_publish_publishes_exactly_once(
+    cluster: Cluster, gw: Gateway, infra: Any
+) -> None:
     author = await gw.citizen()
     cluster.restart("proposal-svc", {"GONGNON_FAULT_POINT": "outbox.before_publish"})
     title = BODY["title"]

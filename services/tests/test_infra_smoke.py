@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from gongnon_chassis.runtime import create_runtime
 from gongnon_chassis.settings import ServiceSettings
 from gongnon_chassis.store import Tx
@@ -32,10 +34,8 @@ async def test_transaction_writes_state_and_outbox_together(infra: Any) -> None:
         tx.emit(ItemClosed(item_id="b", reason="test", closed_at=tx.now), agency="seoul")
         raise ValueError("boom")
 
-    try:
+    with pytest.raises(ValueError, match="boom"):
         await rt.store.transaction(fails)
-    except ValueError:
-        pass
     assert await rt.db.things.count_documents({}) == 1
     assert [d["key"] for d in await rt.db.outbox.find({}).to_list(10)] == ["a"]
     await rt.mongo.close()

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from gongnon_infra.cluster import Cluster
 from gongnon_infra.infra import ROOT, LocalInfra, ensure_kafka_jars
@@ -46,7 +45,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         _step("starting Kafka 4.3.1 (KRaft), SecantusDB and Redis …")
         endpoints = infra.start()
-        _step(f"infrastructure ready ({time.monotonic() - t0:.1f}s): {endpoints.kafka_bootstrap}, {endpoints.mongodb_uri}, {endpoints.redis_url}")
+        _step(
+            f"infrastructure ready ({time.monotonic() - t0:.1f}s): {endpoints.kafka_bootstrap}, {endpoints.mongodb_uri}, {endpoints.redis_url}"
+        )
         cluster = Cluster(endpoints, workdir, test_mode=args.test_mode, fixed_ports=True)
         _step("starting proposal-svc, voting-svc, review-svc, notify-svc and the gateway …")
         cluster.start()
@@ -83,7 +84,9 @@ def cmd_infra(_: argparse.Namespace) -> int:
     infra = LocalInfra(ROOT / ".dev", kafka_port=9092, redis_port=6379, mongo_port=27017)
     try:
         endpoints = infra.start()
-        print(f"KAFKA_BOOTSTRAP={endpoints.kafka_bootstrap}\nMONGODB_URI={endpoints.mongodb_uri}\nREDIS_URL={endpoints.redis_url}")
+        print(
+            f"KAFKA_BOOTSTRAP={endpoints.kafka_bootstrap}\nMONGODB_URI={endpoints.mongodb_uri}\nREDIS_URL={endpoints.redis_url}"
+        )
         _wait_for_signal()
         return 0
     finally:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header
-from gongnon_contracts.events.common import ActorRole
 from pydantic import BaseModel, ValidationError
 
 from gongnon_chassis.errors import Forbidden, Unauthorized
+from gongnon_contracts.events.common import ActorRole
 
 ACTOR_HEADER = "X-Gongnon-Actor"
 

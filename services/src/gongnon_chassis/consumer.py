@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
-from gongnon_contracts import Envelope, EventData
 from pydantic import ValidationError
 
 from gongnon_chassis.metrics import EVENTS_CONSUMED
 from gongnon_chassis.store import Store, Tx
+from gongnon_contracts import Envelope, EventData
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from gongnon_contracts import Envelope, EventData
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -21,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from gongnon_chassis.clock import Clock
 from gongnon_chassis.telemetry import current_trace_context
+from gongnon_contracts import Envelope, EventData
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -25,7 +25,9 @@ class Api:
         self.s = session
         self.base = base
 
-    async def call(self, method: str, path: str, token: str | None = None, json: Any = None, ok: tuple[int, ...] = (200, 201)) -> Any:
+    async def call(
+        self, method: str, path: str, token: str | None = None, json: Any = None, ok: tuple[int, ...] = (200, 201)
+    ) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with self.s.request(method, f"{self.base}{path}", json=json, headers=headers) as resp:
             body = await resp.json(content_type=None)
@@ -39,13 +41,22 @@ class Api:
 
 async def _citizen(api: Api, i: int) -> str:
     email = f"citizen{i:02d}@gongnon.local"
-    await api.call("POST", "/api/auth/register", json={"email": email, "password": DEMO_PASSWORD, "display_name": citizen_name(i)}, ok=(201, 409))
+    await api.call(
+        "POST",
+        "/api/auth/register",
+        json={"email": email, "password": DEMO_PASSWORD, "display_name": citizen_name(i)},
+        ok=(201, 409),
+    )
     token = await api.login(email, DEMO_PASSWORD)
     await api.call(
         "POST",
         "/api/auth/verify",
         token,
-        {"name": citizen_name(i), "birth_date": f"19{60 + i % 40:02d}-0{1 + i % 9}-1{i % 10}", "phone": f"010-5{i:03d}-{1000 + i:04d}"},
+        {
+            "name": citizen_name(i),
+            "birth_date": f"19{60 + i % 40:02d}-0{1 + i % 9}-1{i % 10}",
+            "phone": f"010-5{i:03d}-{1000 + i:04d}",
+        },
         ok=(200, 201, 409),
     )
     return await api.login(email, DEMO_PASSWORD)
@@ -55,16 +66,32 @@ async def seed(gateway_url: str, citizens: int = 60) -> dict[str, Any]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         api = Api(session, gateway_url)
         admin = await api.login(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD)
-        staff = [("operator@gongnon.local", "운영팀", "operator", None), ("head@gongnon.local", "서울특별시장", "head", None)]
+        staff = [
+            ("operator@gongnon.local", "운영팀", "operator", None),
+            ("head@gongnon.local", "서울특별시장", "head", None),
+        ]
         for dept in await api.call("GET", "/api/departments"):
             dept_items = dept if isinstance(dept, dict) else {}
-            staff.append((f"officer.{dept_items['id']}@gongnon.local", f"{dept_items['name']} 담당자", "officer", dept_items["id"]))
+            staff.append(
+                (
+                    f"officer.{dept_items['id']}@gongnon.local",
+                    f"{dept_items['name']} 담당자",
+                    "officer",
+                    dept_items["id"],
+                )
+            )
         for email, name, role, dept_id in staff:
             await api.call(
                 "POST",
                 "/api/admin/accounts",
                 admin,
-                {"email": email, "password": DEMO_PASSWORD, "display_name": name, "role": role, "department_id": dept_id},
+                {
+                    "email": email,
+                    "password": DEMO_PASSWORD,
+                    "display_name": name,
+                    "role": role,
+                    "department_id": dept_id,
+                },
                 ok=(201, 409),
             )
         tokens = await asyncio.gather(*(_citizen(api, i) for i in range(citizens)))
