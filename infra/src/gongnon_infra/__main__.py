@@ -45,9 +45,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     try:
         _step("starting Kafka 4.3.1 (KRaft), SecantusDB and Redis …")
         endpoints = infra.start()
-        _step(
-            f"infrastructure ready ({time.monotonic() - t0:.1f}s): {endpoints.kafka_bootstrap}, {endpoints.mongodb_uri}, {endpoints.redis_url}"
-        )
+        _step(f"infrastructure ready ({time.monotonic() - t0:.1f}s)")
+        print(f"  {endpoints.kafka_bootstrap}  {endpoints.mongodb_uri}  {endpoints.redis_url}")
         cluster = Cluster(endpoints, workdir, test_mode=args.test_mode, fixed_ports=True)
         _step("starting proposal-svc, voting-svc, review-svc, notify-svc and the gateway …")
         cluster.start()
