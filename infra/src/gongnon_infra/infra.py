@@ -92,7 +92,7 @@ class LocalInfra:
             shutil.rmtree(data)
         cluster_id = _kafka_cluster_id()
         subprocess.run(
-            [*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(conf)],
+            [*java, "kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}", "-c", str(conf)],
             check=True,
             stdout=subprocess.DEVNULL,
         )

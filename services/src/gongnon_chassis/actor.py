@@ -3,6 +3,7 @@ header; services trust only the gateway (they listen on loopback / the internal 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import Depends, Header
@@ -31,13 +32,14 @@ class Actor(BaseModel):
             raise Forbidden(f"this action needs one of the roles: {', '.join(r.value for r in roles)}")
 
     def header(self) -> dict[str, str]:
-        return {ACTOR_HEADER: self.model_dump_json()}
+        # ASCII-escaped JSON: header values are latin-1 on the wire, and names are Korean.
+        return {ACTOR_HEADER: json.dumps(self.model_dump(mode="json"))}
 
 
 SYSTEM = Actor(account_id="system", role=ActorRole.SYSTEM)
 
 
-def _optional_actor(x_gongnon_actor: Annotated[str | None, Header()] = None) -> Actor | None:
+async def _optional_actor(x_gongnon_actor: Annotated[str | None, Header()] = None) -> Actor | None:
     if not x_gongnon_actor:
         return None
     try:
@@ -46,7 +48,7 @@ def _optional_actor(x_gongnon_actor: Annotated[str | None, Header()] = None) -> 
         raise Unauthorized("the actor header is malformed") from exc
 
 
-def _required_actor(actor: Annotated[Actor | None, Depends(_optional_actor)]) -> Actor:
+async def _required_actor(actor: Annotated[Actor | None, Depends(_optional_actor)]) -> Actor:
     if actor is None:
         raise Unauthorized("sign in first")
     return actor

@@ -88,12 +88,12 @@ class Store:
         """Apply fn for this event at most once for this consumer (the inbox marker commits with it)."""
 
         async def body(tx: Tx) -> bool:
-            try:
-                await tx.db.inbox.insert_one(
-                    {"_id": f"{consumer}:{envelope.id}", "type": envelope.type, "at": tx.now}, session=tx.session
-                )
-            except DuplicateKeyError:
+            marker = f"{consumer}:{envelope.id}"
+            # Look first: a duplicate-key error inside a transaction aborts it on the server, so
+            # catching it here and committing would fail with NoSuchTransaction and retry forever.
+            if await tx.db.inbox.find_one({"_id": marker}, {"_id": 1}, session=tx.session):
                 return False
+            await tx.db.inbox.insert_one({"_id": marker, "type": envelope.type, "at": tx.now}, session=tx.session)
             await fn(tx)
             return True
 

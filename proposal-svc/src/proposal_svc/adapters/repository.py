@@ -1,0 +1,240 @@
+"""MongoDB persistence for proposals, their timelines and each agency's active rule set.
+
+Every write that records something happening (a rule firing, expiring, the item closing) is a
+conditional update, so it lands once even if two transactions race for it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from gongnon_chassis.store import Store, Tx
+from gongnon_contracts.events.common import ActorRole, Metric
+from proposal_svc.domain.proposal import Proposal, milestone_record
+from proposal_svc.domain.rules import Expiry, Firing, rule_set_from_dict, rule_set_to_dict
+from proposal_svc.domain.timeline import TimelineEntry
+
+Doc = dict[str, Any]
+
+# Sort orders of the public list; the id breaks ties so that cursors are exact.
+SORTS: dict[str, list[tuple[str, int]]] = {
+    "latest": [("created_at", DESCENDING), ("_id", DESCENDING)],
+    "popular": [("support_count", DESCENDING), ("_id", DESCENDING)],
+}
+LIST_FILTERS = ("category", "district", "stage")
+METRIC_FIELDS = {Metric.SUPPORTS: "support_count", Metric.DEBATE_PARTICIPANTS: "debate_participants"}
+
+
+def list_indexes() -> list[list[tuple[str, int]]]:
+    """One index per (filter, sort) the public list offers."""
+    keys = []
+    for order in SORTS.values():
+        keys.append([("browsable", ASCENDING), *order])
+        keys.extend([("browsable", ASCENDING), (f, ASCENDING), *order] for f in LIST_FILTERS)
+    return keys
+
+
+def to_doc(p: Proposal) -> Doc:
+    return {
+        "_id": p.id,
+        "agency": p.agency,
+        "title": p.title,
+        "body": p.body,
+        "category": p.category,
+        "district": p.district,
+        "hashtags": p.hashtags,
+        "author_account": p.author_account,
+        "author_name": p.author_name,
+        "author_role": p.author_role.value,
+        "created_at": p.created_at,
+        "rule_set_id": p.rule_set.id,
+        "rule_set_version": p.rule_set.version,
+        "rule_set": rule_set_to_dict(p.rule_set),
+        "visibility": p.visibility,
+        "support_count": p.support_count,
+        "debate_participants": p.debate_participants,
+        "fired_rule_ids": p.fired,
+        "expired_rule_ids": p.expired,
+        "milestones": p.milestones,
+        "expirations": [],
+        "cases": p.cases,
+        "timeline_seq": 0,
+        **derived(p),
+    }
+
+
+def derived(p: Proposal) -> Doc:
+    """Fields computed from the rest, stored so that lists and the expiry scan can use indexes."""
+    return {
+        "listed": p.listed,
+        "browsable": p.browsable,
+        "stage": p.stage,
+        "closed_at": p.closed_at,
+        "next_deadline_at": p.next_deadline,
+    }
+
+
+def from_doc(d: Doc) -> Proposal:
+    return Proposal(
+        id=d["_id"],
+        agency=d["agency"],
+        title=d["title"],
+        body=d["body"],
+        category=d["category"],
+        district=d.get("district"),
+        hashtags=list(d.get("hashtags") or []),
+        author_account=d["author_account"],
+        author_name=d.get("author_name", ""),
+        author_role=ActorRole(d["author_role"]),
+        created_at=d["created_at"],
+        rule_set=rule_set_from_dict(d["rule_set"]),
+        listed=d["listed"],
+        visibility=d.get("visibility", "public"),
+        support_count=d.get("support_count", 0),
+        debate_participants=d.get("debate_participants", 0),
+        fired=list(d.get("fired_rule_ids") or []),
+        expired=list(d.get("expired_rule_ids") or []),
+        milestones=list(d.get("milestones") or []),
+        cases=dict(d.get("cases") or {}),
+        closed_at=d.get("closed_at"),
+    )
+
+
+class ProposalRepository:
+    def __init__(self, store: Store) -> None:
+        self.db = store.db
+
+    async def ensure_indexes(self) -> None:
+        for keys in list_indexes():
+            await self.db.proposals.create_index(keys)
+        await self.db.proposals.create_index([("next_deadline_at", ASCENDING)])
+        await self.db.timeline.create_index([("item_id", ASCENDING), ("seq", ASCENDING)])
+
+    # --- proposals ---
+
+    async def insert(self, tx: Tx, p: Proposal) -> None:
+        await self.db.proposals.insert_one(to_doc(p), session=tx.session)
+
+    async def get(self, item_id: str, session: AsyncClientSession | None = None) -> Proposal | None:
+        doc = await self.db.proposals.find_one({"_id": item_id}, session=session)
+        return from_doc(doc) if doc else None
+
+    async def raise_metric(self, tx: Tx, item_id: str, metric: Metric, value: int) -> None:
+        # Snapshots are absolute: keep the largest seen, whatever order they come in.
+        await self.db.proposals.update_one(
+            {"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}}, session=tx.session
+        )
+
+    async def record_firing(self, tx: Tx, p: Proposal, f: Firing) -> bool:
+        """Record a fired rule once: a rule already fired or expired is never recorded again."""
+        rid = f.rule.id
+        res = await self.db.proposals.update_one(
+            {"_id": p.id, "fired_rule_ids": {"$ne": rid}, "expired_rule_ids": {"$ne": rid}},
+            {
+                "$push": {"fired_rule_ids": rid, "milestones": milestone_record(f)},
+                "$set": {**derived(p), "updated_at": tx.now},
+            },
+            session=tx.session,
+        )
+        return res.modified_count == 1
+
+    async def record_expiry(self, tx: Tx, p: Proposal, e: Expiry, value: int) -> bool:
+        rid = e.rule.id
+        res = await self.db.proposals.update_one(
+            {"_id": p.id, "fired_rule_ids": {"$ne": rid}, "expired_rule_ids": {"$ne": rid}},
+            {
+                "$push": {
+                    "expired_rule_ids": rid,
+                    "expirations": {"rule_id": rid, "threshold": e.threshold, "value": value, "at": e.deadline},
+                },
+                "$set": {**derived(p), "updated_at": tx.now},
+            },
+            session=tx.session,
+        )
+        return res.modified_count == 1
+
+    async def record_close(self, tx: Tx, p: Proposal) -> bool:
+        res = await self.db.proposals.update_one(
+            {"_id": p.id, "closed_at": None}, {"$set": {**derived(p), "updated_at": tx.now}}, session=tx.session
+        )
+        return res.modified_count == 1
+
+    async def save_derived(self, tx: Tx, p: Proposal) -> None:
+        await self.db.proposals.update_one(
+            {"_id": p.id}, {"$set": {**derived(p), "updated_at": tx.now}}, session=tx.session
+        )
+
+    async def set_case(self, tx: Tx, p: Proposal, case_id: str) -> None:
+        await self.db.proposals.update_one(
+            {"_id": p.id},
+            {"$set": {f"cases.{case_id}": p.cases[case_id], **derived(p), "updated_at": tx.now}},
+            session=tx.session,
+        )
+
+    async def due(self, before: datetime, limit: int = 100) -> list[str]:
+        cur = self.db.proposals.find({"next_deadline_at": {"$lt": before}}, {"_id": 1})
+        docs = await cur.sort("next_deadline_at", ASCENDING).limit(limit).to_list(limit)
+        return [d["_id"] for d in docs]
+
+    async def page(
+        self, filters: dict[str, str], sort: str, after: tuple[Any, str] | None, limit: int
+    ) -> list[Proposal]:
+        """Browsable items in `sort` order, starting after the (sort value, id) of a cursor.
+
+        Keyset paging in two plain range queries (the rest of the tie, then everything below it)
+        rather than one $or, which SecantusDB would answer with a collection scan."""
+        base: Doc = {"browsable": True, **filters}
+        if after is None:
+            return await self._find(base, sort, limit)
+        field = SORTS[sort][0][0]
+        value, last_id = after
+        found = await self._find({**base, field: value, "_id": {"$lt": last_id}}, sort, limit)
+        if len(found) < limit:
+            found += await self._find({**base, field: {"$lt": value}}, sort, limit - len(found))
+        return found
+
+    async def _find(self, query: Doc, sort: str, limit: int) -> list[Proposal]:
+        cur = self.db.proposals.find(query).sort(SORTS[sort]).limit(limit)
+        return [from_doc(d) for d in await cur.to_list(limit)]
+
+    # --- timeline ---
+
+    async def add_timeline(self, tx: Tx, e: TimelineEntry) -> bool:
+        """Append an entry once (its id is a natural key). Entries are numbered per item in commit
+        order, so the timeline reads in the order things were recorded even when times tie."""
+        numbered = await self.db.proposals.find_one_and_update(
+            {"_id": e.item_id},
+            {"$inc": {"timeline_seq": 1}},
+            projection={"timeline_seq": 1},
+            return_document=ReturnDocument.AFTER,
+            session=tx.session,
+        )
+        doc = asdict(e)
+        doc["_id"] = doc.pop("id")
+        doc["actor_role"] = e.actor_role.value
+        doc["seq"] = numbered["timeline_seq"] if numbered else 0
+        res = await self.db.timeline.update_one(
+            {"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True, session=tx.session
+        )
+        return res.upserted_id is not None
+
+    async def timeline(self, item_id: str, limit: int = 1000) -> list[Doc]:
+        cur = self.db.timeline.find({"item_id": item_id}).sort([("item_id", ASCENDING), ("seq", ASCENDING)])
+        return await cur.limit(limit).to_list(limit)
+
+    # --- agencies ---
+
+    async def agency_ruleset(self, agency: str, session: AsyncClientSession | None = None) -> Doc | None:
+        return await self.db.agency_rulesets.find_one({"_id": agency}, session=session)
+
+    async def set_agency_ruleset(self, tx: Tx, agency: str, preset: str, census: int | None, by: str) -> None:
+        await self.db.agency_rulesets.update_one(
+            {"_id": agency},
+            {"$set": {"preset": preset, "census": census, "updated_at": tx.now, "updated_by": by}},
+            upsert=True,
+            session=tx.session,
+        )

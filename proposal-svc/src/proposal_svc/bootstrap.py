@@ -1,0 +1,45 @@
+"""The composition root: wires the runtime, repository, HTTP API, consumers and the scan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from pydantic import Field
+
+from gongnon_chassis.runtime import Runtime, create_app, create_runtime
+from gongnon_chassis.settings import ServiceSettings
+from proposal_svc.adapters.repository import ProposalRepository
+from proposal_svc.entrypoints.events import register_consumers
+from proposal_svc.entrypoints.http import build_router
+from proposal_svc.entrypoints.scheduler import schedule_expiry
+
+DEFAULT_EXPIRY_GRACE_S = 60.0
+
+
+class ProposalSettings(ServiceSettings):
+    # Tallies are coalesced and arrive a little late; a window expires only this long after its
+    # end, so votes cast inside it still count.
+    expiry_grace_s: float = Field(DEFAULT_EXPIRY_GRACE_S, alias="PROPOSAL_EXPIRY_GRACE_S", ge=0)
+
+
+def build_app(settings: ServiceSettings) -> FastAPI:
+    rt = create_runtime(settings)
+    repo = ProposalRepository(rt.store)
+    register_consumers(rt, repo)
+    grace = timedelta(seconds=getattr(settings, "expiry_grace_s", DEFAULT_EXPIRY_GRACE_S))
+    scan = schedule_expiry(rt, repo, grace)
+
+    async def create_indexes(_: Runtime) -> None:
+        await repo.ensure_indexes()
+
+    app = create_app(
+        rt,
+        [build_router(rt, repo)],
+        on_start=[create_indexes],
+        title="proposal-svc",
+        description="Proposals, the threshold rules engine, stages and public timelines (Gongnon)",
+    )
+    app.state.repo = repo
+    app.state.expiry_scan = scan
+    return app

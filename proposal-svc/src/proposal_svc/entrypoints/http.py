@@ -1,0 +1,173 @@
+"""The HTTP API (called by the gateway only). Thin: validate, authorize, call a handler."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from gongnon_chassis.actor import Actor, CurrentActor
+from gongnon_chassis.errors import Forbidden, Invalid, NotFound
+from gongnon_chassis.runtime import Runtime
+from gongnon_chassis.store import Tx
+from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
+from proposal_svc import handlers, views
+from proposal_svc.adapters.repository import ProposalRepository
+from proposal_svc.domain.presets import PRESETS
+from proposal_svc.domain.proposal import (
+    BODY_MAX,
+    BODY_MIN,
+    HASHTAG_LEN_MAX,
+    HASHTAGS_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    Proposal,
+    normalize_hashtags,
+)
+from proposal_svc.domain.rules import RuleSet, rule_set_to_dict
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=TITLE_MIN, max_length=TITLE_MAX)]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=BODY_MIN, max_length=BODY_MAX)]
+Hashtag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=HASHTAG_LEN_MAX)]
+AgencyId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
+
+
+class ProposalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    body: Body
+    category: str = Field(description="A key of POLICY_CATEGORIES (정책분류)")
+    district: str | None = Field(None, description="A key of SEOUL_DISTRICTS (자치구), or null for city-wide")
+    hashtags: list[Hashtag] = Field(default_factory=list, max_length=HASHTAGS_MAX)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, v: str) -> str:
+        if v not in POLICY_CATEGORIES:
+            raise ValueError(f"unknown category; one of {', '.join(POLICY_CATEGORIES)}")
+        return v
+
+    @field_validator("district")
+    @classmethod
+    def _known_district(cls, v: str | None) -> str | None:
+        if v is not None and v not in SEOUL_DISTRICTS:
+            raise ValueError("unknown district; one of the 25 자치구 keys or null")
+        return v
+
+    @field_validator("hashtags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        return normalize_hashtags(v)
+
+
+class RuleSetChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    preset: str
+    census: int | None = Field(None, ge=1, description="Population for share-of-census rules (Decide Madrid)")
+
+
+def proposer(actor: CurrentActor) -> Actor:
+    """Proposals come from verified citizens (one identity) or from operators on an agency's behalf."""
+    if actor.role == ActorRole.CITIZEN:
+        if not actor.verified:
+            raise Forbidden("verify your identity (본인인증) before proposing", code="verification_required")
+        return actor
+    actor.require(ActorRole.OPERATOR)
+    return actor
+
+
+def agency_admin(agency: AgencyId, actor: CurrentActor) -> Actor:
+    actor.require(ActorRole.OPERATOR, ActorRole.AGENCY_ADMIN)
+    if actor.role != ActorRole.SUPER_ADMIN and actor.agency != agency:
+        raise Forbidden("you administer another agency", code="other_agency")
+    return actor
+
+
+def _check_filter(name: str, value: str | None, allowed: dict[str, Any]) -> None:
+    if value is not None and value not in allowed:
+        raise Invalid(f"unknown {name}", code=f"unknown_{name}", details={"allowed": list(allowed)})
+
+
+def build_router(rt: Runtime, repo: ProposalRepository) -> APIRouter:
+    router = APIRouter(tags=["proposals"])
+
+    @router.post("/proposals", status_code=201)
+    async def submit(body: ProposalIn, author: Annotated[Actor, Depends(proposer)]) -> dict[str, Any]:
+        async def tx_fn(tx: Tx) -> Proposal:
+            return await handlers.submit(
+                repo, tx, author, body.title, body.body, body.category, body.district, body.hashtags
+            )
+
+        p = await rt.store.transaction(tx_fn)
+        return views.detail(p, rt.clock.now())
+
+    @router.get("/proposals")
+    async def list_proposals(
+        sort: Literal["latest", "popular"] = "latest",
+        category: str | None = None,
+        district: str | None = None,
+        stage: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        _check_filter("category", category, POLICY_CATEGORIES)
+        _check_filter("district", district, SEOUL_DISTRICTS)
+        _check_filter("stage", stage, STAGES)
+        filters = {k: v for k, v in (("category", category), ("district", district), ("stage", stage)) if v}
+        after = views.decode_cursor(cursor, sort) if cursor else None
+        found = await repo.page(filters, sort, after, limit + 1)
+        page = found[:limit]
+        next_cursor = views.encode_cursor(sort, page[-1]) if len(found) > limit else None
+        now = rt.clock.now()
+        return {"items": [views.card(p, now) for p in page], "next_cursor": next_cursor}
+
+    async def _visible(item_id: str) -> Proposal:
+        p = await repo.get(item_id)
+        # Unlisted items (still gathering pre-agreements) are reachable by their link; hidden ones are not.
+        if p is None or p.visibility != "public":
+            raise NotFound("no such proposal", code="proposal_not_found")
+        return p
+
+    @router.get("/proposals/{item_id}")
+    async def get_proposal(item_id: str) -> dict[str, Any]:
+        return views.detail(await _visible(item_id), rt.clock.now())
+
+    @router.get("/proposals/{item_id}/timeline")
+    async def get_timeline(item_id: str) -> dict[str, Any]:
+        await _visible(item_id)
+        return {"items": [views.timeline_entry(d) for d in await repo.timeline(item_id)]}
+
+    @router.get("/meta")
+    async def meta() -> dict[str, Any]:
+        return views.meta()
+
+    @router.get("/rulesets/{ruleset_id}")
+    async def get_ruleset(ruleset_id: str) -> dict[str, Any]:
+        rs = PRESETS.get(ruleset_id)
+        if rs is None:
+            raise NotFound("no such rule set", code="ruleset_not_found")
+        return rule_set_to_dict(rs)
+
+    @router.get("/agencies/{agency}/ruleset")
+    async def get_agency_ruleset(agency: AgencyId) -> dict[str, Any]:
+        return rule_set_to_dict(await handlers.active_rule_set(repo, agency))
+
+    @router.put("/agencies/{agency}/ruleset")
+    async def put_agency_ruleset(
+        agency: AgencyId, choice: RuleSetChoice, admin: Annotated[Actor, Depends(agency_admin)]
+    ) -> dict[str, Any]:
+        if choice.preset not in PRESETS:
+            raise Invalid("unknown preset", code="unknown_preset", details={"allowed": list(PRESETS)})
+
+        async def tx_fn(tx: Tx) -> RuleSet:
+            await repo.set_agency_ruleset(tx, agency, choice.preset, choice.census, admin.account_id)
+            return await handlers.active_rule_set(repo, agency, tx)
+
+        # Items already open keep the rule set they opened under; only new items use this one.
+        return rule_set_to_dict(await rt.store.transaction(tx_fn))
+
+    return router

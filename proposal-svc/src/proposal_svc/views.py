@@ -1,0 +1,104 @@
+"""What the HTTP API shows of a proposal, a rule set and the reference data (the read side)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from gongnon_chassis.errors import Invalid
+from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
+from proposal_svc.domain.presets import DEFAULT_PRESET, PRESETS
+from proposal_svc.domain.proposal import Proposal, days_left
+
+EXCERPT_LEN = 160
+
+
+def _labelled(table: dict[str, dict[str, str]], key: str | None) -> dict[str, str] | None:
+    return None if key is None else {"key": key, **table.get(key, {"ko": key, "en": key})}
+
+
+def card(p: Proposal, now: datetime) -> dict[str, Any]:
+    """The list entry."""
+    excerpt = p.body if len(p.body) <= EXCERPT_LEN else p.body[:EXCERPT_LEN].rstrip() + "…"
+    return {
+        "id": p.id,
+        "agency": p.agency,
+        "title": p.title,
+        "excerpt": excerpt,
+        "category": p.category,
+        "category_label": _labelled(POLICY_CATEGORIES, p.category),
+        "district": p.district,
+        "district_label": _labelled(SEOUL_DISTRICTS, p.district),
+        "hashtags": p.hashtags,
+        "stage": p.stage,
+        "stage_label": _labelled(STAGES, p.stage),
+        "support_count": p.support_count,
+        "listed": p.listed,
+        "created_at": p.created_at,
+        "closes_at": p.closes_at,
+        "closed_at": p.closed_at,
+        "days_left": None if p.closed_at else days_left(p.closes_at, now),
+    }
+
+
+def detail(p: Proposal, now: datetime) -> dict[str, Any]:
+    """The item page: the card plus the text, the rules it runs under and how far it got."""
+    return {
+        **card(p, now),
+        "body": p.body,
+        "author": {"account_id": p.author_account, "name": p.author_name, "role": p.author_role.value},
+        "debate_participants": p.debate_participants,
+        "rule_set_id": p.rule_set.id,
+        "rule_set_version": p.rule_set.version,
+        "rule_set_name": p.rule_set.name,
+        "next_threshold": p.next_threshold(),
+        "milestones": p.milestones,
+        "expired_rule_ids": p.expired,
+        "cases": [
+            {
+                "case_id": cid,
+                **{k: c.get(k) for k in ("status", "department_id", "department_name", "due_at", "decision")},
+            }
+            for cid, c in p.cases.items()
+        ],
+    }
+
+
+def timeline_entry(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: doc[k] for k in ("at", "kind", "actor_role", "summary", "data")}
+
+
+def meta() -> dict[str, Any]:
+    return {
+        "categories": [{"key": k, **v} for k, v in POLICY_CATEGORIES.items()],
+        "districts": [{"key": k, **v} for k, v in SEOUL_DISTRICTS.items()],
+        "stages": [{"key": k, **v} for k, v in STAGES.items()],
+        "presets": [
+            {"id": rs.id, "name": rs.name, "version": rs.version, "description": rs.description}
+            for rs in PRESETS.values()
+        ],
+        "default_preset": DEFAULT_PRESET,
+    }
+
+
+# --- opaque cursors: the (sort value, id) of the last item shown ---
+
+
+def encode_cursor(sort: str, last: Proposal) -> str:
+    value = last.created_at.isoformat() if sort == "latest" else last.support_count
+    raw = {"s": sort, "v": value, "id": last.id}
+    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if raw["s"] != sort or not isinstance(raw["id"], str):
+            raise ValueError("cursor of another sort order")
+        value = datetime.fromisoformat(raw["v"]) if sort == "latest" else int(raw["v"])
+    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise Invalid("the cursor is not valid for this list", code="invalid_cursor") from exc
+    return value, raw["id"]

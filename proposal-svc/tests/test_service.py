@@ -1,0 +1,426 @@
+"""proposal-svc against real Kafka, SecantusDB and Redis: HTTP, event handlers and the scan."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+
+from gongnon_chassis.actor import ACTOR_HEADER, Actor
+from gongnon_chassis.clock import FixedClock
+from gongnon_chassis.consumer import EventConsumer
+from gongnon_chassis.runtime import Runtime
+from gongnon_contracts import Envelope, EventData
+from gongnon_contracts.events import ReviewAnswerPublished, ReviewAnswerSubmitted, ReviewCaseOpened, TallyUpdated
+from gongnon_contracts.events.common import ActorRole
+from proposal_svc.adapters.repository import list_indexes
+from proposal_svc.bootstrap import ProposalSettings, build_app
+
+T0 = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+RUN = uuid.uuid4().hex[:8]
+
+CITIZEN = Actor(account_id="acc-citizen", role=ActorRole.CITIZEN, citizen_key="ck-1", display_name="김시민")
+UNVERIFIED = Actor(account_id="acc-anon", role=ActorRole.CITIZEN)
+OFFICER = Actor(account_id="acc-officer", role=ActorRole.OFFICER, department_id="d1")
+OPERATOR = Actor(account_id="acc-op", role=ActorRole.OPERATOR)
+
+
+def hdr(actor: Actor) -> dict[str, str]:
+    # Escaped JSON: an HTTP header is ASCII, and display names are Korean.
+    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json"))}
+
+
+class Svc:
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient, clock: FixedClock) -> None:
+        self.app = app
+        self.http = client
+        self.clock = clock
+        self.rt: Runtime = app.state.runtime
+
+    def consumer(self, suffix: str) -> EventConsumer:
+        [c] = [c for c in self.rt.consumers if c.name.endswith(suffix)]
+        return c
+
+    async def deliver(self, data: EventData, *, event_id: str | None = None, source: str = "voting-svc") -> str:
+        env = Envelope.wrap(data, source=source, agency="seoul", time=self.clock.now(), event_id=event_id)
+        consumer = self.consumer(".tallies" if isinstance(data, TallyUpdated) else ".reviews")
+        await consumer.dispatch(env.model_dump(mode="json"))
+        return env.id
+
+    async def propose(self, actor: Actor = CITIZEN, **over: Any) -> dict[str, Any]:
+        body = {
+            "title": "따릉이 대여소를 늘려주세요",
+            "body": "출퇴근 시간마다 자전거가 모자랍니다.",
+            "category": "transport",
+        }
+        r = await self.http.post("/proposals", json=body | over, headers=hdr(actor))
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def outbox(self, item_id: str, event_type: str) -> list[dict[str, Any]]:
+        docs = await self.rt.db.outbox.find({"key": item_id}).to_list(None)
+        return [d["envelope"] for d in docs if d["envelope"]["type"] == event_type]
+
+    async def timeline(self, item_id: str) -> list[dict[str, Any]]:
+        r = await self.http.get(f"/proposals/{item_id}/timeline")
+        assert r.status_code == 200
+        return list(r.json()["items"])
+
+
+@pytest_asyncio.fixture(scope="module")
+async def svc(infra: Any) -> AsyncIterator[Svc]:
+    settings = ProposalSettings(
+        SERVICE_NAME=f"proposal-svc-test-{RUN}",
+        MONGODB_DATABASE=f"proposal_svc_test_{RUN}",
+        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        MONGODB_URI=infra.mongodb_uri,
+        REDIS_URL=infra.redis_url,
+        SCHEDULER_INTERVAL_S=3600,  # the test runs the scan itself
+        PROPOSAL_EXPIRY_GRACE_S=0,
+    )
+    app = build_app(settings)
+    clock = FixedClock(T0)
+    rt: Runtime = app.state.runtime
+    rt.clock = rt.store.clock = clock
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield Svc(app, client, clock)
+
+
+def tally(item_id: str, total: int, seq: int, minutes: int) -> TallyUpdated:
+    return TallyUpdated(
+        item_id=item_id, kind="support", total=total, as_of=T0 + timedelta(minutes=minutes), seq=seq, counts={}
+    )
+
+
+async def test_milestone_recorded_once_despite_duplicates_reordering_and_races(svc: Svc) -> None:
+    p = await svc.propose(district="mapo", hashtags=["#따릉이", "자전거"])
+    item = p["id"]
+    assert (p["stage"], p["rule_set_id"], p["rule_set_version"], p["support_count"]) == (
+        "supporting",
+        "democracy-seoul-2019",
+        1,
+        0,
+    )
+    assert p["hashtags"] == ["따릉이", "자전거"]
+    assert p["author"] == {"account_id": "acc-citizen", "name": "김시민", "role": "citizen"}
+    assert p["next_threshold"]["threshold"] == 50
+    [submitted] = await svc.outbox(item, "proposal.submitted")
+    assert submitted["data"]["rule_set_id"] == "democracy-seoul-2019"
+    assert submitted["data"]["listed"] is True
+
+    await svc.deliver(tally(item, 10, 1, 1))
+    first = await svc.deliver(tally(item, 60, 3, 3))
+    await svc.deliver(tally(item, 30, 2, 2))  # older snapshot, late
+    await svc.deliver(tally(item, 60, 3, 3), event_id=first)  # the same event redelivered
+    await svc.deliver(tally(item, 60, 3, 3))  # the same snapshot in a new envelope
+    # Concurrent deliveries that all cross the threshold.
+    await asyncio.gather(*(svc.deliver(tally(item, 55 + i, 4 + i, 4 + i)) for i in range(5)))
+    await svc.deliver(tally(item, 40, 2, 2))
+
+    got = (await svc.http.get(f"/proposals/{item}")).json()
+    assert got["support_count"] == 60
+    assert [m["rule_id"] for m in got["milestones"]] == ["supports-50"]
+    assert got["next_threshold"]["threshold"] == 500
+    assert got["next_threshold"]["value"] == 60
+    [reached] = await svc.outbox(item, "proposal.milestone_reached")
+    data = reached["data"]
+    assert (data["rule_id"], data["action"], data["due_days"], data["threshold"]) == (
+        "supports-50",
+        "department_answer",
+        20,
+        50,
+    )
+    assert (data["category"], data["title"]) == ("transport", "따릉이 대여소를 늘려주세요")
+    assert reached["subject"] == item
+    entries = await svc.timeline(item)
+    assert [(e["kind"], e["actor_role"]) for e in entries] == [
+        ("proposal.submitted", "citizen"),
+        ("proposal.milestone_reached", "system"),
+    ]
+    assert entries[1]["summary"].startswith("공감 50개를 달성하여 부서 답변 대상이 되었습니다")
+    assert entries[1]["data"]["rule_id"] == "supports-50"
+
+
+async def test_review_events_move_the_stage_and_fill_the_timeline(svc: Svc) -> None:
+    item = (await svc.propose())["id"]
+    due = T0 + timedelta(days=20)
+    opened = ReviewCaseOpened(
+        case_id="case-1",
+        item_id=item,
+        department_id="d-transport",
+        department_name="교통정책과",
+        due_at=due,
+        reason="milestone",
+    )
+    await svc.deliver(opened, source="review-svc")
+    assert (await svc.http.get(f"/proposals/{item}")).json()["stage"] == "review"
+    await svc.deliver(
+        ReviewAnswerSubmitted(
+            case_id="case-1", item_id=item, department_id="d-transport", decision="accept", officer_account="o1"
+        ),
+        source="review-svc",
+    )
+    published = ReviewAnswerPublished(
+        case_id="case-1",
+        item_id=item,
+        department_id="d-transport",
+        department_name="교통정책과",
+        decision="accept",
+        reason=None,
+        answer="대여소를 20곳 늘리겠습니다.",
+        approved_by="acc-op",
+        published_at=T0 + timedelta(days=5),
+    )
+    await svc.deliver(published, source="review-svc")
+    await svc.deliver(opened, source="review-svc")  # a late duplicate in a new envelope
+    got = (await svc.http.get(f"/proposals/{item}")).json()
+    assert got["stage"] == "answered"
+    assert got["cases"][0]["status"] == "published"
+    entries = await svc.timeline(item)
+    assert [(e["kind"], e["actor_role"]) for e in entries] == [
+        ("proposal.submitted", "citizen"),
+        ("review.case_opened", "system"),
+        ("review.answer_submitted", "officer"),
+        ("review.answer_published", "operator"),
+    ]
+    assert entries[1]["summary"] == "교통정책과에 부서검토가 배정되었습니다 (답변 기한 2025-06-22)."
+    assert entries[3]["data"]["answer"] == "대여소를 20곳 늘리겠습니다."
+
+
+async def test_unrelated_tallies_are_ignored(svc: Svc) -> None:
+    item = (await svc.propose())["id"]
+    await svc.deliver(TallyUpdated(item_id="not-ours", kind="support", total=999, as_of=T0, seq=1))
+    await svc.deliver(TallyUpdated(item_id=item, kind="choice", total=999, as_of=T0, seq=1))
+    got = (await svc.http.get(f"/proposals/{item}")).json()
+    assert (got["support_count"], got["milestones"]) == (0, [])
+
+
+async def test_who_may_propose(svc: Svc) -> None:
+    body = {"title": "공원에 그늘막을", "body": "여름에 너무 덥습니다. 그늘막이 필요합니다.", "category": "environment"}
+    r = await svc.http.post("/proposals", json=body, headers=hdr(UNVERIFIED))
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "verification_required"
+    r = await svc.http.post("/proposals", json=body, headers=hdr(OFFICER))
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "forbidden"
+    r = await svc.http.post("/proposals", json=body)
+    assert r.status_code == 401
+    r = await svc.http.post("/proposals", json=body, headers=hdr(OPERATOR))
+    assert r.status_code == 201
+    assert r.json()["author"]["role"] == "operator"
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"title": "짧음"}, "title"),
+        ({"title": "가" * 121}, "title"),
+        ({"body": "짧은 본문"}, "body"),
+        ({"category": "sports"}, "category"),
+        ({"district": "busan"}, "district"),
+        ({"hashtags": [f"t{i}" for i in range(11)]}, "hashtags"),
+        ({"hashtags": ["가" * 31]}, "hashtags"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+async def test_bad_input_is_422_with_the_error_body(svc: Svc, over: dict[str, Any], field: str) -> None:
+    body = {"title": "공원에 그늘막을", "body": "여름에 너무 덥습니다. 그늘막이 필요합니다.", "category": "environment"}
+    r = await svc.http.post("/proposals", json=body | over, headers=hdr(CITIZEN))
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "validation_error"
+    assert any(field in d["loc"] for d in err["details"]), err
+
+
+async def test_list_pagination_filters_and_popularity(svc: Svc) -> None:
+    ids = []
+    for i in range(5):
+        svc.clock.advance(timedelta(seconds=1))
+        p = await svc.propose(title=f"목록 시험 제안 {i}", category="culture", district="jongno" if i % 2 else None)
+        ids.append(p["id"])
+    await svc.deliver(tally(ids[1], 30, 1, 1))
+    await svc.deliver(tally(ids[3], 20, 1, 1))
+
+    seen, cursor = [], None
+    while True:
+        params = {"category": "culture", "limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await svc.http.get("/proposals", params=params)).json()
+        seen += [it["id"] for it in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(ids))
+
+    popular = (await svc.http.get("/proposals", params={"sort": "popular", "category": "culture"})).json()
+    assert [it["id"] for it in popular["items"]][:2] == [ids[1], ids[3]]
+    # Popular paging walks through long ties (most items have no support yet) without gaps or repeats.
+    everything = (await svc.http.get("/proposals", params={"sort": "popular", "limit": 100})).json()["items"]
+    walked, cursor = [], None
+    while True:
+        params = {"sort": "popular", "limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = (await svc.http.get("/proposals", params=params)).json()
+        walked += [it["id"] for it in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert walked == [it["id"] for it in everything]
+    by_district = (await svc.http.get("/proposals", params={"district": "jongno", "category": "culture"})).json()
+    assert {it["id"] for it in by_district["items"]} == {ids[1], ids[3]}
+    staged = (await svc.http.get("/proposals", params={"stage": "supporting", "limit": 100})).json()
+    assert set(ids) <= {it["id"] for it in staged["items"]}
+
+    for params in ({"limit": 101}, {"limit": 0}, {"sort": "oldest"}, {"category": "x"}, {"cursor": "garbage!"}):
+        r = await svc.http.get("/proposals", params=params)
+        assert r.status_code == 422, params
+        assert "error" in r.json()
+    latest_cursor = (await svc.http.get("/proposals", params={"limit": 1})).json()["next_cursor"]
+    r = await svc.http.get("/proposals", params={"sort": "popular", "cursor": latest_cursor})
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_cursor"
+    assert (await svc.http.get("/proposals/pr_missing")).status_code == 404
+
+
+async def test_agency_rule_set_switch_applies_to_new_items_only(svc: Svc) -> None:
+    agency = f"petitions-{RUN}"
+    citizen = CITIZEN.model_copy(update={"agency": agency})
+    admin = Actor(account_id="acc-admin", role=ActorRole.AGENCY_ADMIN, agency=agency)
+    before = await svc.propose(citizen)
+    assert before["rule_set_id"] == "democracy-seoul-2019"
+
+    url = f"/agencies/{agency}/ruleset"
+    assert (await svc.http.put(url, json={"preset": "cheongwadae-petition"}, headers=hdr(CITIZEN))).status_code == 403
+    assert (await svc.http.put(url, json={"preset": "cheongwadae-petition"}, headers=hdr(OPERATOR))).status_code == 403
+    r = await svc.http.put(url, json={"preset": "nope"}, headers=hdr(admin))
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "unknown_preset")
+    r = await svc.http.put(url, json={"preset": "cheongwadae-petition"}, headers=hdr(admin))
+    assert r.status_code == 200
+    assert (r.json()["id"], r.json()["agency"]) == ("cheongwadae-petition", agency)
+
+    petition = await svc.propose(citizen, title="청원 시험 제안입니다")
+    item = petition["id"]
+    assert (petition["rule_set_id"], petition["listed"], petition["stage"]) == (
+        "cheongwadae-petition",
+        False,
+        "proposed",
+    )
+    assert (await svc.http.get(f"/proposals/{before['id']}")).json()["rule_set_id"] == "democracy-seoul-2019"
+    listed = (await svc.http.get("/proposals", params={"limit": 100})).json()["items"]
+    assert item not in {it["id"] for it in listed}
+    assert (await svc.http.get(f"/proposals/{item}")).status_code == 200  # by direct link
+
+    await svc.deliver(tally(item, 100, 1, 10))
+    got = (await svc.http.get(f"/proposals/{item}")).json()
+    assert (got["listed"], got["stage"]) == (True, "supporting")
+    listed = (await svc.http.get("/proposals", params={"limit": 100})).json()["items"]
+    assert item in {it["id"] for it in listed}
+
+
+async def test_scan_expires_windows_and_closes_items_once(svc: Svc) -> None:
+    agency = f"join-{RUN}"
+    admin = Actor(account_id="acc-admin", role=ActorRole.AGENCY_ADMIN, agency=agency)
+    r = await svc.http.put(f"/agencies/{agency}/ruleset", json={"preset": "taiwan-join"}, headers=hdr(admin))
+    assert r.status_code == 200
+    now = svc.clock.now()
+    svc.clock.advance(-timedelta(days=61))  # the item opened 61 days ago
+    item = (await svc.propose(CITIZEN.model_copy(update={"agency": agency})))["id"]
+    svc.clock.advance(timedelta(days=61))
+    assert (await svc.http.get(f"/proposals/{item}")).json()["days_left"] == 0
+
+    scan = svc.app.state.expiry_scan
+    assert await scan() >= 2
+    assert await scan() == 0
+    [expired] = await svc.outbox(item, "proposal.rule_expired")
+    assert expired["data"]["rule_id"] == "supports-5000"
+    [closed] = await svc.outbox(item, "proposal.closed")
+    assert closed["data"]["reason"] == "support_window_ended"
+    got = (await svc.http.get(f"/proposals/{item}")).json()
+    assert got["stage"] == "closed"
+    assert got["next_threshold"] is None
+    kinds = [e["kind"] for e in await svc.timeline(item)]
+    assert kinds == ["proposal.submitted", "proposal.rule_expired", "proposal.closed"]
+    # A snapshot that arrives after the window counts for nothing.
+    await svc.deliver(TallyUpdated(item_id=item, kind="support", total=6000, as_of=now, seq=9))
+    assert await svc.outbox(item, "proposal.milestone_reached") == []
+
+
+async def test_meta_and_rulesets(svc: Svc) -> None:
+    meta = (await svc.http.get("/meta")).json()
+    assert len(meta["districts"]) == 25
+    assert {"key": "welfare", "ko": "복지", "en": "Welfare"} in meta["categories"]
+    assert "decide-madrid" in {p["id"] for p in meta["presets"]}
+    rs = (await svc.http.get("/rulesets/decide-madrid")).json()
+    assert rs["rules"][0]["effective_threshold"] == 27_000
+    assert rs["decision_vote"]["open_days"] == 7
+    assert (await svc.http.get("/rulesets/nope")).status_code == 404
+
+
+async def test_indexes_serve_the_list_and_deadline_queries(svc: Svc) -> None:
+    keys = [list(ix["key"].items()) for ix in await (await svc.rt.db.proposals.list_indexes()).to_list(None)]
+    for wanted in list_indexes():
+        assert [(k, int(v)) for k, v in wanted] in [[(k, int(v)) for k, v in have] for have in keys]
+    assert [("next_deadline_at", 1)] in keys
+    tl = [list(ix["key"].items()) for ix in await (await svc.rt.db.timeline.list_indexes()).to_list(None)]
+    assert [("item_id", 1), ("seq", 1)] in tl
+
+
+def stages(plan: Any) -> list[str]:
+    if isinstance(plan, dict):
+        return ([plan["stage"]] if "stage" in plan else []) + [s for v in plan.values() for s in stages(v)]
+    if isinstance(plan, list):
+        return [s for v in plan for s in stages(v)]
+    return []
+
+
+async def explain(svc: Svc, coll: str, flt: dict[str, Any], sort: dict[str, int]) -> list[str]:
+    cmd = {"find": coll, "filter": flt, "sort": sort, "limit": 21}
+    res = await svc.rt.db.command("explain", cmd, verbosity="queryPlanner")
+    return stages(res["queryPlanner"]["winningPlan"])
+
+
+async def test_the_service_queries_are_planned_on_indexes(svc: Svc) -> None:
+    latest = {"created_at": -1, "_id": -1}
+    popular = {"support_count": -1, "_id": -1}
+    queries = [
+        ("proposals", {"browsable": True}, latest),
+        ("proposals", {"browsable": True}, popular),
+        ("proposals", {"browsable": True, "category": "culture"}, latest),
+        ("proposals", {"browsable": True, "district": "mapo"}, popular),
+        ("proposals", {"browsable": True, "stage": "review"}, latest),
+        # The two halves of a page after a cursor.
+        ("proposals", {"browsable": True, "category": "culture", "created_at": T0, "_id": {"$lt": "pr_z"}}, latest),
+        ("proposals", {"browsable": True, "category": "culture", "created_at": {"$lt": T0}}, latest),
+        ("proposals", {"browsable": True, "support_count": 3, "_id": {"$lt": "pr_z"}}, popular),
+        ("proposals", {"next_deadline_at": {"$lt": T0}}, {"next_deadline_at": 1}),
+        ("timeline", {"item_id": "pr_x"}, {"item_id": 1, "seq": 1}),
+    ]
+    for coll, flt, sort in queries:
+        plan = await explain(svc, coll, flt, sort)
+        assert "IXSCAN" in plan, (coll, flt, plan)
+        assert "COLLSCAN" not in plan, (coll, flt, plan)
+
+
+async def test_an_agency_sets_its_census_for_share_rules(svc: Svc) -> None:
+    agency = f"madrid-{RUN}"
+    admin = Actor(account_id="acc-admin", role=ActorRole.AGENCY_ADMIN, agency=agency)
+    url = f"/agencies/{agency}/ruleset"
+    r = await svc.http.put(url, json={"preset": "decide-madrid", "census": 3_300_000}, headers=hdr(admin))
+    assert r.status_code == 200
+    assert r.json()["rules"][0]["effective_threshold"] == 33_000
+    r = await svc.http.put(url, json={"preset": "decide-madrid", "census": 0}, headers=hdr(admin))
+    assert r.status_code == 422
+    item = (await svc.propose(CITIZEN.model_copy(update={"agency": agency})))["id"]
+    got = (await svc.http.get(f"/proposals/{item}")).json()
+    assert (got["rule_set_id"], got["next_threshold"]["threshold"]) == ("decide-madrid", 33_000)
+    await svc.deliver(tally(item, 32_999, 1, 60))
+    assert await svc.outbox(item, "proposal.milestone_reached") == []
+    await svc.deliver(tally(item, 33_000, 2, 61))
+    [reached] = await svc.outbox(item, "proposal.milestone_reached")
+    assert (reached["data"]["action"], reached["data"]["due_days"]) == ("open_decision_vote", 90)

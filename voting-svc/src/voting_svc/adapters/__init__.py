@@ -1,0 +1,1 @@
+"""Redis (dedupe and live counters), MongoDB (ballots, ledger, tallies) and Kafka offset checks."""

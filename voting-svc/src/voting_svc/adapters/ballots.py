@@ -1,0 +1,160 @@
+"""Ballots in MongoDB (`ballots`, _id = item id) and an in-process cache for the hot path."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pymongo import ASCENDING
+
+from gongnon_chassis.store import Tx
+from voting_svc.domain.ballot import Ballot, BallotStatus, Option, Question, VoteKind
+
+Doc = dict[str, Any]
+
+
+def to_doc(b: Ballot) -> Doc:
+    return {
+        "_id": b.item_id,
+        "kind": b.kind.value,
+        "agency": b.agency,
+        "status": b.status.value,
+        "options": [{"id": o.id, "label": o.label} for o in b.options],
+        "questions": [
+            {"id": q.id, "label": q.label, "options": [{"id": o.id, "label": o.label} for o in q.options]}
+            for q in b.questions
+        ],
+        "max_choices": b.max_choices,
+        "budget_krw": b.budget_krw,
+        "opens_at": b.opens_at,
+        "closes_at": b.closes_at,
+    }
+
+
+def from_doc(d: Doc) -> Ballot:
+    return Ballot(
+        item_id=d["_id"],
+        kind=VoteKind(d["kind"]),
+        agency=d["agency"],
+        status=BallotStatus(d["status"]),
+        options=tuple(Option(o["id"], o["label"]) for o in d.get("options", [])),
+        questions=tuple(
+            Question(q["id"], q["label"], tuple(Option(o["id"], o["label"]) for o in q["options"]))
+            for q in d.get("questions", [])
+        ),
+        max_choices=d.get("max_choices", 1),
+        budget_krw=d.get("budget_krw"),
+        opens_at=d.get("opens_at"),
+        closes_at=d.get("closes_at"),
+    )
+
+
+class Defined(Enum):
+    CREATED = "created"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+
+
+# Fields that define a ballot; bookkeeping (created_at, closed_at) is left out of comparisons.
+_DEFINITION = ("kind", "agency", "options", "questions", "max_choices", "budget_krw", "opens_at", "closes_at")
+
+
+class BallotRepository:
+    def __init__(self, db: Any) -> None:
+        self.col = db.ballots
+
+    async def get(self, item_id: str) -> Ballot | None:
+        d = await self.col.find_one({"_id": item_id})
+        return from_doc(d) if d else None
+
+    async def add(self, tx: Tx, ballot: Ballot) -> Defined:
+        """Create the ballot unless one exists; the same definition again is a no-op."""
+        doc = to_doc(ballot)
+        existing = await tx.db.ballots.find_one({"_id": ballot.item_id}, session=tx.session)
+        if existing is None:
+            await tx.db.ballots.insert_one({**doc, "created_at": tx.now}, session=tx.session)
+            return Defined.CREATED
+        same = all(_norm(existing.get(k)) == _norm(doc[k]) for k in _DEFINITION)
+        return Defined.UNCHANGED if same else Defined.CONFLICT
+
+    async def close(self, tx: Tx, item_id: str) -> bool:
+        res = await tx.db.ballots.update_one(
+            {"_id": item_id, "status": BallotStatus.OPEN.value},
+            {"$set": {"status": BallotStatus.CLOSED.value, "closed_at": tx.now}},
+            session=tx.session,
+        )
+        return bool(res.modified_count)
+
+    async def item_ids(self) -> AsyncIterator[str]:
+        async for d in self.col.find({}, {"_id": 1}).sort("_id", ASCENDING):
+            yield d["_id"]
+
+
+def _norm(v: Any) -> Any:
+    # Mongo returns aware datetimes (tz_aware client); compare instants, not representations.
+    return v.timestamp() if isinstance(v, datetime) else v
+
+
+class BallotCache:
+    """Ballots in process memory so a vote costs no MongoDB read.
+
+    Entries expire after `ttl_s` (a ballot closed by another instance is seen within that time);
+    unknown items are remembered briefly so a flood of votes on a bad id does not reach MongoDB,
+    and concurrent misses on one item share a single read."""
+
+    def __init__(
+        self,
+        repo: BallotRepository,
+        ttl_s: float = 5.0,
+        miss_ttl_s: float = 0.5,
+        max_entries: int = 200_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.repo = repo
+        self.ttl_s = ttl_s
+        self.miss_ttl_s = miss_ttl_s
+        self.max_entries = max_entries
+        self._now = monotonic
+        self._entries: dict[str, tuple[float, Ballot | None]] = {}
+        self._loading: dict[str, asyncio.Task[Ballot | None]] = {}
+
+    async def get(self, item_id: str) -> Ballot | None:
+        hit = self._entries.get(item_id)
+        if hit is not None and hit[0] > self._now():
+            return hit[1]
+        task = self._loading.get(item_id)
+        if task is None:
+            # A task of its own, so a cancelled request does not cancel the read others wait on.
+            task = asyncio.create_task(self._load(item_id))
+            task.add_done_callback(_retrieve)
+            self._loading[item_id] = task
+        return await asyncio.shield(task)
+
+    async def _load(self, item_id: str) -> Ballot | None:
+        try:
+            ballot = await self.repo.get(item_id)
+        finally:
+            self._loading.pop(item_id, None)
+        self.put(item_id, ballot)
+        return ballot
+
+    def put(self, item_id: str, ballot: Ballot | None) -> None:
+        if len(self._entries) >= self.max_entries:
+            now = self._now()
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+        self._entries[item_id] = (self._now() + (self.ttl_s if ballot else self.miss_ttl_s), ballot)
+
+    def forget(self, item_id: str) -> None:
+        self._entries.pop(item_id, None)
+
+
+def _retrieve(task: asyncio.Task[Ballot | None]) -> None:
+    # Every waiter re-raises a failed read itself; this only keeps asyncio from warning when none was left.
+    if not task.cancelled():
+        task.exception()

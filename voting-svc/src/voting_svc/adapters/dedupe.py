@@ -1,0 +1,159 @@
+"""Redis: one-person-one-vote claims and live counters for the hot path.
+
+Key layout (`P` is the service's namespace, its database name, e.g. `voting_svc`; the item id
+in braces is a Redis Cluster hash tag, so an item's keys live on one shard):
+- `P:v:{ITEM}:voter:CITIZEN_KEY` → vote id   claimed with SET NX (no expiry)
+- `P:v:{ITEM}:count` (hash)       → `total` and `o:OPTION` per option, HINCRBY
+- `P:state:ready`                  → marker: present while the claims above are complete
+- `P:state:restore-lock`           → one instance rebuilds at a time (SET NX EX)
+
+Redis must run with `maxmemory-policy noeviction`: an evicted claim would let a second vote
+through to the ledger (which still counts it once) and inflate the live counter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_UNLOCK = _RELEASE
+_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+TOTAL_FIELD = "total"
+OPTION_PREFIX = "o:"
+
+
+class Claim(Enum):
+    CLAIMED = "claimed"
+    DUPLICATE = "duplicate"
+    STATE_LOST = "state_lost"  # Redis restarted empty: claims cannot be trusted until restored
+
+
+class VoteKeys:
+    def __init__(self, namespace: str) -> None:
+        self.ns = namespace
+        self.marker = f"{namespace}:state:ready"
+        self.restore_lock = f"{namespace}:state:restore-lock"
+
+    def voter(self, item_id: str, citizen_key: str) -> str:
+        return f"{self.ns}:v:{{{item_id}}}:voter:{citizen_key}"
+
+    def counter(self, item_id: str) -> str:
+        return f"{self.ns}:v:{{{item_id}}}:count"
+
+
+class RedisVotes:
+    def __init__(self, redis: Redis, namespace: str) -> None:
+        self.redis = redis
+        self.keys = VoteKeys(namespace)
+        self._release = redis.register_script(_RELEASE)
+        self._unlock = redis.register_script(_UNLOCK)
+        self._extend = redis.register_script(_EXTEND)
+
+    async def claim(self, item_id: str, citizen_key: str, vote_id: str) -> Claim:
+        """Claim the (item, citizen) slot; one round trip that also checks the state marker."""
+        key = self.keys.voter(item_id, citizen_key)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.exists(self.keys.marker)
+            pipe.set(key, vote_id, nx=True)
+            has_marker, claimed = await pipe.execute()
+        if not has_marker:
+            if claimed:
+                await self._release(keys=[key], args=[vote_id])
+            return Claim.STATE_LOST
+        return Claim.CLAIMED if claimed else Claim.DUPLICATE
+
+    async def release(self, item_id: str, citizen_key: str, vote_id: str) -> None:
+        """Give the slot back, only if it still holds this vote (never another request's claim)."""
+        await self._release(keys=[self.keys.voter(item_id, citizen_key)], args=[vote_id])
+
+    async def count(self, item_id: str, choices: Iterable[str]) -> int:
+        """Add one voter (and their choices) to the live counter; returns the new live total."""
+        key = self.keys.counter(item_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(key, TOTAL_FIELD, 1)
+            for c in choices:
+                pipe.hincrby(key, OPTION_PREFIX + c, 1)
+            results = await pipe.execute()
+        return int(results[0])
+
+    async def live(self, item_id: str) -> tuple[int, dict[str, int]]:
+        """(live total, live count per option)."""
+        return _parse(await self.redis.hgetall(self.keys.counter(item_id)))
+
+    async def set_live(self, item_id: str, total: int, counts: Mapping[str, int]) -> None:
+        key = self.keys.counter(item_id)
+        fields: dict[Any, int] = {TOTAL_FIELD: total, **{OPTION_PREFIX + k: n for k, n in counts.items() if n}}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            if total:
+                pipe.hset(key, mapping=fields)
+            await pipe.execute()
+
+    async def set_live_if_unchanged(
+        self, item_id: str, expected: tuple[int, Mapping[str, int]], total: int, counts: Mapping[str, int]
+    ) -> bool:
+        """Set the live counter unless it moved away from `expected` (a vote came in meanwhile)."""
+        key = self.keys.counter(item_id)
+        fields: dict[Any, int] = {TOTAL_FIELD: total, **{OPTION_PREFIX + k: n for k, n in counts.items() if n}}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                now = _parse(await pipe.hgetall(key))
+                if now[0] != expected[0] or _nonzero(now[1]) != _nonzero(expected[1]):
+                    return False
+                pipe.multi()
+                pipe.delete(key)
+                if total:
+                    pipe.hset(key, mapping=fields)
+                await pipe.execute()
+            except WatchError:
+                return False
+        return True
+
+    # Recovery ---------------------------------------------------------------------------
+
+    async def state_present(self) -> bool:
+        return bool(await self.redis.exists(self.keys.marker))
+
+    async def mark_restored(self, at: str) -> None:
+        await self.redis.set(self.keys.marker, at)
+
+    async def try_lock(self, owner: str, ttl_s: int) -> bool:
+        return bool(await self.redis.set(self.keys.restore_lock, owner, nx=True, ex=ttl_s))
+
+    async def extend_lock(self, owner: str, ttl_s: int) -> bool:
+        return bool(await self._extend(keys=[self.keys.restore_lock], args=[owner, ttl_s]))
+
+    async def unlock(self, owner: str) -> None:
+        await self._unlock(keys=[self.keys.restore_lock], args=[owner])
+
+    async def restore_claims(self, claims: Iterable[tuple[str, str, str]]) -> int:
+        """Write a chunk of (item_id, citizen_key, vote_id) claims in one pipeline; returns how many."""
+        n = 0
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for item_id, citizen_key, vote_id in claims:
+                pipe.set(self.keys.voter(item_id, citizen_key), vote_id, nx=True)
+                n += 1
+            if n:
+                await pipe.execute()
+        return n
+
+
+def _parse(raw: Mapping[Any, Any]) -> tuple[int, dict[str, int]]:
+    # The client decodes responses to str; the typing of hgetall does not know it.
+    counts = {k[len(OPTION_PREFIX) :]: int(v) for k, v in raw.items() if k.startswith(OPTION_PREFIX)}
+    return int(raw.get(TOTAL_FIELD, 0)), counts
+
+
+def _nonzero(counts: Mapping[str, int]) -> dict[str, int]:
+    return {k: n for k, n in counts.items() if n}

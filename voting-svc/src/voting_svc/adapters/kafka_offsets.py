@@ -1,0 +1,64 @@
+"""Kafka: has a consumer group committed everything that was on a topic a moment ago?
+
+Recovery needs it: before Redis is rebuilt from the ledger, every vote already accepted onto
+`gongnon.votes` must be in the ledger, i.e. the ledger writer's committed offsets must reach the
+end offsets taken as a snapshot when the check began."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+class CatchUpTimeout(Exception):
+    pass
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """The topic's end offset per partition, for partitions that hold anything."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    tps = [TopicPartition(topic, p["partition"]) for t in described if t["topic"] == topic for p in t["partitions"]]
+    if not tps:
+        return {}
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        begin = await consumer.beginning_offsets(tps)
+        end = await consumer.end_offsets(tps)
+    finally:
+        await consumer.stop()
+    # Partitions with nothing retained need nothing consumed.
+    return {tp: end[tp] for tp in tps if end[tp] > begin[tp]}
+
+
+async def committed_offsets(bootstrap: str, group_id: str) -> dict[TopicPartition, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        raw = await admin.list_consumer_group_offsets(group_id)
+        return {tp: meta.offset for tp, meta in raw.items() if meta is not None and meta.offset >= 0}
+    finally:
+        await admin.close()
+
+
+async def wait_until_consumed(bootstrap: str, group_id: str, topic: str, timeout_s: float, poll_s: float = 0.3) -> None:
+    """Return once `group_id` has committed past what `topic` held when this was called."""
+    target = await end_offsets(bootstrap, topic)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        done = await committed_offsets(bootstrap, group_id) if target else {}
+        behind = {tp: end for tp, end in target.items() if done.get(tp, -1) < end}
+        if not behind:
+            return
+        if time.monotonic() >= deadline:
+            lag = sum(end - max(done.get(tp, 0), 0) for tp, end in behind.items())
+            raise CatchUpTimeout(f"{group_id} is still {lag} record(s) behind on {topic}")
+        await asyncio.sleep(poll_s)

@@ -1,0 +1,149 @@
+"""MongoDB: the append-only vote ledger (the truth) and the per-item tallies projected from it.
+
+`ledger`: one document per (item_id, citizen_key), unique; _id is derived from that pair so a
+batch finds which votes are already recorded with one _id lookup (a duplicate-key error inside a
+transaction would abort the whole batch). `tallies`: _id = item id, {kind, total, counts, seq,
+as_of}, changed only in the same transaction as the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+
+from gongnon_chassis.store import Tx
+from voting_svc.domain.tally import CountedVote, Tally, TallyDelta, first_per_key
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LedgerVote:
+    vote_id: str
+    item_id: str
+    kind: str
+    citizen_key: str
+    account_id: str
+    choices: tuple[str, ...]
+    cast_at: datetime
+    channel: str
+    agency: str
+    event_id: str
+
+    @property
+    def ledger_id(self) -> str:
+        return ledger_id(self.item_id, self.citizen_key)
+
+    def counted(self) -> CountedVote:
+        return CountedVote(voter=self.citizen_key, choices=self.choices, cast_at=self.cast_at)
+
+
+def ledger_id(item_id: str, citizen_key: str) -> str:
+    # The length prefix keeps the pair unambiguous whatever characters the ids contain.
+    return f"{len(item_id)}:{item_id}:{citizen_key}"
+
+
+def tally_from_doc(d: Doc) -> Tally:
+    return Tally(
+        item_id=d["_id"],
+        kind=d.get("kind", ""),
+        total=int(d.get("total", 0)),
+        counts={k: int(n) for k, n in (d.get("counts") or {}).items()},
+        seq=int(d.get("seq", 0)),
+        as_of=d.get("as_of"),
+    )
+
+
+class Ledger:
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    async def ensure_indexes(self) -> None:
+        await self.db.ledger.create_index([("item_id", ASCENDING), ("citizen_key", ASCENDING)], unique=True)
+
+    async def insert_new(self, tx: Tx, votes: Sequence[LedgerVote]) -> list[LedgerVote]:
+        """Record the votes not yet in the ledger (first per voter wins); returns those recorded."""
+        votes = first_per_key(votes, key=lambda v: v.ledger_id)
+        if not votes:
+            return []
+        ids = [v.ledger_id for v in votes]
+        seen = {d["_id"] async for d in tx.db.ledger.find({"_id": {"$in": ids}}, {"_id": 1}, session=tx.session)}
+        fresh = [v for v in votes if v.ledger_id not in seen]
+        if fresh:
+            await tx.db.ledger.insert_many([_vote_doc(v, tx.now) for v in fresh], ordered=True, session=tx.session)
+        return fresh
+
+    async def add_to_tally(self, tx: Tx, item_id: str, kind: str, delta: TallyDelta) -> Tally:
+        inc: dict[str, int] = {"total": delta.total, "seq": 1}
+        inc.update({f"counts.{k}": n for k, n in delta.counts.items()})
+        update: Doc = {"$inc": inc, "$setOnInsert": {"kind": kind}}
+        if delta.newest is not None:
+            update["$max"] = {"as_of": delta.newest}
+        doc = await tx.db.tallies.find_one_and_update(
+            {"_id": item_id}, update, upsert=True, return_document=ReturnDocument.AFTER, session=tx.session
+        )
+        return tally_from_doc(doc)
+
+    async def read_tally(self, tx: Tx, item_id: str) -> Tally | None:
+        d = await tx.db.tallies.find_one({"_id": item_id}, session=tx.session)
+        return tally_from_doc(d) if d else None
+
+    async def write_tally(self, tx: Tx, tally: Tally) -> None:
+        await tx.db.tallies.replace_one(
+            {"_id": tally.item_id},
+            {
+                "kind": tally.kind,
+                "total": tally.total,
+                "counts": dict(tally.counts),
+                "seq": tally.seq,
+                "as_of": tally.as_of,
+            },
+            upsert=True,
+            session=tx.session,
+        )
+
+    async def tally(self, item_id: str) -> Tally | None:
+        d = await self.db.tallies.find_one({"_id": item_id})
+        return tally_from_doc(d) if d else None
+
+    async def tallies(self) -> AsyncIterator[Tally]:
+        async for d in self.db.tallies.find({}).sort("_id", ASCENDING):
+            yield tally_from_doc(d)
+
+    async def votes_of(self, item_id: str) -> AsyncIterator[CountedVote]:
+        """Every recorded vote on an item (served by the (item_id, citizen_key) index)."""
+        cursor = self.db.ledger.find({"item_id": item_id}, {"citizen_key": 1, "choices": 1, "cast_at": 1})
+        async for d in cursor.sort([("item_id", ASCENDING), ("citizen_key", ASCENDING)]).batch_size(2000):
+            yield CountedVote(voter=d["citizen_key"], choices=tuple(d.get("choices", ())), cast_at=d["cast_at"])
+
+    async def claims(self, chunk: int = 1000) -> AsyncIterator[list[tuple[str, str, str]]]:
+        """Every (item_id, citizen_key, vote_id) in the ledger, in chunks, in _id order."""
+        out: list[tuple[str, str, str]] = []
+        cursor = self.db.ledger.find({}, {"item_id": 1, "citizen_key": 1, "vote_id": 1}).sort("_id", ASCENDING)
+        async for d in cursor.batch_size(chunk):
+            out.append((d["item_id"], d["citizen_key"], d["vote_id"]))
+            if len(out) >= chunk:
+                yield out
+                out = []
+        if out:
+            yield out
+
+
+def _vote_doc(v: LedgerVote, recorded_at: datetime) -> Doc:
+    return {
+        "_id": v.ledger_id,
+        "vote_id": v.vote_id,
+        "item_id": v.item_id,
+        "kind": v.kind,
+        "citizen_key": v.citizen_key,
+        "account_id": v.account_id,
+        "choices": list(v.choices),
+        "cast_at": v.cast_at,
+        "channel": v.channel,
+        "agency": v.agency,
+        "event_id": v.event_id,
+        "recorded_at": recorded_at,
+    }

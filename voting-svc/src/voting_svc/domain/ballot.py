@@ -1,0 +1,219 @@
+"""A ballot: what can be voted on an item, and whether a given vote is valid.
+
+One ballot per item. Choices travel as plain strings so every kind fits the same vote record
+(`VoteCast.choices`) and the same counters:
+- support, discussion: no choices (the vote itself is the support / participation);
+- choice (찬반형) and decision (결정): exactly one option id, e.g. ["yes"];
+- multi (문답형): 1..max_choices distinct option ids;
+- research (리서치형): one answer per question, each as "question_id:option_id".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+# Option and question ids become Redis hash fields and MongoDB field names: keep them plain
+# (no ".", "$" or ":"), so "q:a" for research answers can never be ambiguous.
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class VoteKind(StrEnum):
+    SUPPORT = "support"  # 공감
+    CHOICE = "choice"  # 찬반형 yes / no / other, labels per item
+    DISCUSSION = "discussion"  # 토론형: support the topic, participation counted
+    RESEARCH = "research"  # 리서치형: several questions, one answer each
+    MULTI = "multi"  # 문답형: pick up to N options
+    DECISION = "decision"  # 결정: yes / no with a budget quorum
+
+
+class BallotStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class VoteRejected(Exception):
+    """A vote the ballot does not accept; `code` is the machine-readable reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class BallotInvalid(Exception):
+    """A ballot definition that cannot be used."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    label: str
+    options: tuple[Option, ...]
+
+
+YES_NO_OTHER = (Option("yes", "찬성"), Option("no", "반대"), Option("other", "기타"))
+YES_NO = (Option("yes", "찬성"), Option("no", "반대"))
+_NO_CHOICE_KINDS = frozenset({VoteKind.SUPPORT, VoteKind.DISCUSSION})
+
+
+@dataclass(frozen=True)
+class Ballot:
+    item_id: str
+    kind: VoteKind
+    agency: str
+    status: BallotStatus = BallotStatus.OPEN
+    options: tuple[Option, ...] = ()
+    questions: tuple[Question, ...] = ()
+    max_choices: int = 1
+    budget_krw: int | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+    @classmethod
+    def support(cls, item_id: str, agency: str) -> Ballot:
+        return cls(item_id=item_id, kind=VoteKind.SUPPORT, agency=agency)
+
+    @classmethod
+    def define(
+        cls,
+        item_id: str,
+        kind: VoteKind,
+        agency: str,
+        *,
+        options: Sequence[Option] = (),
+        questions: Sequence[Question] = (),
+        max_choices: int | None = None,
+        budget_krw: int | None = None,
+        opens_at: datetime | None = None,
+        closes_at: datetime | None = None,
+    ) -> Ballot:
+        """A checked ballot of any kind; defaults fill in the usual yes/no(/other) options."""
+        opts = tuple(options)
+        qs = tuple(questions)
+        if kind in _NO_CHOICE_KINDS and (opts or qs):
+            raise BallotInvalid(f"a {kind} ballot has no options")
+        if kind == VoteKind.CHOICE:
+            opts = opts or YES_NO_OTHER
+        if kind == VoteKind.DECISION:
+            if opts and {o.id for o in opts} != {"yes", "no"}:
+                raise BallotInvalid("a decision ballot's options are yes and no (labels may change)")
+            opts = opts or YES_NO
+            if budget_krw is None or budget_krw < 0:
+                raise BallotInvalid("a decision ballot needs the project's budget in KRW (>= 0)")
+        elif budget_krw is not None:
+            raise BallotInvalid("only a decision ballot has a budget")
+        if kind == VoteKind.MULTI and len(opts) < 2:
+            raise BallotInvalid("a multiple-choice ballot needs at least two options")
+        if kind == VoteKind.RESEARCH:
+            if opts:
+                raise BallotInvalid("a research ballot has questions, not top-level options")
+            if not qs:
+                raise BallotInvalid("a research ballot needs at least one question")
+            _check_ids([q.id for q in qs], "question")
+            for q in qs:
+                if len(q.options) < 2:
+                    raise BallotInvalid(f"question {q.id} needs at least two options")
+                _check_ids([o.id for o in q.options], f"option of question {q.id}")
+        elif qs:
+            raise BallotInvalid(f"a {kind} ballot has no questions")
+        _check_ids([o.id for o in opts], "option")
+        n = 1
+        if kind == VoteKind.MULTI:
+            n = max_choices if max_choices is not None else len(opts)
+            if not 1 <= n <= len(opts):
+                raise BallotInvalid(f"max_choices must be between 1 and {len(opts)}")
+        elif max_choices not in (None, 1):
+            raise BallotInvalid("only a multiple-choice ballot picks more than one option")
+        if opens_at and closes_at and closes_at <= opens_at:
+            raise BallotInvalid("the ballot must close after it opens")
+        return cls(
+            item_id=item_id,
+            kind=kind,
+            agency=agency,
+            options=opts,
+            questions=qs,
+            max_choices=n,
+            budget_krw=budget_krw,
+            opens_at=opens_at,
+            closes_at=closes_at,
+        )
+
+    def close(self) -> Ballot:
+        return replace(self, status=BallotStatus.CLOSED)
+
+    def check_open(self, now: datetime) -> None:
+        if self.status == BallotStatus.CLOSED or (self.closes_at is not None and now >= self.closes_at):
+            raise VoteRejected("voting_closed", "voting on this item has ended")
+        if self.opens_at is not None and now < self.opens_at:
+            raise VoteRejected("voting_not_open", "voting on this item has not started yet")
+
+    def normalize(self, choices: Sequence[str]) -> tuple[str, ...]:
+        """The vote's choices in canonical order, or VoteRejected if this ballot cannot take them."""
+        if self.kind in _NO_CHOICE_KINDS:
+            if choices:
+                raise VoteRejected("invalid_choice", f"a {self.kind} vote has no choices")
+            return ()
+        if len(set(choices)) != len(choices):
+            raise VoteRejected("invalid_choice", "a choice appears twice")
+        if self.kind == VoteKind.RESEARCH:
+            return self._normalize_research(choices)
+        known = {o.id for o in self.options}
+        unknown = [c for c in choices if c not in known]
+        if unknown:
+            raise VoteRejected("invalid_choice", f"unknown option(s): {', '.join(unknown)}")
+        if not 1 <= len(choices) <= self.max_choices:
+            raise VoteRejected(
+                "invalid_choice",
+                "pick exactly one option" if self.max_choices == 1 else f"pick 1 to {self.max_choices} options",
+            )
+        order = {o.id: i for i, o in enumerate(self.options)}
+        return tuple(sorted(choices, key=order.__getitem__))
+
+    def _normalize_research(self, choices: Sequence[str]) -> tuple[str, ...]:
+        answers: dict[str, str] = {}
+        for c in choices:
+            qid, sep, oid = c.partition(":")
+            if not sep:
+                raise VoteRejected("invalid_choice", f"answer {c!r} is not question:option")
+            if qid in answers:
+                raise VoteRejected("invalid_choice", f"question {qid} answered twice")
+            answers[qid] = oid
+        by_id = {q.id: q for q in self.questions}
+        unknown_q = sorted(set(answers) - set(by_id))
+        if unknown_q:
+            raise VoteRejected("invalid_choice", f"unknown question(s): {', '.join(unknown_q)}")
+        missing = [q.id for q in self.questions if q.id not in answers]
+        if missing:
+            raise VoteRejected("invalid_choice", f"answer every question; missing: {', '.join(missing)}")
+        for qid, oid in answers.items():
+            if oid not in {o.id for o in by_id[qid].options}:
+                raise VoteRejected("invalid_choice", f"unknown option {oid} for question {qid}")
+        return tuple(f"{q.id}:{answers[q.id]}" for q in self.questions)
+
+    def option_keys(self) -> tuple[str, ...]:
+        """Every key a count can have, so results show zeros too."""
+        if self.kind == VoteKind.RESEARCH:
+            return tuple(f"{q.id}:{o.id}" for q in self.questions for o in q.options)
+        return tuple(o.id for o in self.options)
+
+
+def _check_ids(ids: Sequence[str], what: str) -> None:
+    bad = [i for i in ids if not _ID.match(i)]
+    if bad:
+        raise BallotInvalid(f"{what} id(s) must be lowercase letters, digits, _ or - (max 32): {', '.join(bad)}")
+    if len(set(ids)) != len(ids):
+        raise BallotInvalid(f"{what} ids must be unique")

@@ -1,0 +1,209 @@
+"""Keeping Redis honest: restore it from the ledger when it lost its state, and reconcile
+counters and tallies with the ledger on demand.
+
+Restore: the marker key is missing (Redis restarted empty, or first start) → every instance
+refuses votes (503) → one instance takes the lock, waits until the ledger writer has consumed
+everything already on `gongnon.votes`, writes a claim for every ledger vote and the live
+counters from the tallies, sets the marker → votes open again.
+
+Reconcile: recount an item from the ledger; repair its tally (a new snapshot with a higher seq
+and a `tally.updated`) and its live counter. Both repairs are skipped, never forced, when votes
+land on the item while it is being recounted, so a repair cannot lose a concurrent vote."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
+
+from gongnon_chassis.clock import Clock
+from gongnon_chassis.store import Store, Tx
+from gongnon_contracts import new_id
+from voting_svc.adapters.ballots import BallotRepository
+from voting_svc.adapters.dedupe import RedisVotes
+from voting_svc.adapters.ledger import Ledger
+from voting_svc.casting import VoteGate
+from voting_svc.domain.tally import CountedVote, Tally, TallyDelta, combine, count
+from voting_svc.recording import snapshot_event
+
+log = logging.getLogger(__name__)
+
+CatchUp = Callable[[float], Awaitable[None]]  # wait (at most N s) for the ledger writer to drain Kafka
+
+# Outlives the catch-up wait, and is extended while the restore makes progress, so a crashed
+# restorer blocks votes for minutes at most.
+RESTORE_LOCK_TTL_S = 150
+CATCH_UP_TIMEOUT_S = 120.0
+RECOUNT_CHUNK = 2000
+TALLY_ATTEMPTS = 5
+
+
+class RedisGuard:
+    """Runs periodically: opens the vote gate while Redis holds its state, restores it when not."""
+
+    def __init__(self, votes: RedisVotes, ledger: Ledger, gate: VoteGate, catch_up: CatchUp, clock: Clock) -> None:
+        self.votes = votes
+        self.ledger = ledger
+        self.gate = gate
+        self.catch_up = catch_up
+        self.clock = clock
+        self.owner = new_id("restore_")
+
+    async def tick(self) -> None:
+        try:
+            present = await self.votes.state_present()
+        except RedisError:
+            self.gate.close()
+            raise
+        if present:
+            self.gate.open()
+            return
+        self.gate.close()
+        await self.restore()
+
+    async def restore(self) -> bool:
+        """Rebuild claims and live counters from the ledger; False if another instance is at it."""
+        if not await self.votes.try_lock(self.owner, RESTORE_LOCK_TTL_S):
+            return False
+        try:
+            log.warning("vote register missing in Redis: restoring it from the ledger")
+            await self.catch_up(CATCH_UP_TIMEOUT_S)
+            await self._still_mine()
+            claims = 0
+            async for chunk in self.ledger.claims():
+                claims += await self.votes.restore_claims(chunk)
+                await self._still_mine()
+            # Another restorer may have finished while we worked (our lock expired): votes already
+            # flow then, and overwriting the live counters now would drop some.
+            if await self.votes.state_present():
+                return True
+            items = 0
+            async for tally in self.ledger.tallies():
+                await self.votes.set_live(tally.item_id, tally.total, tally.counts)
+                items += 1
+                if items % 1000 == 0:
+                    await self._still_mine()
+            await self.votes.mark_restored(self.clock.now().isoformat())
+            log.warning("vote register restored: %d claim(s), %d counter(s)", claims, items)
+        finally:
+            await self.votes.unlock(self.owner)
+        self.gate.open()
+        return True
+
+    async def _still_mine(self) -> None:
+        if not await self.votes.extend_lock(self.owner, RESTORE_LOCK_TTL_S):
+            raise RestoreLockLost("another instance took over the restore")
+
+
+class RestoreLockLost(Exception):
+    pass
+
+
+class RestoreInProgress(Exception):
+    pass
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    tallies_repaired: list[str] = field(default_factory=list)
+    live_repaired: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # votes arrived during the recount; run again
+
+
+class _TallyMoved(Exception):
+    """The ledger writer changed the tally while we counted: our count may be stale."""
+
+
+class Reconciler:
+    def __init__(
+        self,
+        store: Store,
+        ledger: Ledger,
+        ballots: BallotRepository,
+        votes: RedisVotes,
+        catch_up: CatchUp,
+        gate: VoteGate,
+        on_repaired: Callable[[str], None],
+    ) -> None:
+        self.gate = gate
+        self.store = store
+        self.ledger = ledger
+        self.ballots = ballots
+        self.votes = votes
+        self.catch_up = catch_up
+        self.on_repaired = on_repaired
+
+    async def reconcile(self, item_id: str | None = None) -> ReconcileReport:
+        """Recount one item (or every item with a ballot) from the ledger and repair what drifted."""
+        if not self.gate.is_open:
+            raise RestoreInProgress("the vote register is being restored; reconcile afterwards")
+        items = [item_id] if item_id is not None else [i async for i in self.ballots.item_ids()]
+        # Live counters are read before Kafka is drained: a vote counted live before this point was
+        # acknowledged before it, so it is in the ledger once the writer caught up.
+        live_before = {i: await self.votes.live(i) for i in items}
+        await self.catch_up(CATCH_UP_TIMEOUT_S)
+        report = ReconcileReport()
+        for i in items:
+            ballot = await self.ballots.get(i)
+            if ballot is None:
+                continue
+            report.checked += 1
+            truth, tally_fixed = await self._repair_tally(i, ballot.kind.value, ballot.agency)
+            if truth is None:
+                report.busy.append(i)
+                continue
+            if tally_fixed:
+                report.tallies_repaired.append(i)
+            total, counts = live_before[i]
+            if total != truth.total or _nonzero(counts) != _nonzero(truth.counts):
+                if await self.votes.set_live_if_unchanged(i, live_before[i], truth.total, truth.counts):
+                    report.live_repaired.append(i)
+                else:
+                    report.busy.append(i)
+            if tally_fixed or i in report.live_repaired:
+                self.on_repaired(i)
+        if report.tallies_repaired or report.live_repaired:
+            log.warning(
+                "reconcile repaired tallies %s, live counters %s", report.tallies_repaired, report.live_repaired
+            )
+        return report
+
+    async def recount(self, item_id: str) -> TallyDelta:
+        total = TallyDelta()
+        chunk: list[CountedVote] = []
+        async for v in self.ledger.votes_of(item_id):
+            chunk.append(v)
+            if len(chunk) >= RECOUNT_CHUNK:
+                total = combine(total, count(chunk))
+                chunk = []
+        return combine(total, count(chunk))
+
+    async def _repair_tally(self, item_id: str, kind: str, agency: str) -> tuple[TallyDelta | None, bool]:
+        """(the ledger's count, whether the tally was repaired); (None, False) if it kept moving."""
+        for _ in range(TALLY_ATTEMPTS):
+            before = await self.ledger.tally(item_id)
+            truth = await self.recount(item_id)
+
+            async def fix(tx: Tx, before: Tally | None = before, truth: TallyDelta = truth) -> bool:
+                current = await self.ledger.read_tally(tx, item_id)
+                if (current.seq if current else 0) != (before.seq if before else 0):
+                    raise _TallyMoved
+                fixed = (current or Tally(item_id=item_id, kind=kind)).corrected(truth)
+                if fixed is None:
+                    return False
+                await self.ledger.write_tally(tx, fixed)
+                tx.emit(snapshot_event(fixed, tx.now), agency=agency)
+                return True
+
+            try:
+                return truth, await self.store.transaction(fix)
+            except _TallyMoved:
+                continue
+        return None, False
+
+
+def _nonzero(counts: Mapping[str, int]) -> dict[str, int]:
+    return {k: n for k, n in counts.items() if n}

@@ -1,0 +1,388 @@
+"""voting-svc against real Kafka, MongoDB and Redis: the app runs with its lifespan (ledger
+writer, ballot consumer, outbox relay, Redis guard) and is called over ASGI like the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.kafka import Producer
+from gongnon_chassis.runtime import Runtime
+from gongnon_chassis.settings import ServiceSettings
+from gongnon_contracts import Envelope, EventData, Topic, new_id
+from gongnon_contracts.events import ItemClosed, ProposalSubmitted, VoteCast
+from gongnon_contracts.events.common import ActorRole
+from voting_svc.adapters.dedupe import RedisVotes
+from voting_svc.adapters.kafka_offsets import wait_until_consumed
+from voting_svc.bootstrap import build_app
+from voting_svc.entrypoints.ledger_writer import ledger_group
+
+Poll = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class Svc:
+    app: Any
+    rt: Runtime
+    http: Any
+    votes: RedisVotes
+    bootstrap: str
+    group: str
+    poll: Poll
+
+    async def publish(self, data: EventData, source: str = "proposal-svc", event_id: str | None = None) -> Envelope:
+        env = Envelope.wrap(data, source=source, agency="seoul", time=self.rt.clock.now(), event_id=event_id)
+        producer = Producer(self.bootstrap, "voting-svc-test")
+        await producer.start()
+        try:
+            await producer.send(data.TOPIC, data.subject(), env.model_dump(mode="json"))
+        finally:
+            await producer.stop()
+        return env
+
+    async def new_proposal(self) -> str:
+        item_id = new_id("pr_")
+        await self.publish(
+            ProposalSubmitted(
+                item_id=item_id,
+                title="고척스카이돔 플라스틱 응원봉 사용을 금지하면 어떨까요?",
+                category="환경",
+                district="구로구",
+                author_account="acc-author",
+                author_role=ActorRole.CITIZEN,
+                rule_set_id="democracy-seoul-2019",
+                listed=True,
+            )
+        )
+        await self.poll(lambda: self.rt.db.ballots.find_one({"_id": item_id}), lambda d: d is not None)
+        return item_id
+
+    async def ledger_count(self, item_id: str) -> int:
+        return int(await self.rt.db.ledger.count_documents({"item_id": item_id}))
+
+    async def tally_events(self, item_id: str) -> list[dict[str, Any]]:
+        docs = await self.rt.db.outbox.find({"key": item_id}).to_list(None)
+        return [d["envelope"]["data"] for d in docs if d["envelope"]["type"] == "tally.updated"]
+
+    async def drained(self) -> None:
+        """Wait until the ledger writer has committed everything on gongnon.votes so far."""
+        await wait_until_consumed(self.bootstrap, self.group, Topic.VOTES.value, 90)
+
+
+def citizen(i: int | str) -> dict[str, str]:
+    return Actor(account_id=f"acc-{i}", role=ActorRole.CITIZEN, citizen_key=f"ck-{i}").header()
+
+
+OPERATOR = Actor(account_id="op-1", role=ActorRole.OPERATOR, agency="seoul").header()
+
+
+@pytest.fixture(scope="module")
+async def svc(infra: Any, asgi_client: Any, poll: Poll) -> AsyncIterator[Svc]:
+    name = f"voting-it-{uuid.uuid4().hex[:8]}"
+    settings = ServiceSettings(
+        SERVICE_NAME=name,
+        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        MONGODB_URI=infra.mongodb_uri,
+        REDIS_URL=infra.redis_url,
+        OUTBOX_POLL_S=0.2,
+    )
+    app = build_app(settings)
+    rt: Runtime = app.state.runtime
+    async with app.router.lifespan_context(app):
+        # A fresh namespace has no register marker: the guard restores (from an empty ledger) first.
+        await asyncio.wait_for(app.state.vote_gate.opened.wait(), 120)
+        yield Svc(
+            app=app,
+            rt=rt,
+            http=asgi_client(app),
+            votes=RedisVotes(rt.redis, settings.db_name()),
+            bootstrap=infra.kafka_bootstrap,
+            group=ledger_group(name),
+            poll=poll,
+        )
+
+
+async def test_fifty_supports_with_concurrent_duplicates_count_exactly_fifty(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    # 50 citizens; ten of them press the button twice at the same moment.
+    calls = [svc.http.post(f"/items/{item}/support", headers=citizen(i)) for i in range(50)]
+    calls += [svc.http.post(f"/items/{item}/support", headers=citizen(i)) for i in range(10)]
+    results = await asyncio.gather(*calls)
+
+    created = [body for status, body in results if status == 201]
+    conflicts = [body for status, body in results if status == 409]
+    assert len(created) == 50, results
+    assert len(conflicts) == 10
+    assert all(b["error"]["code"] == "already_voted" for b in conflicts)
+    assert all(b["item_id"] == item and b["counted"] is True for b in created)
+    assert sorted(b["total"] for b in created) == list(range(1, 51))  # every live count seen once
+
+    # A late duplicate after everything settled is refused too.
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen(7))
+    assert (status, body["error"]["code"]) == (409, "already_voted")
+
+    await svc.poll(lambda: svc.ledger_count(item), lambda n: n >= 50)
+    events = await svc.poll(lambda: svc.tally_events(item), lambda evs: any(e["total"] == 50 for e in evs))
+    await svc.drained()
+    assert await svc.ledger_count(item) == 50
+    events = await svc.tally_events(item)
+    assert max(e["total"] for e in events) == 50
+    # Coalesced snapshots: absolute counts that grow with seq.
+    by_seq = sorted(events, key=lambda e: e["seq"])
+    assert [e["total"] for e in by_seq] == sorted(e["total"] for e in events)
+    assert len({e["seq"] for e in events}) == len(events)
+    assert all(e["kind"] == "support" for e in events)
+
+    status, tally = await svc.poll(lambda: svc.http.get(f"/items/{item}/tally"), lambda r: r[1]["total"] == 50)
+    assert status == 200
+    assert tally["kind"] == "support"
+    assert tally["counts"] == {}
+    assert tally["live_total"] == 50
+
+
+async def test_ledger_writer_ignores_redelivered_and_second_votes(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    for i in range(3):
+        assert (await svc.http.post(f"/items/{item}/support", headers=citizen(f"r{i}")))[0] == 201
+    await svc.poll(lambda: svc.ledger_count(item), lambda n: n == 3)
+    await svc.drained()
+    before = await svc.tally_events(item)
+    vote = await svc.rt.db.ledger.find_one({"item_id": item, "citizen_key": "ck-r0"})
+    cast = VoteCast(
+        vote_id=vote["vote_id"],
+        item_id=item,
+        kind="support",
+        citizen_key="ck-r0",
+        account_id="acc-r0",
+        cast_at=vote["cast_at"],
+    )
+    source = svc.rt.settings.service_name
+    await svc.publish(cast, source=source, event_id=vote["event_id"])  # the same event again
+    await svc.publish(cast.model_copy(update={"vote_id": new_id("vt_")}), source=source)  # a second vote
+    await svc.drained()
+    assert await svc.ledger_count(item) == 3
+    assert await svc.tally_events(item) == before
+
+
+async def test_unverified_actor_is_refused(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    unverified = Actor(account_id="acc-x", role=ActorRole.CITIZEN).header()
+    status, body = await svc.http.post(f"/items/{item}/support", headers=unverified)
+    assert (status, body["error"]["code"]) == (403, "verification_required")
+    status, body = await svc.http.post(f"/items/{item}/support")
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+    assert (await svc.votes.live(item))[0] == 0
+
+
+async def test_unknown_item_is_not_votable(svc: Svc) -> None:
+    for status, body in [
+        await svc.http.post("/items/pr_nope/support", headers=citizen(1)),
+        await svc.http.get("/items/pr_nope/tally"),
+    ]:
+        assert (status, body["error"]["code"]) == (404, "item_not_votable")
+
+
+async def test_kafka_failure_counts_nothing_and_the_citizen_can_retry(
+    svc: Svc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = await svc.new_proposal()
+    real_send = svc.rt.producer.send
+    failures = 0
+
+    async def failing_once(*args: Any, **kwargs: Any) -> None:
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise TimeoutError("broker unavailable")
+        await real_send(*args, **kwargs)
+
+    monkeypatch.setattr(svc.rt.producer, "send", failing_once)
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("k"))
+    assert (status, body["error"]["code"]) == (503, "vote_not_recorded")
+    assert (await svc.votes.live(item))[0] == 0
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("k"))
+    assert (status, body["total"]) == (201, 1)
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("k"))
+    assert status == 409
+
+
+async def test_lost_redis_state_is_restored_from_the_ledger_before_votes_resume(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    for i in range(5):
+        assert (await svc.http.post(f"/items/{item}/support", headers=citizen(f"l{i}")))[0] == 201
+    await svc.poll(lambda: svc.ledger_count(item), lambda n: n == 5)
+
+    # Hold the restore lock so the guard cannot restore before we look; then lose every key.
+    assert await svc.votes.try_lock("test", 120)
+    ns = svc.votes.keys.ns
+    keys = [k async for k in svc.rt.redis.scan_iter(match=f"{ns}:*") if k != svc.votes.keys.restore_lock]
+    await svc.rt.redis.delete(*keys)
+
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("l0"))
+    assert (status, body["error"]["code"]) == (503, "votes_recovering")
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("new"))
+    assert (status, body["error"]["code"]) == (503, "votes_recovering")
+
+    await svc.votes.unlock("test")
+    await svc.poll(lambda: svc.votes.state_present(), bool)
+    await asyncio.wait_for(svc.app.state.vote_gate.opened.wait(), 60)
+
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("l0"))
+    assert (status, body["error"]["code"]) == (409, "already_voted")
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("new"))
+    assert (status, body["total"]) == (201, 6)
+    await svc.poll(lambda: svc.ledger_count(item), lambda n: n == 6)
+
+
+async def test_reconcile_repairs_counters_and_tallies_from_the_ledger(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    for i in range(4):
+        assert (await svc.http.post(f"/items/{item}/support", headers=citizen(f"c{i}")))[0] == 201
+    await svc.poll(lambda: svc.ledger_count(item), lambda n: n == 4)
+    await svc.drained()
+
+    status, body = await svc.http.post("/admin/reconcile", json={"item_id": item}, headers=citizen(1))
+    assert (status, body["error"]["code"]) == (403, "forbidden")
+
+    status, report = await svc.http.post("/admin/reconcile", json={"item_id": item}, headers=OPERATOR)
+    assert status == 200
+    assert report == {"checked": 1, "tallies_repaired": [], "live_repaired": [], "busy": []}
+
+    # Drift: the live counter and the tally both disagree with the ledger.
+    await svc.votes.set_live(item, 7, {})
+    await svc.rt.db.tallies.update_one({"_id": item}, {"$set": {"total": 2}})
+    seq_before = max(e["seq"] for e in await svc.tally_events(item))
+
+    status, report = await svc.http.post("/admin/reconcile", json={"item_id": item}, headers=OPERATOR)
+    assert status == 200
+    assert report["tallies_repaired"] == [item]
+    assert report["live_repaired"] == [item]
+    assert (await svc.votes.live(item))[0] == 4
+    events = await svc.tally_events(item)
+    latest = max(events, key=lambda e: e["seq"])
+    assert (latest["total"], latest["seq"]) == (4, seq_before + 1)
+    status, tally = await svc.http.get(f"/items/{item}/tally")
+    assert (tally["total"], tally["live_total"]) == (4, 4)
+
+    # All items: nothing left to repair anywhere.
+    status, report = await svc.http.post("/admin/reconcile", headers=OPERATOR)
+    assert status == 200
+    assert report["tallies_repaired"] == []
+    assert report["checked"] >= 1
+
+
+async def test_closed_item_takes_no_more_supports(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    assert (await svc.http.post(f"/items/{item}/support", headers=citizen("z1")))[0] == 201
+    await svc.publish(ItemClosed(item_id=item, reason="window ended", closed_at=svc.rt.clock.now()))
+    await svc.poll(lambda: svc.rt.db.ballots.find_one({"_id": item}), lambda d: d["status"] == "closed")
+    status, body = await svc.poll(
+        lambda: svc.http.post(f"/items/{item}/support", headers=citizen("z2")), lambda r: r[0] != 201
+    )
+    assert (status, body["error"]["code"]) == (409, "voting_closed")
+
+
+async def test_choice_and_decision_ballots(svc: Svc) -> None:
+    consult = new_id("cs_")
+    spec = {
+        "kind": "choice",
+        "options": [{"id": "yes", "label": "찬성"}, {"id": "no", "label": "반대"}, {"id": "other", "label": "기타"}],
+    }
+    status, body = await svc.http.put(f"/items/{consult}/ballot", json=spec, headers=citizen(1))
+    assert status == 403
+    status, body = await svc.http.put(f"/items/{consult}/ballot", json=spec, headers=OPERATOR)
+    assert (status, body["kind"]) == (201, "choice")
+    assert (await svc.http.put(f"/items/{consult}/ballot", json=spec, headers=OPERATOR))[0] == 200
+    status, body = await svc.http.put(f"/items/{consult}/ballot", json={"kind": "support"}, headers=OPERATOR)
+    assert (status, body["error"]["code"]) == (409, "ballot_exists")
+
+    picks = ["yes"] * 3 + ["no"] * 5 + ["other"]
+    for i, pick in enumerate(picks):
+        status, body = await svc.http.post(f"/items/{consult}/votes", json={"choices": [pick]}, headers=citizen(i))
+        assert status == 201, body
+    status, body = await svc.http.post(f"/items/{consult}/votes", json={"choices": ["maybe"]}, headers=citizen(99))
+    assert (status, body["error"]["code"]) == (422, "invalid_choice")
+    status, body = await svc.http.post(f"/items/{consult}/support", headers=citizen(98))
+    assert (status, body["error"]["code"]) == (409, "wrong_vote_kind")
+
+    status, tally = await svc.poll(lambda: svc.http.get(f"/items/{consult}/tally"), lambda r: r[1]["total"] == 9)
+    assert tally["counts"] == {"yes": 3, "no": 5, "other": 1}
+    assert tally["live_total"] == 9
+
+    decision = new_id("dc_")
+    status, _ = await svc.http.put(
+        f"/items/{decision}/ballot", json={"kind": "decision", "budget_krw": 1_000_000_000}, headers=OPERATOR
+    )
+    assert status == 201
+    for i, pick in enumerate(["yes", "yes", "no"]):
+        assert (await svc.http.post(f"/items/{decision}/votes", json={"choices": [pick]}, headers=citizen(i)))[0] == 201
+    status, tally = await svc.poll(lambda: svc.http.get(f"/items/{decision}/tally"), lambda r: r[1]["total"] == 3)
+    assert tally["decision"] == {
+        "quorum": 10_000,
+        "turnout": 3,
+        "yes": 2,
+        "no": 1,
+        "majority": True,
+        "quorum_met": False,
+        "passed": False,
+    }
+
+
+async def test_redis_restarted_empty_refuses_votes_until_restored(svc: Svc, infra: Any) -> None:
+    if infra.local is None or "redis" not in infra.local.procs:
+        pytest.skip("needs a Redis process this test session owns")
+    item = await svc.new_proposal()
+    for i in range(3):
+        assert (await svc.http.post(f"/items/{item}/support", headers=citizen(f"x{i}")))[0] == 201
+
+    await asyncio.to_thread(infra.local.restart_redis_empty)
+
+    # Until the register is back every vote is refused with 503, never counted twice.
+    status, body = await svc.poll(
+        lambda: svc.http.post(f"/items/{item}/support", headers=citizen("x0")), lambda r: r[0] != 503
+    )
+    assert (status, body["error"]["code"]) == (409, "already_voted")
+    assert await svc.votes.state_present()
+    status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("x-new"))
+    assert (status, body["total"]) == (201, 4)
+    await svc.poll(lambda: svc.ledger_count(item), lambda n: n == 4)
+
+
+async def test_research_and_multi_ballots_count_per_answer(svc: Svc) -> None:
+    research = new_id("rs_")
+    yes_no = [{"id": "yes", "label": "예"}, {"id": "no", "label": "아니오"}]
+    spec = {
+        "kind": "research",
+        "questions": [
+            {"id": "q1", "label": "응원봉을 쓰나요?", "options": yes_no},
+            {"id": "q2", "label": "금지에 찬성하나요?", "options": yes_no},
+        ],
+    }
+    assert (await svc.http.put(f"/items/{research}/ballot", json=spec, headers=OPERATOR))[0] == 201
+    for i, answers in enumerate([["q1:yes", "q2:no"], ["q2:yes", "q1:yes"], ["q1:no", "q2:yes"]]):
+        status, body = await svc.http.post(f"/items/{research}/votes", json={"choices": answers}, headers=citizen(i))
+        assert status == 201, body
+    status, body = await svc.http.post(f"/items/{research}/votes", json={"choices": ["q1:yes"]}, headers=citizen(9))
+    assert (status, body["error"]["code"]) == (422, "invalid_choice")
+    status, tally = await svc.poll(lambda: svc.http.get(f"/items/{research}/tally"), lambda r: r[1]["total"] == 3)
+    assert tally["counts"] == {"q1:yes": 2, "q1:no": 1, "q2:yes": 2, "q2:no": 1}
+
+    multi = new_id("mc_")
+    options = [{"id": o, "label": o.upper()} for o in ("a", "b", "c", "d")]
+    spec = {"kind": "multi", "options": options, "max_choices": 3}
+    assert (await svc.http.put(f"/items/{multi}/ballot", json=spec, headers=OPERATOR))[0] == 201
+    for i, picks in enumerate([["a", "b", "c"], ["c"], ["d", "a"]]):
+        assert (await svc.http.post(f"/items/{multi}/votes", json={"choices": picks}, headers=citizen(i)))[0] == 201
+    status, body = await svc.http.post(
+        f"/items/{multi}/votes", json={"choices": ["a", "b", "c", "d"]}, headers=citizen(9)
+    )
+    assert (status, body["error"]["code"]) == (422, "invalid_choice")
+    status, tally = await svc.poll(lambda: svc.http.get(f"/items/{multi}/tally"), lambda r: r[1]["total"] == 3)
+    assert tally["counts"] == {"a": 2, "b": 1, "c": 2, "d": 1}
+    assert (await svc.votes.live(multi)) == (3, {"a": 2, "b": 1, "c": 2, "d": 1})
