@@ -1,0 +1,184 @@
+"""`./dev bench votes`: supports through the gateway under wrk, against the floor (the same stack
+answering a trivial endpoint) and the naive design (one MongoDB $inc per vote), in one run, and
+whether accepted == ledger == tally exactly."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from pymongo import AsyncMongoClient
+
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.clock import SystemClock
+from gongnon_contracts.events.common import ActorRole
+from gongnon_gateway.core.security import TokenSigner
+from gongnon_infra.bench import write_results
+from gongnon_infra.bench.wrk import WrkResult, run_wrk
+from gongnon_infra.cluster import Cluster
+from gongnon_infra.infra import LocalInfra
+from gongnon_infra.procs import Proc, free_port, port_open, wait_until
+
+PROPOSAL = {
+    "title": "브렉시트 청원처럼 몰리는 공감을 시험합니다",
+    "body": "짧은 시간에 수많은 시민이 한 제안에 공감할 때도 한 표도 잃지 않는지 확인하는 벤치마크용 제안입니다.",
+    "category": "planning",
+    "district": None,
+    "hashtags": ["벤치마크"],
+}
+
+
+def mint_tokens(secret: str, count: int, path: Path) -> None:
+    """Signed sessions of `count` distinct verified citizens (the gateway's own token format)."""
+    signer = TokenSigner(secret.encode(), timedelta(hours=3), SystemClock())
+    with path.open("w") as f:
+        for i in range(count):
+            actor = Actor(
+                account_id=f"bench-{i}", role=ActorRole.CITIZEN, citizen_key=f"bench-ci-{i:08d}", display_name=""
+            )
+            f.write(signer.issue(actor) + "\n")
+
+
+async def _api(session: aiohttp.ClientSession, method: str, url: str, token: str | None = None, json: Any = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with session.request(method, url, json=json, headers=headers) as resp:
+        body = await resp.json(content_type=None)
+        if resp.status >= 300:
+            raise RuntimeError(f"{method} {url} → {resp.status} {body}")
+        return body
+
+
+async def _prepare(gw: str) -> tuple[str, str]:
+    async with aiohttp.ClientSession() as s:
+        email = f"bench-{secrets.token_hex(4)}@bench.local"
+        await _api(s, "POST", f"{gw}/api/auth/register", json={"email": email, "password": "bench-password", "display_name": "벤치"})
+        login = await _api(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"})
+        token = login["token"]
+        await _api(s, "POST", f"{gw}/api/auth/verify", token, {"name": "벤치", "birth_date": "1990-01-01", "phone": "010-0000-0000"})
+        token = (await _api(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"}))["token"]
+        ids = []
+        for title in ("워밍업: " + PROPOSAL["title"], PROPOSAL["title"]):
+            ids.append((await _api(s, "POST", f"{gw}/api/proposals", token, {**PROPOSAL, "title": title}))["id"])
+        for pid in ids:
+            for _ in range(300):
+                async with s.get(f"{gw}/api/proposals/{pid}/tally") as r:
+                    if r.status == 200:
+                        break
+                await asyncio.sleep(0.05)
+        return ids[0], ids[1]
+
+
+async def _settle(mongodb_uri: str, gw: str, item: str, accepted: int) -> tuple[int, int]:
+    """Wait until the ledger stops moving (the writer drains Kafka), then read ledger and tally."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri)
+    ledger = client["voting_svc"]["ledger"]
+    last, stable_since = -1, time.monotonic()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        n = await ledger.count_documents({"item_id": item})
+        if n != last:
+            last, stable_since = n, time.monotonic()
+        elif n == accepted or time.monotonic() - stable_since > 10:
+            break
+        await asyncio.sleep(0.5)
+    await client.close()
+    await asyncio.sleep(2.0)  # the tally view is cached for a second
+    async with aiohttp.ClientSession() as s:
+        tally = await _api(s, "GET", f"{gw}/api/proposals/{item}/tally")
+    return last, int(tally["total"])
+
+
+def _accepted(result: WrkResult) -> int:
+    return result.statuses.get("201", 0)
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="./dev bench votes")
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--baseline-seconds", type=int, default=20, help="floor and naive runs")
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="gongnon-bench-votes-"))
+    secret = secrets.token_hex(16)
+    infra = LocalInfra(work)
+    cluster: Cluster | None = None
+    naive: Proc | None = None
+    try:
+        print("• starting Kafka, SecantusDB, Redis and the five services …", flush=True)
+        endpoints = infra.start()
+        cluster = Cluster(endpoints, work, extra_env={"GATEWAY_SECRET": secret, "LOG_LEVEL": "WARNING"})
+        cluster.start()
+        gw = cluster.gateway_url
+        warm_item, item = asyncio.run(_prepare(gw))
+        n_tokens = max(50_000, (args.seconds + args.warmup) * 6_000)
+        tokens = work / "tokens.txt"
+        print(f"• minting {n_tokens:,} signed sessions of distinct verified citizens …", flush=True)
+        mint_tokens(secret, n_tokens, tokens)
+        wrk_env = {"WRK_TOKENS": str(tokens)}
+        c = args.connections
+
+        print(f"• floor: the gateway's trivial endpoint for {args.baseline_seconds}s …", flush=True)
+        floor = run_wrk(f"{gw}/health", args.baseline_seconds, c)
+        print(f"• warm-up: {args.warmup}s of supports on another item …", flush=True)
+        run_wrk(gw, args.warmup, c, script="votes.lua", script_args=[f"/api/proposals/{warm_item}/support", "2"], env=wrk_env)
+        print(f"• measured: {args.seconds}s of supports, each from a different verified citizen …", flush=True)
+        ours = run_wrk(gw, args.seconds, c, script="votes.lua", script_args=[f"/api/proposals/{item}/support", "2"], env=wrk_env)
+        accepted = _accepted(ours)
+        ledger, tally = asyncio.run(_settle(endpoints.mongodb_uri, gw, item, accepted))
+
+        print(f"• naive design (one MongoDB $inc per vote) for {args.baseline_seconds}s …", flush=True)
+        port = free_port()
+        naive = Proc(
+            "naive",
+            [sys.executable, "-m", "uvicorn", "gongnon_infra.bench.naive_app:app", "--port", str(port), "--log-level", "warning"],
+            work / "logs/naive.log",
+            env={"GATEWAY_SECRET": secret, "MONGODB_URI": endpoints.mongodb_uri},
+        ).start()
+        wait_until(lambda: port_open(port), 30, "naive app", naive)
+        naive_url = f"http://127.0.0.1:{port}"
+        base = run_wrk(naive_url, args.baseline_seconds, c, script="votes.lua", script_args=["/items/naive-item/support", "2"], env=wrk_env)
+
+        votes_per_s = accepted / ours.duration_s
+        naive_per_s = _accepted(base) / base.duration_s
+        figures = {
+            "votes_per_s": round(votes_per_s, 1),
+            "p50_ms": round(ours.p50_ms, 2),
+            "p99_ms": round(ours.p99_ms, 2),
+            "errors": ours.socket_errors + sum(n for s, n in ours.statuses.items() if s != "201"),
+            "floor_per_s": round(floor.requests_per_s, 1),
+            "ratio_to_floor": round(votes_per_s / floor.requests_per_s, 3) if floor.requests_per_s else 0.0,
+            "naive_per_s": round(naive_per_s, 1),
+            "gain_over_naive": round(votes_per_s / naive_per_s, 2) if naive_per_s else None,
+            "counts_equal": accepted == ledger == tally,
+            "accepted": accepted,
+            "ledger": ledger,
+            "tally": tally,
+            "statuses": ours.statuses,
+            "naive_p99_ms": round(base.p99_ms, 2),
+            "connections": c,
+            "seconds": args.seconds,
+            "cpus": os.cpu_count(),
+        }
+        path = write_results("votes", figures)
+        print("\nvotes benchmark (all infrastructure local, one run)")
+        for k, v in figures.items():
+            print(f"  {k:16} {v}")
+        print(f"written to {path}")
+        return 0 if figures["counts_equal"] else 1
+    finally:
+        if naive:
+            naive.stop()
+        if cluster:
+            cluster.stop()
+        infra.stop()

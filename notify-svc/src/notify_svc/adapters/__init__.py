@@ -1,0 +1,1 @@
+"""MongoDB repositories and the delivery channels (inbox, e-mail, SMS)."""

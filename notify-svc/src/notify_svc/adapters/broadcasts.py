@@ -1,0 +1,90 @@
+"""Broadcasts: what happened to an item, kept so that late followers still hear of it, with the
+fan-out cursor of the delivery to existing followers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from notify_svc.domain.audience import Broadcast
+from notify_svc.domain.messages import Message
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FanOutState:
+    broadcast: Broadcast
+    cursor: str  # the last follower (account id) already handed to the channels
+    done: bool
+
+
+def _from_doc(d: Doc) -> Broadcast:
+    return Broadcast(
+        id=d["_id"],
+        event_id=d["event_id"],
+        item_id=d["item_id"],
+        agency=d["agency"],
+        kind=d["kind"],
+        at=d["at"],
+        message=Message(d["title"], d["body"]),
+    )
+
+
+class BroadcastRepository:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._col = db.broadcasts
+
+    async def ensure_indexes(self) -> None:
+        await self._col.create_index([("item_id", ASCENDING), ("at", ASCENDING)])
+        await self._col.create_index([("done", ASCENDING), ("_id", ASCENDING)])
+
+    async def record(self, b: Broadcast, now: datetime, session: AsyncClientSession) -> bool:
+        """Keep the broadcast unless it is already known; True if it is new."""
+        result = await self._col.update_one(
+            {"_id": b.id},
+            {
+                "$setOnInsert": {
+                    "event_id": b.event_id,
+                    "item_id": b.item_id,
+                    "agency": b.agency,
+                    "kind": b.kind,
+                    "at": b.at,
+                    "title": b.message.title,
+                    "body": b.message.body,
+                    "created_at": now,
+                    "done": False,
+                    "cursor": "",
+                    "delivered": 0,
+                }
+            },
+            upsert=True,
+            session=session,
+        )
+        return result.upserted_id is not None
+
+    async def since(self, item_id: str, since: datetime, session: AsyncClientSession) -> list[Broadcast]:
+        docs = await self._col.find({"item_id": item_id, "at": {"$gte": since}}, session=session).to_list(None)
+        return [_from_doc(d) for d in docs]
+
+    async def pending(self, limit: int) -> list[str]:
+        docs = await self._col.find({"done": False}, {"_id": 1}).limit(limit).to_list(limit)
+        return sorted(d["_id"] for d in docs)
+
+    async def fan_out_state(self, broadcast_id: str, session: AsyncClientSession) -> FanOutState | None:
+        d = await self._col.find_one({"_id": broadcast_id}, session=session)
+        return FanOutState(_from_doc(d), d["cursor"], d["done"]) if d else None
+
+    async def advance(
+        self, broadcast_id: str, cursor: str, done: bool, delivered: int, session: AsyncClientSession
+    ) -> None:
+        await self._col.update_one(
+            {"_id": broadcast_id},
+            {"$set": {"cursor": cursor, "done": done}, "$inc": {"delivered": delivered}},
+            session=session,
+        )

@@ -1,0 +1,65 @@
+"""The composition root: wires the runtime, repositories, channels, handlers, worker and routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from gongnon_chassis.consumer import EventConsumer
+from gongnon_chassis.runtime import Runtime, create_app, create_runtime
+from notify_svc.adapters.broadcasts import BroadcastRepository
+from notify_svc.adapters.channels import Channel, build_channels
+from notify_svc.adapters.followers import FollowerRepository, ItemRepository
+from notify_svc.adapters.inbox import Inbox
+from notify_svc.entrypoints.events import register_broadcast_handlers, register_follow_handlers
+from notify_svc.entrypoints.http import build_router
+from notify_svc.service_layer.fanout import FanOut
+from notify_svc.service_layer.notifier import Notifier
+from notify_svc.settings import NotifySettings
+
+
+@dataclass
+class Components:
+    """What the app is made of; tests reach handlers and the worker through it."""
+
+    runtime: Runtime
+    notifier: Notifier
+    fanout: FanOut
+    follows: EventConsumer
+    broadcasts: EventConsumer
+    channels: list[Channel]
+
+
+def build_app(settings: NotifySettings) -> FastAPI:
+    rt = create_runtime(settings)
+    channels = build_channels(rt.db, settings.channel_names())
+    inbox = next(c for c in channels if isinstance(c, Inbox))
+    followers = FollowerRepository(rt.db)
+    items = ItemRepository(rt.db)
+    broadcasts = BroadcastRepository(rt.db)
+    notifier = Notifier(followers, items, broadcasts, channels)
+    fanout = FanOut(rt.store, followers, broadcasts, channels)
+
+    follows = rt.consumer("follows")
+    register_follow_handlers(follows, notifier)
+    broadcast_consumer = rt.consumer("broadcasts")
+    register_broadcast_handlers(broadcast_consumer, notifier)
+    # Fan-out polls like the outbox relay does: new broadcasts wait at most one poll interval.
+    rt.every(settings.outbox_poll_s, fanout.drain, "notify-fanout")
+
+    async def prepare(_: Runtime) -> None:
+        await followers.ensure_indexes()
+        await broadcasts.ensure_indexes()
+        for channel in channels:
+            await channel.ensure_indexes()
+
+    app = create_app(
+        rt,
+        [build_router(inbox, rt.clock)],
+        on_start=[prepare],
+        title="notify-svc",
+        description="Followers, the in-app inbox, and e-mail/SMS behind one channel interface",
+    )
+    app.state.components = Components(rt, notifier, fanout, follows, broadcast_consumer, channels)
+    return app

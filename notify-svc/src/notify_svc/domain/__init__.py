@@ -1,0 +1,1 @@
+"""Pure notification logic: who a broadcast reaches and what it says. No I/O."""

@@ -1,0 +1,77 @@
+"""Who a broadcast reaches. Followers are the author and everyone who voted; a broadcast about a
+moment reaches exactly the followers who followed by that moment, whatever order the events
+arrive in (votes and milestones travel on different topics)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from notify_svc.domain.messages import Message
+
+
+class FollowReason(StrEnum):
+    AUTHOR = "author"
+    SUPPORTER = "supporter"  # a 공감 on a proposal
+    VOTER = "voter"  # any other vote on the item (debate, decision)
+
+
+@dataclass(frozen=True)
+class Follower:
+    account_id: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """One thing that happened to an item, to be told to its followers once each.
+
+    `id` is a natural key of the happening (not the event id), so the same happening re-sent
+    under a new event id is still told once."""
+
+    id: str
+    event_id: str
+    item_id: str
+    agency: str
+    kind: str
+    at: datetime
+    message: Message
+
+
+@dataclass(frozen=True)
+class Notification:
+    broadcast_id: str
+    event_id: str
+    account_id: str
+    item_id: str
+    agency: str
+    kind: str
+    title: str
+    body: str
+    at: datetime
+
+
+def reaches(follower_since: datetime, broadcast_at: datetime) -> bool:
+    """A follower hears of what happened at or after they started following (a supporter whose
+    vote was counted toward a milestone hears of that milestone)."""
+    return follower_since <= broadcast_at
+
+
+def notifications_for(broadcast: Broadcast, followers: Iterable[Follower]) -> list[Notification]:
+    return [
+        Notification(
+            broadcast_id=broadcast.id,
+            event_id=broadcast.event_id,
+            account_id=f.account_id,
+            item_id=broadcast.item_id,
+            agency=broadcast.agency,
+            kind=broadcast.kind,
+            title=broadcast.message.title,
+            body=broadcast.message.body,
+            at=broadcast.at,
+        )
+        for f in followers
+        if reaches(f.since, broadcast.at)
+    ]

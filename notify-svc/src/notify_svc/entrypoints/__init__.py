@@ -1,0 +1,1 @@
+"""HTTP routes and event handlers: thin adapters onto the service layer."""

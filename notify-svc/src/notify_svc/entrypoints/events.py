@@ -1,0 +1,66 @@
+"""Event handlers. Two consumer groups: follows (votes are the heavy stream) and broadcasts,
+so a burst of votes never delays telling people what happened."""
+
+from __future__ import annotations
+
+import logging
+
+from gongnon_chassis.consumer import EventConsumer
+from gongnon_chassis.store import Tx
+from gongnon_contracts import Envelope
+from gongnon_contracts.events import (
+    MilestoneReached,
+    ProposalSubmitted,
+    ReviewAnswerPublished,
+    ReviewCaseOpened,
+    ReviewCaseOverdue,
+    VoteCast,
+)
+from notify_svc.domain.audience import FollowReason
+from notify_svc.service_layer.notifier import Notifier
+
+log = logging.getLogger(__name__)
+
+
+def register_follow_handlers(consumer: EventConsumer, notifier: Notifier) -> None:
+    @consumer.on(ProposalSubmitted)
+    async def on_submitted(ev: ProposalSubmitted, env: Envelope, tx: Tx) -> None:
+        await notifier.remember_title(tx, ev.item_id, ev.title, env.agency)
+        await notifier.follow(
+            tx,
+            item_id=ev.item_id,
+            account_id=ev.author_account,
+            since=env.time,
+            reason=FollowReason.AUTHOR,
+            agency=env.agency,
+        )
+
+    @consumer.on(VoteCast)
+    async def on_vote(ev: VoteCast, env: Envelope, tx: Tx) -> None:
+        await notifier.follow(
+            tx,
+            item_id=ev.item_id,
+            account_id=ev.account_id,
+            since=ev.cast_at,
+            reason=FollowReason.SUPPORTER if ev.kind == "support" else FollowReason.VOTER,
+            agency=env.agency,
+        )
+
+
+def register_broadcast_handlers(consumer: EventConsumer, notifier: Notifier) -> None:
+    @consumer.on(MilestoneReached)
+    async def on_milestone(ev: MilestoneReached, env: Envelope, tx: Tx) -> None:
+        await notifier.milestone_reached(tx, ev, env)
+
+    @consumer.on(ReviewCaseOpened)
+    async def on_case_opened(ev: ReviewCaseOpened, env: Envelope, tx: Tx) -> None:
+        await notifier.case_opened(tx, ev, env)
+
+    @consumer.on(ReviewAnswerPublished)
+    async def on_answer_published(ev: ReviewAnswerPublished, env: Envelope, tx: Tx) -> None:
+        await notifier.answer_published(tx, ev, env)
+
+    @consumer.on(ReviewCaseOverdue)
+    async def on_case_overdue(ev: ReviewCaseOverdue, env: Envelope, tx: Tx) -> None:
+        # Overdue is shown publicly on the item; followers are not messaged about it.
+        log.info("review case %s for item %s is overdue (due %s)", ev.case_id, ev.item_id, ev.due_at.isoformat())

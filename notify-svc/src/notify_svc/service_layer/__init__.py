@@ -1,0 +1,1 @@
+"""Use cases: follow, broadcast, fan out."""

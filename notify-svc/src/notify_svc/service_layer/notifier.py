@@ -1,0 +1,95 @@
+"""Following items and broadcasting what happens to them, inside the event handler's transaction.
+
+Delivery to followers known when a broadcast arrives is done by the fan-out worker (FanOut);
+a follower who arrives later (their vote event processed after the broadcast) is told of the
+broadcasts they missed right here, when their follow is recorded."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from gongnon_chassis.store import Tx
+from gongnon_contracts import Envelope
+from gongnon_contracts.events import MilestoneReached, ReviewAnswerPublished, ReviewCaseOpened
+from notify_svc.adapters.broadcasts import BroadcastRepository
+from notify_svc.adapters.channels import Channel
+from notify_svc.adapters.followers import FollowerRepository, ItemRepository
+from notify_svc.domain import messages
+from notify_svc.domain.audience import Broadcast, Follower, FollowReason, Notification, notifications_for
+
+log = logging.getLogger(__name__)
+
+
+async def deliver(channels: Sequence[Channel], notes: Sequence[Notification], tx: Tx) -> None:
+    for channel in channels:
+        await channel.deliver(notes, tx.session)
+
+
+@dataclass
+class Notifier:
+    followers: FollowerRepository
+    items: ItemRepository
+    broadcasts: BroadcastRepository
+    channels: Sequence[Channel]
+
+    # -- following -----------------------------------------------------------------------------
+
+    async def follow(
+        self, tx: Tx, *, item_id: str, account_id: str, since: datetime, reason: FollowReason, agency: str
+    ) -> int:
+        """Record a follow; returns how many missed broadcasts were delivered to this follower."""
+        new, earlier = await self.followers.follow(item_id, account_id, since, reason, agency, tx.session)
+        if not (new or earlier):
+            return 0  # already following from an earlier moment: nothing they could have missed
+        await self.items.touch(item_id, agency, "followers" if new else "refollows", tx.session)
+        missed = await self.broadcasts.since(item_id, since, tx.session)
+        notes = [n for b in missed for n in notifications_for(b, [Follower(account_id, since)])]
+        await deliver(self.channels, notes, tx)
+        return len(notes)
+
+    async def remember_title(self, tx: Tx, item_id: str, title: str, agency: str) -> None:
+        await self.items.remember_title(item_id, title, agency, tx.session)
+
+    # -- broadcasting --------------------------------------------------------------------------
+
+    async def broadcast(self, tx: Tx, b: Broadcast) -> bool:
+        if not await self.broadcasts.record(b, tx.now, tx.session):
+            return False
+        await self.items.touch(b.item_id, b.agency, "broadcasts", tx.session)
+        return True
+
+    async def milestone_reached(self, tx: Tx, ev: MilestoneReached, env: Envelope) -> bool:
+        await self.remember_title(tx, ev.item_id, ev.title, env.agency)
+        message = messages.milestone_reached(
+            title=ev.title,
+            metric=ev.metric,
+            threshold=ev.threshold,
+            value=ev.value,
+            action=ev.action,
+            due_days=ev.due_days,
+        )
+        # A rule fires once per item: that is the happening, whatever the event id.
+        key = f"milestone:{ev.item_id}:{ev.rule_id}"
+        return await self.broadcast(tx, Broadcast(key, env.id, ev.item_id, env.agency, ev.TYPE, ev.reached_at, message))
+
+    async def case_opened(self, tx: Tx, ev: ReviewCaseOpened, env: Envelope) -> bool:
+        title = await self.items.title(ev.item_id, tx.session)
+        message = messages.case_opened(title=title, department_name=ev.department_name, due_at=ev.due_at)
+        key = f"case_opened:{ev.case_id}"
+        return await self.broadcast(tx, Broadcast(key, env.id, ev.item_id, env.agency, ev.TYPE, env.time, message))
+
+    async def answer_published(self, tx: Tx, ev: ReviewAnswerPublished, env: Envelope) -> bool:
+        title = await self.items.title(ev.item_id, tx.session)
+        message = messages.answer_published(
+            title=title,
+            department_name=ev.department_name,
+            decision=ev.decision,
+            reason=ev.reason,
+            answer=ev.answer,
+        )
+        key = f"answer_published:{ev.case_id}"
+        b = Broadcast(key, env.id, ev.item_id, env.agency, ev.TYPE, ev.published_at, message)
+        return await self.broadcast(tx, b)

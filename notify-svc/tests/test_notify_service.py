@@ -1,0 +1,324 @@
+"""notify-svc against real Kafka, MongoDB and Redis: handlers driven through
+EventConsumer.dispatch, the fan-out worker drained explicitly, the inbox over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.store import Tx
+from gongnon_contracts import Envelope, EventData
+from gongnon_contracts.events import (
+    MilestoneReached,
+    ProposalSubmitted,
+    ReviewAnswerPublished,
+    ReviewCaseOpened,
+    ReviewCaseOverdue,
+    VoteCast,
+)
+from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
+from notify_svc.bootstrap import Components, build_app
+from notify_svc.domain.audience import FollowReason
+from notify_svc.settings import NotifySettings
+
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+MILESTONE = "proposal.milestone_reached"
+OPENED = "review.case_opened"
+PUBLISHED = "review.answer_published"
+
+
+@dataclass
+class Notify:
+    app: FastAPI
+    http: httpx.AsyncClient
+
+    @property
+    def parts(self) -> Components:
+        comp: Components = self.app.state.components
+        return comp
+
+    async def deliver(self, env: Envelope) -> None:
+        body = env.model_dump(mode="json")
+        consumer = self.parts.follows if env.type in ("proposal.submitted", "vote.cast") else self.parts.broadcasts
+        await consumer.dispatch(body)
+
+    async def fan_out(self) -> None:
+        await self.parts.fanout.drain()
+
+    async def inbox(self, account: str) -> dict[str, Any]:
+        r = await self.http.get("/inbox?limit=200", headers=citizen(account).header())
+        assert r.status_code == 200
+        body: dict[str, Any] = r.json()
+        return body
+
+    async def kinds(self, account: str, item_id: str) -> list[str]:
+        """The kinds of this account's notifications about the item, sorted by name."""
+        return sorted(n["kind"] for n in (await self.inbox(account))["items"] if n["item_id"] == item_id)
+
+    async def outgoing(self, channel: str, broadcast_id: str, account: str) -> int:
+        db = self.parts.runtime.db
+        n: int = await db.outgoing.count_documents(
+            {"channel": channel, "broadcast_id": broadcast_id, "account_id": account}
+        )
+        return n
+
+
+def citizen(account: str) -> Actor:
+    return Actor(account_id=account, role=ActorRole.CITIZEN, citizen_key=f"ck-{account}")
+
+
+@pytest.fixture(scope="module")
+async def notify(infra: Any) -> AsyncIterator[Notify]:
+    name = f"notify-test-{uuid.uuid4().hex[:8]}"
+    settings = NotifySettings(
+        SERVICE_NAME=name,
+        MONGODB_DATABASE=name.replace("-", "_"),
+        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        MONGODB_URI=infra.mongodb_uri,
+        REDIS_URL=infra.redis_url,
+        NOTIFY_CHANNELS="inapp,email,sms",
+    )
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://notify-svc") as client:
+            yield Notify(app, client)
+
+
+def wrap(data: EventData, time: datetime, source: str) -> Envelope:
+    return Envelope.wrap(data, source=source, agency="seoul", time=time)
+
+
+def submitted(item: str, author: str) -> Envelope:
+    data = ProposalSubmitted(
+        item_id=item,
+        title="보건소에서도 난임주사를",
+        category="health",
+        district=None,
+        author_account=author,
+        author_role=ActorRole.CITIZEN,
+        rule_set_id="democracy-seoul-2019",
+        listed=True,
+    )
+    return wrap(data, T0, "proposal-svc")
+
+
+def vote(item: str, account: str, cast_at: datetime) -> Envelope:
+    data = VoteCast(
+        vote_id=f"v-{uuid.uuid4().hex[:8]}",
+        item_id=item,
+        kind="support",
+        citizen_key=f"ck-{account}",
+        account_id=account,
+        cast_at=cast_at,
+    )
+    return wrap(data, cast_at, "voting-svc")
+
+
+def milestone(item: str, reached_at: datetime) -> Envelope:
+    data = MilestoneReached(
+        item_id=item,
+        rule_id="r-50",
+        rule_set_id="democracy-seoul-2019",
+        metric=Metric.SUPPORTS,
+        threshold=50,
+        value=50,
+        action=RuleAction.DEPARTMENT_ANSWER,
+        due_days=20,
+        category="health",
+        title="보건소에서도 난임주사를",
+        reached_at=reached_at,
+    )
+    return wrap(data, reached_at, "proposal-svc")
+
+
+def case_opened(item: str, at: datetime) -> Envelope:
+    data = ReviewCaseOpened(
+        case_id=f"case-{item}",
+        item_id=item,
+        department_id="dept-health",
+        department_name="시민건강국",
+        due_at=at + timedelta(days=20),
+        reason="공감 50개 달성: 부서 답변 대상",
+    )
+    return wrap(data, at, "review-svc")
+
+
+def answer_published(item: str, at: datetime) -> Envelope:
+    data = ReviewAnswerPublished(
+        case_id=f"case-{item}",
+        item_id=item,
+        department_id="dept-health",
+        department_name="시민건강국",
+        decision="accept",
+        reason=None,
+        answer="보건소 난임주사 시범사업을 추진합니다.",
+        approved_by="op-1",
+        published_at=at,
+    )
+    return wrap(data, at, "review-svc")
+
+
+def new_item() -> str:
+    return f"p-{uuid.uuid4().hex[:10]}"
+
+
+async def test_author_and_supporters_are_told_once_even_when_events_repeat(notify: Notify) -> None:
+    item = new_item()
+    author, s1, s2 = f"a-{item}", f"s1-{item}", f"s2-{item}"
+    await notify.deliver(submitted(item, author))
+    await notify.deliver(vote(item, s1, T0 + timedelta(minutes=1)))
+    second_vote = vote(item, s2, T0 + timedelta(minutes=2))
+    await notify.deliver(second_vote)
+    await notify.deliver(second_vote)  # a redelivered vote
+    reached = milestone(item, T0 + timedelta(minutes=3))
+    await notify.deliver(reached)
+    await notify.deliver(reached)  # the same event twice
+    await notify.deliver(milestone(item, T0 + timedelta(minutes=3)))  # re-sent under a new event id
+    await notify.fan_out()
+    await notify.fan_out()
+
+    for account in (author, s1, s2):
+        inbox = await notify.inbox(account)
+        mine = [n for n in inbox["items"] if n["item_id"] == item]
+        assert len(mine) == 1, account
+        n = mine[0]
+        assert n["kind"] == MILESTONE
+        assert n["title"] == "제안이 공감 50개를 넘어 부서 검토에 들어갑니다"
+        assert n["body"].startswith("‘보건소에서도 난임주사를’ 제안에 공감이 50개 모였습니다.")
+        assert n["read"] is False
+        assert inbox["unread"] == 1
+        for channel in ("email", "sms"):
+            assert await notify.outgoing(channel, f"milestone:{item}:r-50", account) == 1
+
+
+async def test_supporters_processed_after_the_milestone_still_hear_of_it(notify: Notify) -> None:
+    item = new_item()
+    author, early, late, after = (f"{who}-{item}" for who in ("a", "early", "late", "after"))
+    reached_at = T0 + timedelta(minutes=10)
+    await notify.deliver(submitted(item, author))
+    await notify.deliver(vote(item, early, T0 + timedelta(minutes=1)))
+    await notify.deliver(milestone(item, reached_at))
+    await notify.fan_out()
+    assert await notify.kinds(author, item) == [MILESTONE]
+    assert await notify.kinds(early, item) == [MILESTONE]
+
+    # The votes topic lags: a vote cast before the milestone is processed after it was told.
+    await notify.deliver(vote(item, late, reached_at - timedelta(seconds=30)))
+    assert await notify.kinds(late, item) == [MILESTONE]  # delivered with the follow, no fan-out needed
+    # A supporter who came after the milestone was not part of it.
+    await notify.deliver(vote(item, after, reached_at + timedelta(minutes=1)))
+    assert await notify.kinds(after, item) == []
+
+    # Later news reaches everyone who followed by then, each exactly once.
+    await notify.deliver(case_opened(item, reached_at + timedelta(minutes=2)))
+    await notify.deliver(answer_published(item, reached_at + timedelta(days=5)))
+    await notify.fan_out()
+    await notify.deliver(vote(item, late, reached_at - timedelta(seconds=30)))  # same vote again, new event
+    await notify.fan_out()
+    for account in (author, early, late):
+        assert await notify.kinds(account, item) == sorted([MILESTONE, OPENED, PUBLISHED]), account
+    assert await notify.kinds(after, item) == sorted([OPENED, PUBLISHED])
+
+    inbox = await notify.inbox(author)
+    by_kind = {n["kind"]: n for n in inbox["items"] if n["item_id"] == item}
+    assert by_kind[OPENED]["title"] == "시민건강국에서 제안을 검토합니다"
+    assert by_kind[PUBLISHED]["title"] == "부서 답변이 공개되었습니다 (수용)"
+    # Newest first.
+    assert [n["kind"] for n in inbox["items"] if n["item_id"] == item] == [PUBLISHED, OPENED, MILESTONE]
+
+
+async def test_a_follow_racing_the_fan_out_is_told_once(notify: Notify) -> None:
+    item = new_item()
+    author, racer = f"a-{item}", f"racer-{item}"
+    reached_at = T0 + timedelta(minutes=5)
+    await notify.deliver(submitted(item, author))
+    await notify.deliver(milestone(item, reached_at))
+    # The follow lands after the broadcast was recorded, before (or while) the fan-out runs:
+    # both paths deliver, the unique (happening, account) key keeps one.
+    await notify.deliver(vote(item, racer, reached_at - timedelta(minutes=1)))
+    await notify.fan_out()
+    assert await notify.kinds(racer, item) == [MILESTONE]
+    assert await notify.kinds(author, item) == [MILESTONE]
+    assert await notify.outgoing("email", f"milestone:{item}:r-50", racer) == 1
+
+
+async def test_overdue_is_not_sent_to_followers(notify: Notify) -> None:
+    item = new_item()
+    author = f"a-{item}"
+    await notify.deliver(submitted(item, author))
+    overdue = ReviewCaseOverdue(
+        case_id=f"case-{item}", item_id=item, department_id="dept-health", due_at=T0 + timedelta(minutes=1)
+    )
+    await notify.deliver(wrap(overdue, T0 + timedelta(minutes=2), "review-svc"))
+    await notify.fan_out()
+    assert await notify.kinds(author, item) == []
+
+
+async def test_inbox_read_marks_only_your_own(notify: Notify) -> None:
+    item = new_item()
+    owner, other = f"owner-{item}", f"other-{item}"
+    await notify.deliver(submitted(item, owner))
+    await notify.deliver(milestone(item, T0 + timedelta(minutes=1)))
+    await notify.deliver(case_opened(item, T0 + timedelta(minutes=2)))
+    await notify.fan_out()
+    inbox = await notify.inbox(owner)
+    assert inbox["unread"] == 2
+    first = inbox["items"][0]["id"]
+
+    r = await notify.http.post(f"/inbox/{first}/read", headers=citizen(other).header())
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "notification_not_found"
+    r = await notify.http.post(f"/inbox/{first}/read")
+    assert r.status_code == 401
+    r = await notify.http.post("/inbox/ntf_nope/read", headers=citizen(owner).header())
+    assert r.status_code == 404
+    assert (await notify.inbox(owner))["unread"] == 2
+
+    r = await notify.http.post(f"/inbox/{first}/read", headers=citizen(owner).header())
+    assert r.status_code == 200
+    assert r.json() == {"id": first, "read": True, "unread": 1}
+    r = await notify.http.post(f"/inbox/{first}/read", headers=citizen(owner).header())
+    assert r.json()["unread"] == 1  # reading twice is harmless
+    inbox = await notify.inbox(owner)
+    assert {n["id"]: n["read"] for n in inbox["items"]}[first] is True
+    assert inbox["unread"] == 1
+
+    r = await notify.http.get("/inbox")
+    assert r.status_code == 401
+
+
+async def test_a_follow_committing_after_the_fan_out_read_its_followers_is_not_missed(notify: Notify) -> None:
+    # The dangerous interleaving: a follow's transaction started before the broadcast existed
+    # (so it cannot see it) but commits after the fan-out already read the followers (so the
+    # fan-out cannot see the follower). Both write the item's record, so the broadcast cannot
+    # commit while the follow is open: it commits after, and the fan-out then sees the follower.
+    item = new_item()
+    voter = f"v-{item}"
+    reached_at = T0 + timedelta(minutes=30)
+    rt = notify.parts.runtime
+    async with rt.mongo.start_session() as session:
+        await session.start_transaction()
+        tx = Tx(session=session, db=rt.db, now=rt.clock.now(), source="test")
+        await notify.parts.notifier.follow(
+            tx, item_id=item, account_id=voter, since=reached_at - timedelta(minutes=1),
+            reason=FollowReason.SUPPORTER, agency="seoul",
+        )  # fmt: skip
+        broadcast = asyncio.create_task(notify.deliver(milestone(item, reached_at)))
+        # Give the broadcast its chance to commit now (it must not while the follow is open).
+        finished, _ = await asyncio.wait({broadcast}, timeout=1.0)
+        await notify.fan_out()
+        await session.commit_transaction()
+    await broadcast
+    await notify.fan_out()
+    assert await notify.kinds(voter, item) == [MILESTONE]
+    assert not finished, "the broadcast committed while a conflicting follow was open"

@@ -1,0 +1,1 @@
+"""MongoDB repositories for departments and review cases."""

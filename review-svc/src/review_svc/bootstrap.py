@@ -1,0 +1,59 @@
+"""The composition root: the one place that wires the runtime, repositories, handlers and routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from gongnon_chassis.clock import Clock
+from gongnon_chassis.consumer import EventConsumer
+from gongnon_chassis.runtime import Runtime, create_app, create_runtime
+from gongnon_chassis.settings import ServiceSettings
+from review_svc.adapters.cases import CaseRepository
+from review_svc.adapters.departments import DepartmentRepository
+from review_svc.domain.seoul import SEOUL_DEPARTMENTS
+from review_svc.entrypoints.events import register_handlers
+from review_svc.entrypoints.http import build_router
+from review_svc.service_layer.cases import CaseService
+from review_svc.service_layer.deadlines import DeadlineScanner
+
+
+@dataclass
+class Components:
+    """What the app is made of; tests reach handlers and the scanner through it."""
+
+    runtime: Runtime
+    service: CaseService
+    consumer: EventConsumer
+    scanner: DeadlineScanner
+
+
+def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
+    rt = create_runtime(settings)
+    if clock is not None:  # tests pin time; production uses the runtime's clock
+        rt.clock = clock
+        rt.store.clock = clock
+    departments = DepartmentRepository(rt.db)
+    cases = CaseRepository(rt.db)
+    service = CaseService(rt.store, cases, departments)
+    scanner = DeadlineScanner(rt.store, cases, rt.clock)
+
+    consumer = rt.consumer("milestones")
+    register_handlers(consumer, service)
+    rt.every(settings.scheduler_interval_s, scanner.scan, "review-deadlines")
+
+    async def prepare(_: Runtime) -> None:
+        await departments.ensure_indexes()
+        await cases.ensure_indexes()
+        await departments.upsert_all(SEOUL_DEPARTMENTS)
+
+    app = create_app(
+        rt,
+        [build_router(service, settings.default_agency)],
+        on_start=[prepare],
+        title="review-svc",
+        description="Departments, review cases, answers, approvals and deadlines (부서검토)",
+    )
+    app.state.components = Components(rt, service, consumer, scanner)
+    return app
