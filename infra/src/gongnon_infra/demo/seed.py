@@ -70,16 +70,9 @@ async def seed(gateway_url: str, citizens: int = 60) -> dict[str, Any]:
             ("operator@gongnon.local", "운영팀", "operator", None),
             ("head@gongnon.local", "서울특별시장", "head", None),
         ]
-        for dept in await api.call("GET", "/api/departments"):
-            dept_items = dept if isinstance(dept, dict) else {}
-            staff.append(
-                (
-                    f"officer.{dept_items['id']}@gongnon.local",
-                    f"{dept_items['name']} 담당자",
-                    "officer",
-                    dept_items["id"],
-                )
-            )
+        departments = await api.call("GET", "/api/departments")
+        for dept in departments["items"] if isinstance(departments, dict) else departments:
+            staff.append((f"officer.{dept['id']}@gongnon.local", f"{dept['name']} 담당자", "officer", dept["id"]))
         for email, name, role, dept_id in staff:
             await api.call(
                 "POST",

@@ -1,0 +1,90 @@
+"""Typed dependencies for the API routes (full-stack-fastapi-template style).
+
+All are `async def`: FastAPI runs a plain `def` dependency in a worker thread, a cost the vote
+hot path should not pay for work this small."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.errors import Forbidden, Unauthorized
+from gongnon_gateway.context import GatewayContext
+from gongnon_gateway.core.accounts import Accounts
+from gongnon_gateway.core.security import TokenError
+from gongnon_gateway.upstream import Upstream
+
+SESSION_COOKIE = "gongnon_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_context(request: Request) -> GatewayContext:
+    ctx: GatewayContext = request.app.state.gateway
+    return ctx
+
+
+ContextDep = Annotated[GatewayContext, Depends(get_context)]
+
+
+async def get_upstream(ctx: ContextDep) -> Upstream:
+    return ctx.upstream
+
+
+async def get_accounts(ctx: ContextDep) -> Accounts:
+    return ctx.accounts
+
+
+UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+
+
+# Declares the scheme in the OpenAPI document; the checks below stay ours (401 in our error shape).
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /api/auth/login")
+
+
+async def _optional_account(
+    request: Request,
+    ctx: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor | None:
+    if credentials is not None:
+        try:
+            return ctx.tokens.verify(credentials.credentials)
+        except TokenError as exc:
+            raise Unauthorized(f"the token is not valid: {exc}", code="invalid_token") from exc
+    if request.headers.get("authorization"):
+        raise Unauthorized("use 'Authorization: Bearer <token>'", code="invalid_token")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        actor = ctx.tokens.verify(cookie)
+    except TokenError:
+        return None  # a stale site cookie must not lock anyone out of public pages
+    # A browser sends the cookie with requests other sites trigger: a write authenticated by the
+    # cookie alone must also prove it comes from our pages (the session-bound CSRF token).
+    if request.method not in _SAFE_METHODS and not ctx.tokens.check_csrf(cookie, request.headers.get(CSRF_HEADER, "")):
+        raise Forbidden(f"send the {CSRF_HEADER} header with cookie-authenticated changes", code="csrf_failed")
+    return actor
+
+
+async def _current_account(actor: Annotated[Actor | None, Depends(_optional_account)]) -> Actor:
+    if actor is None:
+        raise Unauthorized("sign in first")
+    return actor
+
+
+# The signed token is the actor: account id, role, agency, citizen key, department, name.
+OptionalAccount = Annotated[Actor | None, Depends(_optional_account)]
+CurrentAccount = Annotated[Actor, Depends(_current_account)]
+
+# Ids travel into upstream paths; keep them to a safe alphabet.
+ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+ItemIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The item (proposal) id")]
+CaseIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The review case id")]
+NotificationIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The notification id")]
+AgencyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9\-]{0,39}$", description="The agency id")]

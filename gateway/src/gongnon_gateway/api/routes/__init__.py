@@ -1,0 +1,1 @@
+"""API routers, thin: validate, authorise by the token's actor, forward or call core."""

@@ -1,0 +1,77 @@
+"""Proposals, their timelines and public review cases, reference data and rule sets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from gongnon_gateway.api.deps import AgencyPath, CurrentAccount, ItemIdPath, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.schemas import ERROR_RESPONSES, ProposalIn, RulesetIn
+from gongnon_gateway.upstream import Service
+
+router = APIRouter(tags=["proposals"], responses=ERROR_RESPONSES)
+
+
+@router.post("/api/proposals", status_code=201, response_class=Response)
+async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep) -> Response:
+    """Submit a proposal (verified citizen or operator). proposal-svc answers 201 with it."""
+    return await up.forward(
+        Service.PROPOSAL, "POST", "/proposals", actor=me, json_body=body.model_dump(exclude_unset=True)
+    )
+
+
+@router.get("/api/proposals", response_class=Response)
+async def list_proposals(
+    up: UpstreamDep,
+    me: OptionalAccount,
+    sort: Literal["latest", "popular"] = "latest",
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    district: Annotated[str | None, Query(max_length=40)] = None,
+    stage: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """{items, next_cursor}"""
+    params = {
+        "sort": sort,
+        "category": category,
+        "district": district,
+        "stage": stage,
+        "limit": limit,
+        "cursor": cursor,
+    }
+    return await up.forward(Service.PROPOSAL, "GET", "/proposals", actor=me, params=params)
+
+
+@router.get("/api/proposals/{item_id}", response_class=Response)
+async def get_proposal(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
+    """The proposal with support_count, stage, rule_set_id, next_threshold and milestones."""
+    return await up.forward(Service.PROPOSAL, "GET", f"/proposals/{item_id}", actor=me)
+
+
+@router.get("/api/proposals/{item_id}/timeline", response_class=Response)
+async def get_timeline(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
+    """{items: [{at, kind, actor_role, summary, data}]}"""
+    return await up.forward(Service.PROPOSAL, "GET", f"/proposals/{item_id}/timeline", actor=me)
+
+
+@router.get("/api/proposals/{item_id}/cases", response_class=Response)
+async def get_item_cases(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
+    """The item's review cases (public view: the answer only once published)."""
+    return await up.forward(Service.REVIEW, "GET", f"/items/{item_id}/cases", actor=me)
+
+
+@router.get("/api/meta", response_class=Response)
+async def get_meta(up: UpstreamDep) -> Response:
+    """Categories (정책분류), the 25 districts (자치구) and the rule presets."""
+    return await up.forward(Service.PROPOSAL, "GET", "/meta")
+
+
+@router.put("/api/agencies/{agency}/ruleset", response_class=Response)
+async def set_agency_ruleset(agency: AgencyPath, body: RulesetIn, me: CurrentAccount, up: UpstreamDep) -> Response:
+    """Choose the agency's threshold rule preset (operator)."""
+    return await up.forward(
+        Service.PROPOSAL, "PUT", f"/agencies/{agency}/ruleset", actor=me, json_body=body.model_dump()
+    )

@@ -1,0 +1,78 @@
+"""The gateway's one composition root: `build_app(settings) -> FastAPI`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from gongnon_chassis.clock import SystemClock
+from gongnon_chassis.runtime import Runtime, create_app, create_runtime
+from gongnon_gateway.api.routes import admin, auth, inbox, ops, proposals, review, votes
+from gongnon_gateway.context import GatewayContext
+from gongnon_gateway.core.accounts import Accounts
+from gongnon_gateway.core.config import GatewaySettings
+from gongnon_gateway.core.identity import build_identity_provider
+from gongnon_gateway.core.security import TokenSigner
+from gongnon_gateway.counters import ensure_collections, register_counters
+from gongnon_gateway.site.routes import install_error_pages
+from gongnon_gateway.site.routes import router as site_router
+from gongnon_gateway.upstream import Service, Upstream
+
+DESCRIPTION = """Gongnon's public REST API. Authenticate with `POST /api/auth/login` and send
+`Authorization: Bearer <token>`. Errors are always `{"error": {"code", "message", "details"}}`.
+Events are described by the AsyncAPI document at `/asyncapi.json`."""
+
+
+def build_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    rt = create_runtime(settings)
+    identity = build_identity_provider(settings.identity_provider, settings.identity_secret, rt.clock, settings)
+    accounts = Accounts(rt.store, identity, settings.default_agency)
+    upstream = Upstream(
+        {
+            Service.PROPOSAL: settings.proposal_svc_url,
+            Service.VOTING: settings.voting_svc_url,
+            Service.REVIEW: settings.review_svc_url,
+            Service.NOTIFY: settings.notify_svc_url,
+        },
+        timeout_s=settings.upstream_timeout_s,
+        max_connections=settings.upstream_max_connections,
+    )
+    # Session expiry is real time, not the platform clock: moving the test clock forward by
+    # weeks must not sign everybody out.
+    tokens = TokenSigner(settings.signing_secret(), timedelta(seconds=settings.token_ttl_s), SystemClock())
+    register_counters(rt)
+
+    async def prepare(_: Runtime) -> None:
+        await accounts.ensure_indexes()
+        await ensure_collections(rt.db)
+        if settings.admin_email and settings.admin_password:
+            await accounts.ensure_super_admin(settings.admin_email, settings.admin_password)
+
+    routers = [auth.router, admin.router, proposals.router, votes.router, review.router, inbox.router, ops.router]
+    if settings.test_mode:
+        routers.append(ops.test_router)
+    routers.append(site_router)
+    app = create_app(rt, routers, on_start=[prepare], title="Gongnon gateway", description=DESCRIPTION)
+    app.state.gateway = GatewayContext(
+        settings=settings, runtime=rt, tokens=tokens, accounts=accounts, upstream=upstream
+    )
+    install_error_pages(app)
+
+    # The chassis lifespan starts the runtime; the upstream session lives inside it.
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        await upstream.start()
+        try:
+            async with runtime_lifespan(a):
+                yield
+        finally:
+            await upstream.close()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -1,0 +1,20 @@
+"""Everything a request handler may need, built once in bootstrap and kept on app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gongnon_chassis.runtime import Runtime
+from gongnon_gateway.core.accounts import Accounts
+from gongnon_gateway.core.config import GatewaySettings
+from gongnon_gateway.core.security import TokenSigner
+from gongnon_gateway.upstream import Upstream
+
+
+@dataclass
+class GatewayContext:
+    settings: GatewaySettings
+    runtime: Runtime
+    tokens: TokenSigner
+    accounts: Accounts
+    upstream: Upstream

@@ -1,0 +1,1 @@
+"""Settings, security (tokens, passwords), identity verification and accounts."""

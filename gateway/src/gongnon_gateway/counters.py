@@ -1,0 +1,99 @@
+"""The home page's live counters, a projection the gateway keeps from public events:
+proposals submitted, total supports, proposals that reached their support threshold, and
+debate candidates. Per agency. Handlers are idempotent (the chassis inbox de-duplicates
+deliveries, and tallies are absolute snapshots applied only when newer)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.errors import CollectionInvalid
+
+from gongnon_chassis.runtime import Runtime
+from gongnon_chassis.store import Tx
+from gongnon_contracts import Envelope
+from gongnon_contracts.events import MilestoneReached, ProposalSubmitted, TallyUpdated
+from gongnon_contracts.events.common import Metric, RuleAction
+
+
+@dataclass(frozen=True)
+class Counters:
+    proposals: int = 0
+    supports: int = 0
+    supported: int = 0  # reached a support threshold that calls for an answer or more
+    debates: int = 0
+
+
+async def ensure_collections(db: Any) -> None:
+    """Create the projection's collections up front: creating one implicitly inside a
+    transaction writes the catalog in that transaction (contention; refused by older MongoDB)."""
+    existing = set(await db.list_collection_names())
+    for name in ("counters", "counter_items"):
+        if name not in existing:
+            with contextlib.suppress(CollectionInvalid):
+                await db.create_collection(name)
+
+
+async def read_counters(db: Any, agency: str) -> Counters:
+    doc = await db.counters.find_one({"_id": agency}) or {}
+    return Counters(
+        proposals=int(doc.get("proposals", 0)),
+        supports=int(doc.get("supports", 0)),
+        supported=int(doc.get("supported", 0)),
+        debates=int(doc.get("debates", 0)),
+    )
+
+
+async def _bump(tx: Tx, agency: str, **inc: int) -> None:
+    await tx.db.counters.update_one({"_id": agency}, {"$inc": inc}, upsert=True, session=tx.session)
+
+
+async def _item(tx: Tx, item_id: str) -> dict[str, Any] | None:
+    doc: dict[str, Any] | None = await tx.db.counter_items.find_one({"_id": item_id}, session=tx.session)
+    return doc
+
+
+async def _set_item(tx: Tx, item_id: str, fields: dict[str, Any]) -> None:
+    await tx.db.counter_items.update_one({"_id": item_id}, {"$set": fields}, upsert=True, session=tx.session)
+
+
+def register_counters(rt: Runtime) -> None:
+    consumer = rt.consumer("counters")
+
+    @consumer.on(ProposalSubmitted)
+    async def on_submitted(e: ProposalSubmitted, env: Envelope, tx: Tx) -> None:
+        item = await _item(tx, e.item_id) or {}
+        if item.get("submitted"):
+            return
+        await _set_item(tx, e.item_id, {"submitted": True, "agency": env.agency})
+        await _bump(tx, env.agency, proposals=1)
+
+    @consumer.on(MilestoneReached)
+    async def on_milestone(e: MilestoneReached, env: Envelope, tx: Tx) -> None:
+        item = await _item(tx, e.item_id) or {}
+        seen = set(item.get("actions", []))
+        if e.action.value in seen:
+            return
+        inc: dict[str, int] = {}
+        answer_actions = {RuleAction.DEPARTMENT_ANSWER.value, RuleAction.HEAD_ANSWER.value}
+        if e.metric == Metric.SUPPORTS and e.action.value in answer_actions and not seen & answer_actions:
+            inc["supported"] = 1
+        if e.action == RuleAction.DEBATE_CANDIDATE:
+            inc["debates"] = 1
+        await _set_item(tx, e.item_id, {"actions": sorted(seen | {e.action.value})})
+        if inc:
+            await _bump(tx, env.agency, **inc)
+
+    @consumer.on(TallyUpdated)
+    async def on_tally(e: TallyUpdated, env: Envelope, tx: Tx) -> None:
+        if e.kind != "support":
+            return
+        item = await _item(tx, e.item_id) or {}
+        if item.get("tally_seq", -1) >= e.seq:
+            return  # an older or repeated snapshot
+        delta = e.total - int(item.get("supports", 0))
+        await _set_item(tx, e.item_id, {"tally_seq": e.seq, "supports": e.total})
+        if delta:
+            await _bump(tx, item.get("agency", env.agency), supports=delta)

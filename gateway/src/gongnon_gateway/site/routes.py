@@ -1,0 +1,446 @@
+"""The public site: pages rendered on the server, forms with a cookie session.
+
+Every page survives a service outage: the main data failing gives a friendly Korean page
+with 503 (see `install_error_pages`); secondary panels show a note instead."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.errors import DomainError, error_body
+from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
+from gongnon_gateway.api.deps import ID_PATTERN, SESSION_COOKIE, ContextDep
+from gongnon_gateway.context import GatewayContext
+from gongnon_gateway.core.identity import IdentityClaim
+from gongnon_gateway.core.security import TokenError
+from gongnon_gateway.counters import read_counters
+from gongnon_gateway.site import views
+from gongnon_gateway.upstream import Service, UpstreamProblem, UpstreamReply
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,  # every page escapes what citizens wrote
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["num"] = lambda n: f"{int(n):,}"
+templates = Jinja2Templates(env=_env)
+
+router = APIRouter(include_in_schema=False)
+_ID = re.compile(ID_PATTERN)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class SiteSession:
+    actor: Actor
+    token: str
+    csrf: str
+
+
+async def _site_session(request: Request, ctx: ContextDep) -> SiteSession | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        actor = ctx.tokens.verify(token)
+    except TokenError:
+        return None  # expired or from an old secret: simply signed out
+    return SiteSession(actor=actor, token=token, csrf=ctx.tokens.csrf_token(token))
+
+
+SiteUser = Annotated[SiteSession | None, Depends(_site_session)]
+
+
+def render(request: Request, name: str, user: SiteSession | None, status: int = 200, **context: Any) -> HTMLResponse:
+    code = request.query_params.get("m", "")
+    context.setdefault("message", views.MESSAGES.get(code))
+    context.update(user=user, csrf=user.csrf if user else "", path=request.url.path)
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link borrow our domain. Browsers
+    # drop tabs and newlines and read "\\" as "/", so "/\t/evil" would become "//evil".
+    if not target or not target.startswith("/") or "\\" in target or any(ord(c) < 0x21 for c in target):
+        return "/"
+    return "/" if target.startswith("//") else target
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _login_redirect(next_path: str) -> RedirectResponse:
+    return _redirect(f"/login?next={quote(next_path)}")
+
+
+def _with_session(response: Response, ctx: GatewayContext, token: str) -> Response:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=ctx.settings.token_ttl_s,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+def _not_found(request: Request, user: SiteSession | None) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        user,
+        status=404,
+        title="찾을 수 없습니다",
+        detail="요청하신 페이지가 없거나 삭제되었습니다.",
+    )
+
+
+# --- home and proposals ------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(
+    request: Request,
+    ctx: ContextDep,
+    user: SiteUser,
+    tab: str = "latest",
+    category: str = "",
+    cursor: str = "",
+) -> HTMLResponse:
+    sort = "popular" if tab == "popular" else "latest"
+    category = category if category in POLICY_CATEGORIES else ""
+    params = {"sort": sort, "category": category, "limit": 20, "cursor": cursor[:200]}
+    reply = await ctx.upstream.request(
+        Service.PROPOSAL, "GET", "/proposals", actor=user.actor if user else None, params=params
+    )
+    payload = reply.json() if reply.ok else {}
+    cards = [views.ProposalCard.of(d) for d in views.items_of(payload)]
+    next_cursor = payload.get("next_cursor") if isinstance(payload, dict) else None
+    counters = await read_counters(ctx.runtime.db, ctx.settings.default_agency)
+    return render(
+        request,
+        "home.html",
+        user,
+        counters=counters,
+        proposals=cards,
+        tab=sort,
+        category=category,
+        categories=POLICY_CATEGORIES,
+        next_cursor=next_cursor,
+        list_failed=not reply.ok,
+    )
+
+
+@router.get("/proposals/new", response_class=HTMLResponse, response_model=None)
+async def new_proposal_form(request: Request, user: SiteUser) -> Response:
+    if user is None:
+        return _login_redirect("/proposals/new")
+    return render(request, "new_proposal.html", user, categories=POLICY_CATEGORIES, districts=SEOUL_DISTRICTS, form={})
+
+
+@router.post("/proposals/new", response_class=HTMLResponse, response_model=None)
+async def new_proposal(
+    request: Request,
+    ctx: ContextDep,
+    user: SiteUser,
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    district: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    if user is None:
+        return _login_redirect("/proposals/new")
+    form = {"title": title, "body": body, "category": category, "district": district}
+
+    def again(error: str, status: int) -> HTMLResponse:
+        return render(
+            request,
+            "new_proposal.html",
+            user,
+            status=status,
+            categories=POLICY_CATEGORIES,
+            districts=SEOUL_DISTRICTS,
+            form=form,
+            error=error,
+        )
+
+    if not ctx.tokens.check_csrf(user.token, csrf):
+        return again("요청이 만료되었습니다. 다시 시도해 주세요.", 403)
+    if not title.strip() or not body.strip() or category not in POLICY_CATEGORIES:
+        return again("제목, 내용, 정책분류를 모두 입력해 주세요.", 422)
+    payload: dict[str, Any] = {"title": title.strip()[:300], "body": body.strip()[:50_000], "category": category}
+    if district in SEOUL_DISTRICTS:
+        payload["district"] = district
+    reply = await ctx.upstream.request(Service.PROPOSAL, "POST", "/proposals", actor=user.actor, json_body=payload)
+    if not reply.ok:
+        if reply.status == 403:
+            return again("본인인증을 마친 시민만 제안할 수 있습니다.", 403)
+        return again(f"제안을 등록하지 못했습니다: {reply.error_message() or reply.status}", reply.status)
+    created = reply.json() or {}
+    item_id = str(created.get("id") or created.get("item_id") or "")
+    return _redirect(f"/proposals/{quote(item_id)}?m=proposed" if item_id else "/?m=proposed")
+
+
+async def _optional_panel(ctx: GatewayContext, service: Service, path: str, actor: Actor | None) -> Any:
+    """Secondary data: None when the service cannot answer, so the page still renders."""
+    try:
+        reply = await ctx.upstream.request(service, "GET", path, actor=actor)
+    except UpstreamProblem:
+        return None
+    return reply.json() if reply.ok else None
+
+
+@router.get("/proposals/{item_id}", response_class=HTMLResponse)
+async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: SiteUser) -> HTMLResponse:
+    if not _ID.match(item_id):
+        return _not_found(request, user)
+    actor = user.actor if user else None
+    reply = await ctx.upstream.request(Service.PROPOSAL, "GET", f"/proposals/{item_id}", actor=actor)
+    if reply.status == 404:
+        return _not_found(request, user)
+    if not reply.ok or not isinstance(reply.json(), dict):
+        return _failed_page(request, user, reply)
+    now = ctx.runtime.clock.now()
+    proposal = views.ProposalDetail.of(reply.json(), now)
+    timeline = await _optional_panel(ctx, Service.PROPOSAL, f"/proposals/{item_id}/timeline", actor)
+    cases = await _optional_panel(ctx, Service.REVIEW, f"/items/{item_id}/cases", actor)
+    return render(
+        request,
+        "proposal.html",
+        user,
+        item_id=item_id,
+        proposal=proposal,
+        timeline=None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)],
+        cases=None if cases is None else [views.CaseView.of(d, now) for d in views.items_of(cases)],
+    )
+
+
+@router.post("/proposals/{item_id}/support", response_model=None)
+async def support(
+    request: Request, item_id: str, ctx: ContextDep, user: SiteUser, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    if not _ID.match(item_id):
+        return _not_found(request, user)
+    back = f"/proposals/{item_id}"
+    if user is None:
+        return _login_redirect(back)
+    if not ctx.tokens.check_csrf(user.token, csrf):
+        return _redirect(f"{back}?m=expired")
+    if user.actor.citizen_key is None:
+        return _redirect(f"/verify?next={quote(back)}")
+    reply = await ctx.upstream.request(Service.VOTING, "POST", f"/items/{item_id}/support", actor=user.actor)
+    if reply.ok:
+        code = "supported"
+    elif reply.error_code() == "already_voted":
+        code = "already"
+    elif reply.status == 404:
+        code = "not_votable"
+    else:
+        code = "vote_failed"
+    return _redirect(f"{back}?m={code}")
+
+
+# --- account pages -----------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, user: SiteUser, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", user, next=_safe_next(next), email="")
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request,
+    ctx: ContextDep,
+    user: SiteUser,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    target = _safe_next(next)
+    try:
+        account = await ctx.accounts.authenticate(email[:254], password[:256])
+    except DomainError:
+        return render(
+            request,
+            "login.html",
+            user,
+            status=401,
+            next=target,
+            email=email,
+            error="이메일 또는 비밀번호가 맞지 않습니다.",
+        )
+    token = ctx.tokens.issue(account.actor())
+    sep = "&" if "?" in target else "?"
+    return _with_session(_redirect(f"{target}{sep}m=logged_in"), ctx, token)
+
+
+@router.post("/logout", response_model=None)
+async def logout(user: SiteUser, ctx: ContextDep, csrf: Annotated[str, Form()] = "") -> Response:
+    response = _redirect("/?m=logged_out")
+    if user is not None and ctx.tokens.check_csrf(user.token, csrf):
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse)
+async def register_form(request: Request, user: SiteUser) -> HTMLResponse:
+    return render(request, "register.html", user, form={})
+
+
+@router.post("/register", response_model=None)
+async def register(
+    request: Request,
+    ctx: ContextDep,
+    user: SiteUser,
+    email: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"email": email, "display_name": display_name}
+    error = None
+    if not _EMAIL.match(email.strip()) or len(email) > 254:
+        error = "올바른 이메일 주소를 입력해 주세요."
+    elif not display_name.strip() or len(display_name.strip()) > 40:
+        error = "닉네임을 1~40자로 입력해 주세요."
+    elif not 8 <= len(password) <= 256:
+        error = "비밀번호는 8자 이상이어야 합니다."
+    if error is None:
+        try:
+            account = await ctx.accounts.register(email, password, display_name)
+        except DomainError as exc:
+            error = "이미 가입된 이메일입니다." if exc.code == "email_taken" else "가입하지 못했습니다."
+    if error is not None:
+        return render(request, "register.html", user, status=422, form=form, error=error)
+    return _with_session(_redirect("/verify?m=welcome"), ctx, ctx.tokens.issue(account.actor()))
+
+
+@router.get("/verify", response_class=HTMLResponse, response_model=None)
+async def verify_form(request: Request, user: SiteUser, next: str = "/") -> Response:
+    if user is None:
+        return _login_redirect("/verify")
+    return render(request, "verify.html", user, next=_safe_next(next), form={})
+
+
+@router.post("/verify", response_model=None)
+async def verify(
+    request: Request,
+    ctx: ContextDep,
+    user: SiteUser,
+    name: Annotated[str, Form()] = "",
+    birth_date: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    if user is None:
+        return _login_redirect("/verify")
+    target = _safe_next(next)
+    form = {"name": name, "birth_date": birth_date, "phone": phone}
+
+    def again(error: str, status: int) -> HTMLResponse:
+        return render(request, "verify.html", user, status=status, next=target, form=form, error=error)
+
+    if not ctx.tokens.check_csrf(user.token, csrf):
+        return again("요청이 만료되었습니다. 다시 시도해 주세요.", 403)
+    try:
+        claim = IdentityClaim(name=name[:50], birth_date=views.date_of(birth_date), phone=phone[:20])
+    except ValueError:
+        return again("생년월일을 YYYY-MM-DD 형식으로 입력해 주세요.", 422)
+    try:
+        account = await ctx.accounts.verify_identity(user.actor.account_id, claim)
+    except DomainError as exc:
+        messages = {
+            "identity_invalid": "입력하신 정보를 확인해 주세요.",
+            "already_verified": "이 계정은 이미 다른 사람으로 인증되었습니다.",
+            "forbidden": "운영 계정은 본인인증 대상이 아닙니다.",
+        }
+        return again(messages.get(exc.code, "본인인증을 하지 못했습니다."), exc.status)
+    sep = "&" if "?" in target else "?"
+    return _with_session(_redirect(f"{target}{sep}m=verified"), ctx, ctx.tokens.issue(account.actor()))
+
+
+@router.get("/inbox", response_class=HTMLResponse, response_model=None)
+async def inbox(request: Request, ctx: ContextDep, user: SiteUser) -> Response:
+    if user is None:
+        return _login_redirect("/inbox")
+    reply = await ctx.upstream.request(Service.NOTIFY, "GET", "/inbox", actor=user.actor)
+    if not reply.ok:
+        return _failed_page(request, user, reply)
+    payload = reply.json()
+    items = [views.NotificationView.of(d) for d in views.items_of(payload)]
+    unread = payload.get("unread", 0) if isinstance(payload, dict) else 0
+    return render(request, "inbox.html", user, items=items, unread=unread)
+
+
+@router.post("/inbox/{notification_id}/read", response_model=None)
+async def inbox_read(
+    request: Request, notification_id: str, ctx: ContextDep, user: SiteUser, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    if user is None:
+        return _login_redirect("/inbox")
+    if not _ID.match(notification_id):
+        return _not_found(request, user)
+    if not ctx.tokens.check_csrf(user.token, csrf):
+        return _redirect("/inbox?m=expired")
+    await ctx.upstream.request(Service.NOTIFY, "POST", f"/inbox/{notification_id}/read", actor=user.actor)
+    return _redirect("/inbox")
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def _failed_page(request: Request, user: SiteSession | None, reply: UpstreamReply) -> HTMLResponse:
+    if reply.status == 401:
+        return render(
+            request, "error.html", user, status=401, title="로그인이 필요합니다", detail="다시 로그인해 주세요."
+        )
+    if reply.status == 403:
+        return render(
+            request, "error.html", user, status=403, title="권한이 없습니다", detail="이 페이지를 볼 수 없습니다."
+        )
+    return render(
+        request,
+        "error.html",
+        user,
+        status=reply.status if reply.status >= 400 else 502,
+        title="요청을 처리하지 못했습니다",
+        detail="잠시 후 다시 시도해 주세요.",
+    )
+
+
+_OUTAGE_DETAIL = "일시적인 장애로 정보를 불러오지 못했습니다. 잠시 후 다시 시도해 주세요. 불편을 드려 죄송합니다."
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """An unreachable or failing service: JSON for /api, a friendly Korean page elsewhere."""
+
+    @app.exception_handler(UpstreamProblem)
+    async def _upstream(request: Request, exc: UpstreamProblem) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path.endswith(".json"):
+            return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+        ctx: GatewayContext = request.app.state.gateway
+        user = await _site_session(request, ctx)
+        return render(
+            request,
+            "error.html",
+            user,
+            status=exc.status,
+            title="서비스를 잠시 이용할 수 없습니다",
+            detail=_OUTAGE_DETAIL,
+        )

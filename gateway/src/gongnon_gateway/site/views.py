@@ -1,0 +1,263 @@
+"""What the pages show, shaped from the services' JSON: labels in Korean, times in KST.
+
+Pure functions over plain dicts; they read the fields docs/services.md names and tolerate
+missing optional ones, so a page still renders while a service evolves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
+
+KST = timezone(timedelta(hours=9))
+
+ROLE_LABELS = {
+    "citizen": "시민",
+    "system": "시스템",
+    "officer": "담당부서",
+    "operator": "운영자",
+    "committee": "제안실현위원회",
+    "head": "기관장",
+    "agency_admin": "기관 관리자",
+    "super_admin": "운영자",
+}
+ACTION_LABELS = {
+    "make_public": "공개",
+    "department_answer": "부서답변",
+    "debate_candidate": "시민토론 후보",
+    "head_answer": "시장(기관장) 답변",
+    "open_decision_vote": "결정 투표",
+    "close": "종료",
+}
+DECISION_LABELS = {"accept": "수용", "partial": "부분수용", "reject": "불수용"}
+METRIC_UNITS = {"supports": "공감", "debate_participants": "토론 참여"}
+
+# Flash messages after a redirect: a fixed set of codes, never text from the query string.
+MESSAGES = {
+    "supported": ("ok", "공감해 주셔서 감사합니다. 공감 수는 잠시 후 반영됩니다."),
+    "already": ("info", "이미 공감한 제안입니다. 한 사람이 한 번만 공감할 수 있습니다."),
+    "not_votable": ("error", "지금은 공감할 수 없는 제안입니다."),
+    "vote_failed": ("error", "공감을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."),
+    "expired": ("error", "요청이 만료되었습니다. 다시 시도해 주세요."),
+    "verified": ("ok", "본인인증이 완료되었습니다. 이제 공감하고 제안할 수 있습니다."),
+    "welcome": ("ok", "환영합니다! 공감하고 제안하려면 본인인증을 해 주세요."),
+    "logged_in": ("ok", "로그인되었습니다."),
+    "logged_out": ("ok", "로그아웃되었습니다."),
+    "proposed": ("ok", "제안이 등록되었습니다."),
+}
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def fmt_time(value: Any) -> str:
+    at = parse_time(value)
+    return at.astimezone(KST).strftime("%Y.%m.%d %H:%M") if at else ""
+
+
+def fmt_date(value: Any) -> str:
+    at = parse_time(value)
+    return at.astimezone(KST).strftime("%Y.%m.%d") if at else ""
+
+
+def date_of(text: str) -> date:
+    """A YYYY-MM-DD form field; ValueError when it is not one."""
+    return date.fromisoformat(text.strip())
+
+
+def dday(deadline: datetime | None, now: datetime) -> str:
+    if deadline is None:
+        return ""
+    days = (deadline.astimezone(KST).date() - now.astimezone(KST).date()).days
+    if deadline <= now:
+        return "마감"
+    return "D-day" if days == 0 else f"D-{days}"
+
+
+def category_label(key: str | None) -> str:
+    return POLICY_CATEGORIES.get(key or "", {}).get("ko", key or "")
+
+
+def district_label(key: str | None) -> str:
+    return SEOUL_DISTRICTS.get(key or "", {}).get("ko", key or "")
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _author(doc: dict[str, Any]) -> str:
+    author = doc.get("author")
+    if isinstance(author, dict):
+        return str(author.get("name") or author.get("display_name") or "")
+    for key in ("author_name", "author_display_name"):
+        if doc.get(key):
+            return str(doc[key])
+    return author if isinstance(author, str) else ""
+
+
+@dataclass(frozen=True)
+class ProposalCard:
+    id: str
+    title: str
+    excerpt: str
+    category: str
+    district: str
+    author: str
+    support_count: int
+    stage: str
+    created: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> ProposalCard:
+        body = str(doc.get("body") or "")
+        excerpt = str(doc.get("excerpt") or "") or body[:160] + ("…" if len(body) > 160 else "")
+        stage = str(doc.get("stage") or "")
+        return cls(
+            id=str(doc.get("id") or doc.get("item_id") or ""),
+            title=str(doc.get("title") or ""),
+            excerpt=excerpt,
+            category=category_label(doc.get("category")),
+            district=district_label(doc.get("district")),
+            author=_author(doc),
+            support_count=_int(doc.get("support_count")),
+            stage=STAGES.get(stage, {}).get("ko", stage),
+            created=fmt_date(doc.get("created_at") or doc.get("submitted_at")),
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    goal: str  # what happens at the threshold
+    unit: str  # 공감 or 토론 참여
+    value: int
+    threshold: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.threshold <= 0 else min(100, int(self.value * 100 / self.threshold))
+
+
+@dataclass(frozen=True)
+class ProposalDetail:
+    card: ProposalCard
+    body: str
+    hashtags: list[str]
+    progress: Progress | None
+    dday: str
+    milestones: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, doc: dict[str, Any], now: datetime) -> ProposalDetail:
+        card = ProposalCard.of(doc)
+        nt = doc.get("next_threshold")
+        progress = None
+        deadline = parse_time(doc.get("closes_at") or doc.get("deadline"))
+        if isinstance(nt, dict) and _int(nt.get("threshold")) > 0:
+            action = str(nt.get("action") or "")
+            metric = str(nt.get("metric") or "supports")
+            value = _int(nt.get("value")) if nt.get("value") is not None else card.support_count
+            progress = Progress(
+                goal=ACTION_LABELS.get(action, action),
+                unit=METRIC_UNITS.get(metric, metric),
+                value=value,
+                threshold=_int(nt["threshold"]),
+            )
+            deadline = deadline or parse_time(nt.get("deadline") or nt.get("expires_at"))
+        milestones = []
+        for m in doc.get("milestones") or []:
+            if isinstance(m, dict):
+                action = str(m.get("action") or "")
+                unit = METRIC_UNITS.get(str(m.get("metric") or "supports"), "")
+                reached = fmt_date(m.get("reached_at"))
+                label = f"{_int(m.get('threshold')):,} {unit} 달성 → {ACTION_LABELS.get(action, action)}"
+                milestones.append(f"{label} ({reached})" if reached else label)
+        tags = [str(t) for t in doc.get("hashtags") or [] if t]
+        return cls(
+            card=card,
+            body=str(doc.get("body") or ""),
+            hashtags=tags,
+            progress=progress,
+            dday=dday(deadline, now),
+            milestones=milestones,
+        )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: str
+    role: str
+    summary: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> TimelineEntry:
+        role = str(doc.get("actor_role") or "system")
+        return cls(at=fmt_time(doc.get("at")), role=ROLE_LABELS.get(role, role), summary=str(doc.get("summary") or ""))
+
+
+@dataclass(frozen=True)
+class CaseView:
+    department: str
+    decision: str
+    answer: str
+    reason: str
+    published: str
+    due: str
+    overdue: bool
+
+    @classmethod
+    def of(cls, doc: dict[str, Any], now: datetime) -> CaseView:
+        due_at = parse_time(doc.get("due_at"))
+        answer = str(doc.get("answer") or "")
+        decision = str(doc.get("decision") or "")
+        return cls(
+            department=str(doc.get("department_name") or doc.get("department_id") or ""),
+            decision=DECISION_LABELS.get(decision, decision),
+            answer=answer,
+            reason=str(doc.get("reason") or ""),
+            published=fmt_date(doc.get("published_at")),
+            due=fmt_date(due_at),
+            overdue=bool(doc.get("overdue")) or bool(due_at and due_at < now and not answer),
+        )
+
+
+def items_of(payload: Any) -> list[dict[str, Any]]:
+    """The list in a {items: [...]} reply (or a bare list)."""
+    if isinstance(payload, dict):
+        payload = payload.get("items")
+    return [d for d in payload or [] if isinstance(d, dict)] if isinstance(payload, list) else []
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: str
+    item_id: str
+    title: str
+    body: str
+    at: str
+    read: bool
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> NotificationView:
+        return cls(
+            id=str(doc.get("id") or ""),
+            item_id=str(doc.get("item_id") or ""),
+            title=str(doc.get("title") or ""),
+            body=str(doc.get("body") or ""),
+            at=fmt_time(doc.get("at")),
+            read=bool(doc.get("read")),
+        )

@@ -1,0 +1,185 @@
+"""The gateway's HTTP client for the services: one aiohttp session per process, keep-alive,
+generous connection limits (it is on the vote hot path).
+
+Upstream 2xx/4xx replies are passed on unchanged; an unreachable service becomes 503
+`upstream_unavailable` and an upstream 5xx becomes 502 `upstream_error`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import aiohttp
+import orjson
+from fastapi.responses import Response
+from opentelemetry import propagate
+
+from gongnon_chassis.actor import ACTOR_HEADER, Actor
+from gongnon_chassis.errors import DomainError, error_body
+
+log = logging.getLogger(__name__)
+
+
+class Service(StrEnum):
+    PROPOSAL = "proposal-svc"
+    VOTING = "voting-svc"
+    REVIEW = "review-svc"
+    NOTIFY = "notify-svc"
+
+
+class UpstreamProblem(DomainError):
+    """A service could not answer; the caller's request may well have been fine."""
+
+
+class UpstreamUnavailable(UpstreamProblem):
+    status = 503
+    code = "upstream_unavailable"
+
+
+class UpstreamFailed(UpstreamProblem):
+    status = 502
+    code = "upstream_error"
+
+
+def actor_header(actor: Actor) -> dict[str, str]:
+    # Actor.header(), but ASCII-escaped JSON: only ASCII header values are safe through every proxy
+    # and server (RFC 9110), and a display name is usually Korean. Services parse it the same way.
+    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json"), separators=(",", ":"))}
+
+
+@dataclass(frozen=True)
+class UpstreamReply:
+    service: Service
+    status: int
+    body: bytes
+    content_type: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        try:
+            return orjson.loads(self.body) if self.body else None
+        except orjson.JSONDecodeError:
+            return None
+
+    def error_code(self) -> str | None:
+        data = self.json()
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            code = data["error"].get("code")
+            return str(code) if code is not None else None
+        return None
+
+    def error_message(self) -> str | None:
+        data = self.json()
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            message = data["error"].get("message")
+            return str(message) if message is not None else None
+        return None
+
+    def to_response(self) -> Response:
+        """The reply as the gateway's own response: status and JSON body unchanged."""
+        if self.content_type.startswith("application/json") or self.status == 204:
+            return Response(content=self.body, status_code=self.status, media_type=self.content_type or None)
+        # A non-JSON 4xx (a proxy page, say) still reaches the client in the one error shape.
+        text = self.body.decode("utf-8", "replace")[:500]
+        payload = error_body("http_error", text or f"{self.service} answered {self.status}")
+        return Response(content=orjson.dumps(payload), status_code=self.status, media_type="application/json")
+
+
+class Upstream:
+    def __init__(self, urls: Mapping[Service, str], timeout_s: float, max_connections: int) -> None:
+        self._urls = {s: u.rstrip("/") for s, u in urls.items()}
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(3.0, timeout_s))
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def url(self, service: Service) -> str:
+        return self._urls[service]
+
+    async def start(self) -> None:
+        # Created inside the running loop; one session (one connection pool) for the whole process.
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections,
+            limit_per_host=0,
+            keepalive_timeout=30.0,
+            ttl_dns_cache=300,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            raise_for_status=False,
+            skip_auto_headers=("User-Agent",),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def request(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        *,
+        actor: Actor | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> UpstreamReply:
+        if self._session is None:
+            raise UpstreamUnavailable("the gateway is not started", details={"service": service.value})
+        headers: dict[str, str] = {"Accept": "application/json"}
+        if actor is not None:
+            headers.update(actor_header(actor))
+        data: bytes | None = None
+        if json_body is not None:
+            data = orjson.dumps(json_body)
+            headers["Content-Type"] = "application/json"
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None and v != ""}
+        url = f"{self._urls[service]}{path}"
+        propagate.inject(headers)  # W3C traceparent: the request's server span is the parent
+        # A GET may be retried once on a keep-alive connection the service had just closed.
+        attempts = 2 if method == "GET" else 1
+        for attempt in range(attempts):
+            try:
+                async with self._session.request(method, url, params=query, data=data, headers=headers) as resp:
+                    body = await resp.read()
+                    reply = UpstreamReply(service, resp.status, body, resp.headers.get("Content-Type", ""))
+                    break
+            except aiohttp.ServerDisconnectedError:
+                if attempt + 1 < attempts:
+                    continue
+                raise UpstreamUnavailable(
+                    f"{service.value} closed the connection", details={"service": service.value}
+                ) from None
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                log.warning("%s unreachable: %s %s: %r", service.value, method, path, exc)
+                raise UpstreamUnavailable(
+                    f"{service.value} is unavailable, please try again shortly", details={"service": service.value}
+                ) from None
+        if reply.status >= 500:
+            log.warning("%s answered %s for %s %s", service.value, reply.status, method, path)
+            raise UpstreamFailed(
+                f"{service.value} failed to answer",
+                details={"service": service.value, "status": reply.status, "upstream": reply.json()},
+            )
+        return reply
+
+    async def forward(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        *,
+        actor: Actor | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Response:
+        reply = await self.request(service, method, path, actor=actor, params=params, json_body=json_body)
+        return reply.to_response()
