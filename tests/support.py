@@ -18,6 +18,7 @@ T = TypeVar("T")
 PASSWORD = "test-password-1234"
 _seq = itertools.count()
 _run = os.urandom(3).hex()
+_run_digits = f"{int.from_bytes(os.urandom(2), 'big') % 10000:04d}"  # phone numbers are digits
 
 
 @dataclass
@@ -82,7 +83,7 @@ class Gateway:
         who = identity or (
             display + _run,
             f"19{70 + n % 30:02d}-01-{1 + n % 28:02d}",
-            f"010-{n % 10000:04d}-{_run[:4]}",
+            f"010-{n % 10000:04d}-{_run_digits}",
         )
         await self.ok("POST", "/api/auth/verify", user, {"name": who[0], "birth_date": who[1], "phone": who[2]})
         return await self.login(email)
