@@ -5,13 +5,16 @@ Builds the index from a corpus through the same domain code proposal-svc serves 
   proposals (the query itself excluded);
 - auc: probability that a query scores higher with its duplicate than with a near-miss (words in
   common, another intent), by Mann–Whitney over all (duplicate, near-miss) score pairs — across
-  queries, so it also says whether one threshold on the score works for every query;
+  queries, so it also says whether one threshold on the score works for every query. Also
+  reported per kind of near-miss: same subject asking for something else (auc_same_subject,
+  the hardest: 따릉이 대여소 vs 따릉이 요금) and another subject sharing words
+  (auc_shared_words: 지하철역 엘리베이터 설치 vs 아파트 엘리베이터 교체);
 - query latency (analysis + search) over the corpus, p50 / p99 in ms.
 
 Data: proposal-svc/tests/data/similar_pairs.py (GROUPS, distractors()) plus the demo proposals;
 `--data FILE.json` evaluates another labelled set: {"groups": [{"id", "category"?, "query":
-[title, body], "duplicate": [title, body], "near_misses": [[title, body], ...]}, ...],
-"distractors": [[title, body], ...]}.
+[title, body], "duplicate": [title, body], "near_misses": [[title, body], ...],
+"shared_word_misses"?: [[title, body], ...]}, ...], "distractors": [[title, body], ...]}.
 Usage: ./dev bench similar [--data FILE] [--no-demo] [--verbose]"""
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Report:
     corpus: int
     hit_rate_at_5: float
     auc: float
+    auc_same_subject: float
+    auc_shared_words: float
     mrr: float
     duplicate_score_median: float
     near_miss_score_median: float
@@ -75,6 +80,7 @@ def load_dataset(path: Path = DEFAULT_DATA, with_demo: bool = True) -> Dataset:
     for g in groups:
         g["query"], g["duplicate"] = tuple(g["query"]), tuple(g["duplicate"])
         g["near_misses"] = [tuple(n) for n in g["near_misses"]]
+        g["shared_word_misses"] = [tuple(n) for n in g.get("shared_word_misses", [])]
     if with_demo:
         from gongnon_infra.demo.proposals import PROPOSALS
 
@@ -89,6 +95,8 @@ def corpus(data: Dataset) -> dict[str, Text]:
         docs[f"{g['id']}:duplicate"] = g["duplicate"]
         for i, n in enumerate(g["near_misses"]):
             docs[f"{g['id']}:near{i}"] = n
+        for i, n in enumerate(g["shared_word_misses"]):
+            docs[f"{g['id']}:shared{i}"] = n
     for i, d in enumerate(data.distractors):
         docs[f"distractor:{i}"] = d
     return docs
@@ -123,6 +131,7 @@ def evaluate(data: Dataset, analyzer: Analyzer | None = None) -> Report:
     latencies: list[float] = []
     positives: list[float] = []
     negatives: list[float] = []
+    shared_negatives: list[float] = []
     by_category: dict[str, list[bool]] = {}
     misses: list[dict[str, Any]] = []
     inversions: list[dict[str, Any]] = []
@@ -142,6 +151,11 @@ def evaluate(data: Dataset, analyzer: Analyzer | None = None) -> Report:
         positives.append(dup_score)
         near_scores = [index.similarity(features, f"{g['id']}:near{i}") for i in range(len(g["near_misses"]))]
         negatives += near_scores
+        shared_scores = [
+            index.similarity(features, f"{g['id']}:shared{i}") for i in range(len(g["shared_word_misses"]))
+        ]
+        shared_negatives += shared_scores
+        near_scores += shared_scores
         if not hit:
             misses.append(
                 {
@@ -152,16 +166,20 @@ def evaluate(data: Dataset, analyzer: Analyzer | None = None) -> Report:
                 }
             )
         if any(n >= dup_score for n in near_scores):
-            inversions.append({"group": g["id"], "duplicate": round(dup_score, 3), "near": [round(n, 3) for n in near_scores]})
+            inversions.append(
+                {"group": g["id"], "duplicate": round(dup_score, 3), "near": [round(n, 3) for n in near_scores]}
+            )
     return Report(
         pairs=len(data.groups),
-        near_misses=len(negatives),
+        near_misses=len(negatives) + len(shared_negatives),
         corpus=len(docs),
         hit_rate_at_5=round(sum(hits) / len(hits), 4),
-        auc=round(auc(positives, negatives), 4),
+        auc=round(auc(positives, negatives + shared_negatives), 4),
+        auc_same_subject=round(auc(positives, negatives), 4),
+        auc_shared_words=round(auc(positives, shared_negatives), 4),
         mrr=round(statistics.fmean(reciprocal), 4),
         duplicate_score_median=round(statistics.median(positives), 3),
-        near_miss_score_median=round(statistics.median(negatives), 3),
+        near_miss_score_median=round(statistics.median(negatives + shared_negatives), 3),
         query_latency_ms={"p50": round(percentile(latencies, 0.5), 2), "p99": round(percentile(latencies, 0.99), 2)},
         index_build_s=round(build_s, 2),
         per_category_hit_rate={c: round(sum(v) / len(v), 3) for c, v in sorted(by_category.items())},
@@ -196,6 +214,8 @@ def run(args: list[str]) -> int:
         f"similar: {report.pairs} pairs ({report.near_misses} near-misses) in a corpus of {report.corpus}\n"
         f"  hit_rate_at_5 {report.hit_rate_at_5:.3f} (target ≥ {TARGETS['hit_rate_at_5']})   "
         f"auc {report.auc:.3f} (target ≥ {TARGETS['auc']})   mrr {report.mrr:.3f}\n"
+        f"  auc by kind of near-miss: same subject {report.auc_same_subject:.3f}, "
+        f"other subject sharing words {report.auc_shared_words:.3f}\n"
         f"  scores: duplicates median {report.duplicate_score_median}, near-misses median "
         f"{report.near_miss_score_median}\n"
         f"  query latency p50 {report.query_latency_ms['p50']} ms, p99 {report.query_latency_ms['p99']} ms; "

@@ -22,13 +22,14 @@ from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import SystemClock
 from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.core.security import TokenSigner
-from gongnon_infra.bench import write_results
+from gongnon_infra.bench import profile, write_results
 from gongnon_infra.bench.wrk import WrkResult, run_wrk
 from gongnon_infra.cluster import Cluster
 from gongnon_infra.infra import LocalInfra
 from gongnon_infra.procs import Proc, free_port, port_open, wait_until
 
-PROPOSAL = {
+TITLE = "브렉시트 청원처럼 몰리는 공감을 시험합니다"
+PROPOSAL: dict[str, Any] = {
     "title": "브렉시트 청원처럼 몰리는 공감을 시험합니다",
     "body": "짧은 시간에 수많은 시민이 한 제안에 공감할 때도 한 표도 잃지 않는지 확인하는 벤치마크용 제안입니다.",
     "category": "planning",
@@ -48,7 +49,9 @@ def mint_tokens(secret: str, count: int, path: Path) -> None:
             f.write(signer.issue(actor) + "\n")
 
 
-async def _api(session: aiohttp.ClientSession, method: str, url: str, token: str | None = None, json: Any = None) -> Any:
+async def _api(
+    session: aiohttp.ClientSession, method: str, url: str, token: str | None = None, json: Any = None
+) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with session.request(method, url, json=json, headers=headers) as resp:
         body = await resp.json(content_type=None)
@@ -60,13 +63,26 @@ async def _api(session: aiohttp.ClientSession, method: str, url: str, token: str
 async def _prepare(gw: str) -> tuple[str, str]:
     async with aiohttp.ClientSession() as s:
         email = f"bench-{secrets.token_hex(4)}@bench.local"
-        await _api(s, "POST", f"{gw}/api/auth/register", json={"email": email, "password": "bench-password", "display_name": "벤치"})
+        await _api(
+            s,
+            "POST",
+            f"{gw}/api/auth/register",
+            json={"email": email, "password": "bench-password", "display_name": "벤치"},
+        )
         login = await _api(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"})
         token = login["token"]
-        await _api(s, "POST", f"{gw}/api/auth/verify", token, {"name": "벤치", "birth_date": "1990-01-01", "phone": "010-0000-0000"})
-        token = (await _api(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"}))["token"]
+        await _api(
+            s,
+            "POST",
+            f"{gw}/api/auth/verify",
+            token,
+            {"name": "벤치", "birth_date": "1990-01-01", "phone": "010-0000-0000"},
+        )
+        token = (await _api(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"}))[
+            "token"
+        ]
         ids = []
-        for title in ("워밍업: " + PROPOSAL["title"], PROPOSAL["title"]):
+        for title in ("워밍업: " + TITLE, TITLE):
             ids.append((await _api(s, "POST", f"{gw}/api/proposals", token, {**PROPOSAL, "title": title}))["id"])
         for pid in ids:
             for _ in range(300):
@@ -101,6 +117,18 @@ def _accepted(result: WrkResult) -> int:
     return result.statuses.get("201", 0)
 
 
+def _server_accepted(voting_url: str) -> int:
+    """Votes voting-svc acknowledged (its Prometheus counter): unlike wrk's tally, this includes
+    requests still in flight when wrk stopped, whose 201 the load generator never read."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(f"{voting_url}/metrics", timeout=5) as resp:
+        text = resp.read().decode()
+    m = re.search(r'^gongnon_votes_total\{kind="support",outcome="accepted"\} ([0-9.e+]+)$', text, re.M)
+    return int(float(m.group(1))) if m else 0
+
+
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="./dev bench votes")
     parser.add_argument("--seconds", type=int, default=60)
@@ -131,25 +159,57 @@ def run(argv: list[str]) -> int:
         print(f"• floor: the gateway's trivial endpoint for {args.baseline_seconds}s …", flush=True)
         floor = run_wrk(f"{gw}/health", args.baseline_seconds, c)
         print(f"• warm-up: {args.warmup}s of supports on another item …", flush=True)
-        run_wrk(gw, args.warmup, c, script="votes.lua", script_args=[f"/api/proposals/{warm_item}/support", "2"], env=wrk_env)
+        run_wrk(
+            gw,
+            args.warmup,
+            c,
+            script="votes.lua",
+            script_args=[f"/api/proposals/{warm_item}/support", "2"],
+            env=wrk_env,
+        )
         print(f"• measured: {args.seconds}s of supports, each from a different verified citizen …", flush=True)
-        ours = run_wrk(gw, args.seconds, c, script="votes.lua", script_args=[f"/api/proposals/{item}/support", "2"], env=wrk_env)
-        accepted = _accepted(ours)
+        before = _server_accepted(cluster.url("voting-svc"))
+        prof_s = max(5, min(20, args.seconds // 2))
+        spies = {
+            name: profile.start(cluster.procs[name].pid, prof_s, work / f"profile-{name}.txt")
+            for name in ("gateway", "voting-svc")
+        }
+        ours = run_wrk(
+            gw, args.seconds, c, script="votes.lua", script_args=[f"/api/proposals/{item}/support", "2"], env=wrk_env
+        )
+        seen_by_client = _accepted(ours)
+        accepted = _server_accepted(cluster.url("voting-svc")) - before
         ledger, tally = asyncio.run(_settle(endpoints.mongodb_uri, gw, item, accepted))
 
         print(f"• naive design (one MongoDB $inc per vote) for {args.baseline_seconds}s …", flush=True)
         port = free_port()
         naive = Proc(
             "naive",
-            [sys.executable, "-m", "uvicorn", "gongnon_infra.bench.naive_app:app", "--port", str(port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "gongnon_infra.bench.naive_app:app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
             work / "logs/naive.log",
             env={"GATEWAY_SECRET": secret, "MONGODB_URI": endpoints.mongodb_uri},
         ).start()
         wait_until(lambda: port_open(port), 30, "naive app", naive)
         naive_url = f"http://127.0.0.1:{port}"
-        base = run_wrk(naive_url, args.baseline_seconds, c, script="votes.lua", script_args=["/items/naive-item/support", "2"], env=wrk_env)
+        base = run_wrk(
+            naive_url,
+            args.baseline_seconds,
+            c,
+            script="votes.lua",
+            script_args=["/items/naive-item/support", "2"],
+            env=wrk_env,
+        )
 
-        votes_per_s = accepted / ours.duration_s
+        votes_per_s = seen_by_client / ours.duration_s
         naive_per_s = _accepted(base) / base.duration_s
         figures = {
             "votes_per_s": round(votes_per_s, 1),
@@ -162,6 +222,7 @@ def run(argv: list[str]) -> int:
             "gain_over_naive": round(votes_per_s / naive_per_s, 2) if naive_per_s else None,
             "counts_equal": accepted == ledger == tally,
             "accepted": accepted,
+            "accepted_seen_by_client": seen_by_client,
             "ledger": ledger,
             "tally": tally,
             "statuses": ours.statuses,
@@ -170,11 +231,23 @@ def run(argv: list[str]) -> int:
             "seconds": args.seconds,
             "cpus": os.cpu_count(),
         }
+        for spy in spies.values():
+            if spy:
+                spy.wait(timeout=60)
+        profiles = {name: profile.summarize(work / f"profile-{name}.txt") for name in spies}
         path = write_results("votes", figures)
+        (path.parent / "votes-profile.txt").write_text(
+            "".join(
+                f"{name} ({prof_s}s of py-spy samples during the measured run)\n{text}\n"
+                for name, text in profiles.items()
+            )
+        )
         print("\nvotes benchmark (all infrastructure local, one run)")
         for k, v in figures.items():
             print(f"  {k:16} {v}")
-        print(f"written to {path}")
+        for name, text in profiles.items():
+            print(f"\nwhere {name}'s time goes (py-spy, {prof_s}s sampled mid-run):\n{text}")
+        print(f"written to {path} and {path.parent / 'votes-profile.txt'}")
         return 0 if figures["counts_equal"] else 1
     finally:
         if naive:
