@@ -41,3 +41,36 @@ async def test_transaction_writes_state_and_outbox_together(infra: Any) -> None:
     await rt.mongo.close()
     await rt.redis.aclose()
     await asyncio.sleep(0)
+
+
+async def test_batch_consumer_applies_each_event_once(infra: Any) -> None:
+    from gongnon_chassis.consumer import EventConsumer
+    from gongnon_contracts import Envelope
+
+    settings = ServiceSettings(
+        SERVICE_NAME="chassis-batch-test",
+        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        MONGODB_URI=infra.mongodb_uri,
+        REDIS_URL=infra.redis_url,
+    )
+    rt = create_runtime(settings)
+    await rt.store.ensure_indexes()
+    consumer = EventConsumer("batch-test", rt.store, batch_size=100)
+
+    @consumer.on(ItemClosed)
+    async def count(ev: ItemClosed, env: Envelope, tx: Tx) -> None:
+        await tx.db.counts.update_one({"_id": ev.item_id}, {"$inc": {"n": 1}}, upsert=True, session=tx.session)
+
+    now = rt.clock.now()
+    envs = [
+        Envelope.wrap(ItemClosed(item_id=f"i{i % 3}", reason="r", closed_at=now), source="t", agency="seoul", time=now)
+        for i in range(9)
+    ]
+    bodies = [e.model_dump(mode="json") for e in envs]
+    await consumer.dispatch_batch([*bodies[:5], bodies[0], bodies[1]])  # duplicates inside one batch
+    await consumer.dispatch_batch(bodies)  # redelivery of the first five, plus four new
+    await consumer.dispatch_batch([{"not": "an envelope"}])  # skipped, not retried forever
+    counts = {d["_id"]: d["n"] for d in await rt.db.counts.find({}).to_list(10)}
+    assert counts == {"i0": 3, "i1": 3, "i2": 3}
+    await rt.mongo.close()
+    await rt.redis.aclose()

@@ -41,7 +41,8 @@ def build_app(settings: NotifySettings) -> FastAPI:
     notifier = Notifier(followers, items, broadcasts, channels)
     fanout = FanOut(rt.store, followers, broadcasts, channels)
 
-    follows = rt.consumer("follows")
+    # Votes are the heavy stream: follows are applied 500 at a time, in one transaction each.
+    follows = rt.consumer("follows", batch_size=500)
     register_follow_handlers(follows, notifier)
     broadcast_consumer = rt.consumer("broadcasts")
     register_broadcast_handlers(broadcast_consumer, notifier)

@@ -26,9 +26,13 @@ Handler = Callable[[Any, Envelope, Tx], Awaitable[None]]
 
 
 class EventConsumer:
-    def __init__(self, name: str, store: Store) -> None:
+    """batch_size > 1 takes up to that many records per poll and applies them in ONE transaction
+    (one inbox look-up, one commit, one offset commit): for heavy streams such as votes."""
+
+    def __init__(self, name: str, store: Store, batch_size: int = 1) -> None:
         self.name = name  # also the Kafka consumer group
         self.store = store
+        self.batch_size = batch_size
         self._handlers: dict[str, tuple[type[EventData], Handler]] = {}
 
     def on(self, event_cls: type[E]) -> Callable[[Callable[[E, Envelope, Tx], Awaitable[None]]], Handler]:
@@ -41,28 +45,81 @@ class EventConsumer:
     def topics(self) -> list[str]:
         return sorted({cls.TOPIC for cls, _ in self._handlers.values()})
 
-    async def dispatch(self, body: dict[str, Any]) -> None:
+    def _parse(self, body: Any) -> tuple[Envelope, EventData, Handler] | None:
+        """The typed event and its handler, or None for other types and malformed messages
+        (logged and skipped: retrying a message that can never parse would block the partition)."""
         try:
             env = Envelope.model_validate(body)
         except ValidationError:
             log.error("skipping a message that is not an envelope on %s", self.name)
             EVENTS_CONSUMED.labels(self.name, "?", "invalid").inc()
-            return
+            return None
         entry = self._handlers.get(env.type)
         if entry is None:
-            return
+            return None
         cls, fn = entry
         try:
             data = cls.model_validate(env.data)
         except ValidationError:
             log.error("skipping %s %s: data does not match its contract", env.type, env.id)
             EVENTS_CONSUMED.labels(self.name, env.type, "invalid").inc()
+            return None
+        return env, data, fn
+
+    async def dispatch(self, body: dict[str, Any]) -> None:
+        parsed = self._parse(body)
+        if parsed is None:
             return
+        env, data, fn = parsed
         applied = await self.store.handle_once(self.name, env, lambda tx: fn(data, env, tx))
         EVENTS_CONSUMED.labels(self.name, env.type, "applied" if applied else "duplicate").inc()
 
+    async def dispatch_batch(self, bodies: list[dict[str, Any]]) -> None:
+        parsed = [p for p in (self._parse(b) for b in bodies) if p is not None]
+        if not parsed:
+            return
+
+        async def apply(tx: Tx) -> set[str]:
+            markers = {f"{self.name}:{env.id}" for env, _, _ in parsed}
+            seen = {
+                d["_id"]
+                async for d in tx.db.inbox.find({"_id": {"$in": sorted(markers)}}, {"_id": 1}, session=tx.session)
+            }
+            done: set[str] = set()
+            for env, data, fn in parsed:
+                marker = f"{self.name}:{env.id}"
+                if marker in seen or marker in done:
+                    continue
+                await fn(data, env, tx)
+                done.add(marker)
+            if done:
+                await tx.db.inbox.insert_many(
+                    [{"_id": m, "at": tx.now} for m in sorted(done)], ordered=False, session=tx.session
+                )
+            return done
+
+        done = await self.store.transaction(apply)
+        for env, _, _ in parsed:
+            applied = f"{self.name}:{env.id}" in done
+            EVENTS_CONSUMED.labels(self.name, env.type, "applied" if applied else "duplicate").inc()
+
     def attach(self, broker: KafkaBroker) -> None:
         if not self._handlers:
+            return
+
+        if self.batch_size > 1:
+
+            async def handle_batch(bodies: list[dict[str, Any]]) -> None:
+                await self.dispatch_batch(bodies)
+
+            broker.subscriber(
+                *self.topics(),
+                group_id=self.name,
+                auto_offset_reset="earliest",
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                batch=True,
+                max_records=self.batch_size,
+            )(handle_batch)
             return
 
         async def handle(body: dict[str, Any]) -> None:

@@ -52,8 +52,8 @@ class Runtime:
     def db(self) -> Any:
         return self.store.db
 
-    def consumer(self, name: str) -> EventConsumer:
-        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store)
+    def consumer(self, name: str, batch_size: int = 1) -> EventConsumer:
+        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size)
         self.consumers.append(c)
         return c
 
