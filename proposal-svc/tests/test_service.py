@@ -386,20 +386,42 @@ async def explain(svc: Svc, coll: str, flt: dict[str, Any], sort: dict[str, int]
 
 
 async def test_the_service_queries_are_planned_on_indexes(svc: Svc) -> None:
-    latest = {"created_at": -1, "_id": -1}
-    popular = {"support_count": -1, "_id": -1}
+    # The lists read narrow windows and sort in the service (adapters/listing.py): each query is
+    # equality fields an index starts with, plus one range.
+    none: dict[str, int] = {}
+    window = {"$gte": T0, "$lt": T0 + timedelta(days=1)}
     queries = [
-        ("proposals", {"browsable": True}, latest),
-        ("proposals", {"browsable": True}, popular),
-        ("proposals", {"browsable": True, "category": "culture"}, latest),
-        ("proposals", {"browsable": True, "district": "mapo"}, popular),
-        ("proposals", {"browsable": True, "stage": "review"}, latest),
-        # The two halves of a page after a cursor.
-        ("proposals", {"browsable": True, "category": "culture", "created_at": T0, "_id": {"$lt": "pr_z"}}, latest),
-        ("proposals", {"browsable": True, "category": "culture", "created_at": {"$lt": T0}}, latest),
-        ("proposals", {"browsable": True, "support_count": 3, "_id": {"$lt": "pr_z"}}, popular),
+        # latest: the first window (open above), later windows, the rest of a tie after a cursor
+        ("proposals", {"browsable": True, "created_at": {"$gte": T0}}, none),
+        ("proposals", {"browsable": True, "category": "culture", "created_at": window}, none),
+        ("proposals", {"browsable": True, "category": "culture", "created_at": T0, "_id": {"$lt": "pr_z"}}, none),
+        ("proposals", {"browsable": True, "district": "mapo", "created_at": window}, none),
+        ("proposals", {"browsable": True, "stage": "review", "created_at": window}, none),
+        ("proposals", {"browsable": True, "hashtags": "따릉이", "created_at": window}, none),
+        ("proposals", {"browsable": True, "agency": "seoul", "created_at": window}, none),
+        ("proposals", {"browsable": True, "title_tokens": "자전", "created_at": window}, none),
+        # popular: ranges of counts, then one count at a time in windows of time, and ties
+        ("proposals", {"browsable": True, "support_count": {"$gte": 1024}}, none),
+        ("proposals", {"browsable": True, "category": "culture", "support_count": {"$gte": 16, "$lt": 512}}, none),
+        ("proposals", {"browsable": True, "district": "mapo", "support_count": 3, "created_at": window}, none),
+        ("proposals", {"browsable": True, "hashtags": "따릉이", "support_count": 0, "created_at": {"$gte": T0}}, none),
+        ("proposals", {"browsable": True, "title_tokens": "자전", "support_count": {"$gte": 1024}}, none),
+        (
+            "proposals",
+            {"browsable": True, "support_count": 3, "created_at": T0, "_id": {"$lt": "pr_z"}},
+            none,
+        ),
+        # the admin console's status tabs
+        ("proposals", {"status": "trash", "agency": "seoul", "created_at": window}, none),
+        ("proposals", {"status": "private", "agency": "seoul", "support_count": 2, "created_at": window}, none),
         ("proposals", {"next_deadline_at": {"$lt": T0}}, {"next_deadline_at": 1}),
         ("timeline", {"item_id": "pr_x"}, {"item_id": 1, "seq": 1}),
+        # comments, their replies, the moderation queue and the audit log
+        ("comments", {"item_id": "pr_x", "depth": 0, "created_at": window}, none),
+        ("comments", {"item_id": "pr_x", "depth": 0, "created_at": T0, "_id": {"$lt": "cm_z"}}, none),
+        ("comments", {"parent_id": {"$in": ["cm_a", "cm_b"]}}, {"parent_id": 1, "created_at": 1, "_id": 1}),
+        ("moderation_queue", {"agency": "seoul", "status": "open"}, {"opened_at": 1, "_id": 1}),
+        ("audit_log", {"agency": "seoul", "target_id": "pr_x"}, {"at": 1, "_id": 1}),
     ]
     for coll, flt, sort in queries:
         plan = await explain(svc, coll, flt, sort)

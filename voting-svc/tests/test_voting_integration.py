@@ -119,7 +119,8 @@ async def test_fifty_supports_with_concurrent_duplicates_count_exactly_fifty(svc
     conflicts = [body for status, body in results if status == 409]
     assert len(created) == 50, results
     assert len(conflicts) == 10
-    assert all(b["error"]["code"] == "already_voted" for b in conflicts)
+    # A duplicate racing the first vote sees it pending (not yet on Kafka), a later one confirmed.
+    assert all(b["error"]["code"] in {"already_voted", "vote_pending"} for b in conflicts)
     assert all(b["item_id"] == item and b["counted"] is True for b in created)
     assert sorted(b["total"] for b in created) == list(range(1, 51))  # every live count seen once
 

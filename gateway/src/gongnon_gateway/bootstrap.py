@@ -10,13 +10,29 @@ from fastapi import FastAPI
 
 from gongnon_chassis.clock import SystemClock
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
-from gongnon_gateway.api.routes import admin, auth, inbox, ops, proposals, review, votes
+from gongnon_gateway.api.routes import (
+    admin,
+    auth,
+    community,
+    deliberations,
+    inbox,
+    live,
+    moderation,
+    offline,
+    ops,
+    proposals,
+    review,
+    votes,
+)
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.accounts import Accounts
 from gongnon_gateway.core.config import GatewaySettings
 from gongnon_gateway.core.identity import build_identity_provider
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
+from gongnon_gateway.live_tally import TallyFeed
+from gongnon_gateway.site.community_routes import router as community_site_router
+from gongnon_gateway.site.deliberation_routes import router as deliberation_site_router
 from gongnon_gateway.site.routes import install_error_pages
 from gongnon_gateway.site.routes import router as site_router
 from gongnon_gateway.upstream import Service, Upstream
@@ -53,13 +69,21 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
             await accounts.ensure_super_admin(settings.admin_email, settings.admin_password)
 
     routers = [auth.router, admin.router, proposals.router, votes.router, review.router, inbox.router, ops.router]
+    routers += [offline.router, live.router]
+    routers.append(deliberations.router)
+    routers += [community.router, moderation.router]
     if settings.test_mode:
         routers.append(ops.test_router)
     routers.append(site_router)
+    routers.append(deliberation_site_router)
+    routers.append(community_site_router)
     app = create_app(rt, routers, on_start=[prepare], title="Gongnon gateway", description=DESCRIPTION)
     app.state.gateway = GatewayContext(
-        settings=settings, runtime=rt, tokens=tokens, accounts=accounts, upstream=upstream
+        settings=settings, runtime=rt, tokens=tokens, accounts=accounts, upstream=upstream, identity=identity
     )
+    # Live counts (server-sent events): this process's own Kafka reader of tally snapshots.
+    tally_feed = TallyFeed(settings.kafka_bootstrap, f"{settings.service_name}-live-tally")
+    app.state.tally_feed = tally_feed
     install_error_pages(app)
 
     # The chassis lifespan starts the runtime; the upstream session lives inside it.
@@ -68,10 +92,12 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         await upstream.start()
+        await tally_feed.start()
         try:
             async with runtime_lifespan(a):
                 yield
         finally:
+            await tally_feed.stop()
             await upstream.close()
 
     app.router.lifespan_context = lifespan

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from gongnon_chassis.runtime import Runtime
 from gongnon_gateway.core.accounts import Accounts
 from gongnon_gateway.core.config import GatewaySettings
+from gongnon_gateway.core.identity import IdentityProvider
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.upstream import Upstream
 
@@ -18,3 +19,4 @@ class GatewayContext:
     tokens: TokenSigner
     accounts: Accounts
     upstream: Upstream
+    identity: IdentityProvider | None = None  # resolves people in offline ballot imports

@@ -1,8 +1,9 @@
 """The gateway's HTTP client for the services: one aiohttp session per process, keep-alive,
 generous connection limits (it is on the vote hot path).
 
-Upstream 2xx/4xx replies are passed on unchanged; an unreachable service becomes 503
-`upstream_unavailable` and an upstream 5xx becomes 502 `upstream_error`."""
+Upstream 2xx/4xx replies are passed on unchanged, and so is a service's own 503 in the error shape
+(e.g. `votes_recovering`: the client should retry); an unreachable service becomes 503
+`upstream_unavailable` and any other upstream 5xx becomes 502 `upstream_error`."""
 
 from __future__ import annotations
 
@@ -107,7 +108,9 @@ class Upstream:
         connector = aiohttp.TCPConnector(
             limit=self._max_connections,
             limit_per_host=0,
-            keepalive_timeout=30.0,
+            # Below the services' own keep-alive (uvicorn closes idle connections after 5 s): reusing
+            # a connection the service just closed fails a POST, which cannot safely be retried.
+            keepalive_timeout=4.0,
             ttl_dns_cache=300,
         )
         self._session = aiohttp.ClientSession(
@@ -131,6 +134,7 @@ class Upstream:
         actor: Actor | None = None,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        timeout_s: float | None = None,
     ) -> UpstreamReply:
         if self._session is None:
             raise UpstreamUnavailable("the gateway is not started", details={"service": service.value})
@@ -146,9 +150,13 @@ class Upstream:
         propagate.inject(headers)  # W3C traceparent: the request's server span is the parent
         # A GET may be retried once on a keep-alive connection the service had just closed.
         attempts = 2 if method == "GET" else 1
+        # A longer budget for the rare large call (an offline ballot import), not for the hot path.
+        extra: dict[str, Any] = {"timeout": aiohttp.ClientTimeout(total=timeout_s, connect=3.0)} if timeout_s else {}
         for attempt in range(attempts):
             try:
-                async with self._session.request(method, url, params=query, data=data, headers=headers) as resp:
+                async with self._session.request(
+                    method, url, params=query, data=data, headers=headers, **extra
+                ) as resp:
                     body = await resp.read()
                     reply = UpstreamReply(service, resp.status, body, resp.headers.get("Content-Type", ""))
                     break
@@ -163,6 +171,8 @@ class Upstream:
                 raise UpstreamUnavailable(
                     f"{service.value} is unavailable, please try again shortly", details={"service": service.value}
                 ) from None
+        if reply.status == 503 and reply.error_code():
+            return reply  # the service says "not now, retry": its code matters to the client
         if reply.status >= 500:
             log.warning("%s answered %s for %s %s", service.value, reply.status, method, path)
             raise UpstreamFailed(

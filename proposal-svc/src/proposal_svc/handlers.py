@@ -26,7 +26,8 @@ from proposal_svc.domain.presets import DEFAULT_PRESET, PRESETS
 from proposal_svc.domain.proposal import CaseStatus, Proposal
 from proposal_svc.domain.rules import Firing, Reading, RuleSet, evaluate, expire
 
-# Which tally feeds which metric. Debate participation arrives once debates live here.
+# Which tally of the item itself feeds which metric (debate participants come from the debate's
+# own tally: see deliberations.py).
 TALLY_METRICS = {"support": Metric.SUPPORTS}
 
 
@@ -87,14 +88,22 @@ async def apply_tally(repo: ProposalRepository, tx: Tx, ev: TallyUpdated) -> lis
     metric = TALLY_METRICS.get(ev.kind)
     if metric is None:
         return []
-    p = await repo.get(ev.item_id, tx.session)
+    return await apply_reading(repo, tx, ev.item_id, metric, Reading(ev.total, ev.as_of))
+
+
+async def apply_reading(
+    repo: ProposalRepository, tx: Tx, item_id: str, metric: Metric, reading: Reading
+) -> list[Firing]:
+    """Feed one absolute count to the proposal's rules (supports come from its own tally, debate
+    participants from the tally of its debate)."""
+    p = await repo.get(item_id, tx.session)
     if p is None:  # an item another service owns
         return []
-    await repo.raise_metric(tx, p.id, metric, ev.total)
+    await repo.raise_metric(tx, p.id, metric, reading.value)
     if metric == Metric.SUPPORTS:
-        p.support_count = max(p.support_count, ev.total)
+        p.support_count = max(p.support_count, reading.value)
     recorded = []
-    for f in evaluate(p.rule_set, p.state, {metric: Reading(ev.total, ev.as_of)}, tx.now):
+    for f in evaluate(p.rule_set, p.state, {metric: reading}, tx.now):
         p.apply(f)
         if not await repo.record_firing(tx, p, f):
             continue

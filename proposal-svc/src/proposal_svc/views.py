@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Any
 
-from gongnon_chassis.errors import Invalid
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
 from proposal_svc.domain.presets import DEFAULT_PRESET, PRESETS
 from proposal_svc.domain.proposal import Proposal, days_left
@@ -82,23 +78,3 @@ def meta() -> dict[str, Any]:
         ],
         "default_preset": DEFAULT_PRESET,
     }
-
-
-# --- opaque cursors: the (sort value, id) of the last item shown ---
-
-
-def encode_cursor(sort: str, last: Proposal) -> str:
-    value = last.created_at.isoformat() if sort == "latest" else last.support_count
-    raw = {"s": sort, "v": value, "id": last.id}
-    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if raw["s"] != sort or not isinstance(raw["id"], str):
-            raise ValueError("cursor of another sort order")
-        value = datetime.fromisoformat(raw["v"]) if sort == "latest" else int(raw["v"])
-    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise Invalid("the cursor is not valid for this list", code="invalid_cursor") from exc
-    return value, raw["id"]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 
 from gongnon_chassis.runtime import serve
-from gongnon_chassis.settings import ServiceSettings
-from voting_svc.bootstrap import build_app
+from voting_svc.bootstrap import VotingSettings, build_app
 
 
 def main() -> None:
-    settings = ServiceSettings(SERVICE_NAME=os.environ.get("SERVICE_NAME") or "voting-svc")
+    settings = VotingSettings(SERVICE_NAME=os.environ.get("SERVICE_NAME") or "voting-svc")
     serve(build_app(settings), settings)
 
 

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
+from pydantic import Field
 
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_chassis.settings import ServiceSettings
 from gongnon_contracts import Topic
 from voting_svc.adapters.ballots import BallotCache, BallotRepository
 from voting_svc.adapters.dedupe import RedisVotes
+from voting_svc.adapters.imports import ImportReports
 from voting_svc.adapters.kafka_offsets import wait_until_consumed
 from voting_svc.adapters.ledger import Ledger
+from voting_svc.adapters.offline_claims import BatchClaims
 from voting_svc.casting import Casting, VoteGate
+from voting_svc.closing import DEFAULT_CLOSE_GRACE, BallotCloser
 from voting_svc.defining import BallotDefiner
 from voting_svc.domain.tally import Tally
 from voting_svc.entrypoints.events import register_ballot_handlers
 from voting_svc.entrypoints.http import build_router
 from voting_svc.entrypoints.ledger_writer import attach_ledger_writer
+from voting_svc.entrypoints.offline_http import build_offline_router
+from voting_svc.offline import OfflineImporter
 from voting_svc.recovery import Reconciler, RedisGuard
 from voting_svc.views import TallyView
 
 GUARD_INTERVAL_S = 1.0
+
+
+class VotingSettings(ServiceSettings):
+    # How long after a ballot's end the closing scan counts it (votes in flight reach Kafka first).
+    close_grace_s: float = Field(DEFAULT_CLOSE_GRACE.total_seconds(), alias="VOTING_CLOSE_GRACE_S", ge=0)
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -49,18 +62,33 @@ def build_app(settings: ServiceSettings) -> FastAPI:
 
     casting = Casting(cache, votes, rt.producer, rt.clock, gate, settings.service_name)
     definer = BallotDefiner(rt.store, repo, cache)
+    offline = OfflineImporter(
+        casting,
+        votes,
+        BatchClaims(rt.redis, settings.db_name()),
+        ImportReports(rt.db),
+        rt.producer,
+        rt.clock,
+        gate,
+        settings.service_name,
+    )
     reconciler = Reconciler(rt.store, ledger, repo, votes, catch_up, gate, tallies.forget)
+    grace = timedelta(seconds=getattr(settings, "close_grace_s", DEFAULT_CLOSE_GRACE.total_seconds()))
+    closer = BallotCloser(rt.store, repo, ledger, cache, catch_up, grace)
+    rt.every(settings.scheduler_interval_s, closer.scan, "close-ballots")
 
     async def ensure_indexes(_: Runtime) -> None:
         await ledger.ensure_indexes()
+        await repo.ensure_indexes()
 
     app = create_app(
         rt,
-        [build_router(casting, tallies, definer, reconciler)],
+        [build_router(casting, tallies, definer, reconciler), build_offline_router(offline)],
         on_start=[ensure_indexes],
         title="voting-svc",
         description="Every vote of every kind, one person one vote, live tallies.",
     )
     app.state.vote_gate = gate
     app.state.redis_guard = guard
+    app.state.ballot_closer = closer
     return app

@@ -1,8 +1,10 @@
 """Casting a vote: the hot path.
 
-ballot from memory → Redis claim (SET NX on item+citizen_key) → `vote.cast` on Kafka (acks=all,
-idempotent producer) → live counter → 201. No MongoDB I/O: the ledger writer records the vote
-from Kafka. If Kafka does not take the vote, the claim is given back and nothing was counted."""
+ballot from memory → Redis claim (SET NX on item+citizen_key, pending with a short expiry) →
+`vote.cast` on Kafka (acks=all, idempotent producer) → claim confirmed (permanent) and counted
+live → 201. No MongoDB I/O: the ledger writer records the vote from Kafka. If Kafka does not take
+the vote, the claim is given back and nothing was counted; if the process dies on the way, the
+pending claim expires, so the citizen is never locked out by a vote that was never recorded."""
 
 from __future__ import annotations
 
@@ -32,6 +34,12 @@ log = logging.getLogger(__name__)
 VOTES = Counter("gongnon_votes_total", "Vote attempts by outcome", ["kind", "outcome"])
 
 NO_CHOICE_KINDS = frozenset({VoteKind.SUPPORT, VoteKind.DISCUSSION})
+
+# A claim stays pending this long at most: longer than a Kafka send can take (request timeout 15 s),
+# short enough that a citizen whose vote died with a crashed process can soon vote again.
+PENDING_CLAIM_TTL_S = 30
+CONFIRM_RETRIES = 20
+CONFIRM_RETRY_PAUSE_S = 1.0
 
 
 class VoteGate:
@@ -75,6 +83,7 @@ class Casting:
         self.clock = clock
         self.gate = gate
         self.source = source
+        self._background: set[asyncio.Task[None]] = set()
 
     async def ballot(self, item_id: str) -> Ballot:
         try:
@@ -118,7 +127,7 @@ class Casting:
         item_id = ballot.item_id
         vote_id = new_id("vt_")
         try:
-            claim = await self.votes.claim(item_id, citizen_key, vote_id)
+            claim = await self.votes.claim(item_id, citizen_key, vote_id, PENDING_CLAIM_TTL_S)
         except RedisError as exc:
             self.gate.close()  # reopened by the guard once Redis answers with its state intact
             raise Unavailable(
@@ -127,6 +136,14 @@ class Casting:
         if claim is Claim.DUPLICATE:
             VOTES.labels(ballot.kind.value, "duplicate").inc()
             raise Conflict("this citizen has already voted on this item", code="already_voted")
+        if claim is Claim.PENDING:
+            # Another request of this citizen is recording a vote right now (or died doing so, and
+            # its claim expires shortly): not a vote yet, and not refused for good.
+            VOTES.labels(ballot.kind.value, "pending").inc()
+            raise Conflict(
+                "a vote of this citizen on this item is being recorded; retry in a few seconds",
+                code="vote_pending",
+            )
         if claim is Claim.STATE_LOST:
             self.gate.close()  # the guard restores the register and reopens
             VOTES.labels(ballot.kind.value, "recovering").inc()
@@ -161,9 +178,23 @@ class Casting:
 
         total: int | None = None
         try:
-            total = await self.votes.count(item_id, picked)
+            _, total = await self.votes.confirm(item_id, [(citizen_key, vote_id, picked)])
         except RedisError:
-            # The vote is durable on Kafka and the ledger will count it; reconcile repairs the display.
-            log.warning("live counter not updated for %s", item_id, exc_info=True)
+            # The vote is durable on Kafka and the ledger will count it; keep trying to confirm the
+            # claim in the background before it expires (reconcile repairs the live count anyway).
+            log.warning("claim of %s on %s not confirmed yet; retrying", vote_id, item_id, exc_info=True)
+            task = asyncio.create_task(self._confirm_later(item_id, citizen_key, vote_id, picked))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         VOTES.labels(ballot.kind.value, "accepted").inc()
         return Accepted(item_id=item_id, kind=ballot.kind.value, vote_id=vote_id, total=total)
+
+    async def _confirm_later(self, item_id: str, citizen_key: str, vote_id: str, picked: tuple[str, ...]) -> None:
+        for _ in range(CONFIRM_RETRIES):
+            await asyncio.sleep(CONFIRM_RETRY_PAUSE_S)
+            try:
+                await self.votes.confirm(item_id, [(citizen_key, vote_id, picked)])
+                return
+            except RedisError:
+                continue
+        log.error("claim of %s on %s never confirmed; the ledger still counts the vote once", vote_id, item_id)

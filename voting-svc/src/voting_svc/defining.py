@@ -1,5 +1,5 @@
-"""Defining a ballot by hand (operator): consultations, debates and decision items, whose
-vote kinds proposal-svc does not announce in an event yet."""
+"""Defining a ballot: from proposal-svc's `deliberation.opened` (debates and consultations) or by
+hand (operator PUT: decision items, and any item no event announces)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from gongnon_chassis.errors import Conflict, Invalid
 from gongnon_chassis.store import Store, Tx
+from gongnon_contracts.events import DeliberationOpened
 from voting_svc.adapters.ballots import BallotCache, BallotRepository, Defined
 from voting_svc.domain.ballot import Ballot, BallotInvalid, Option, Question, VoteKind
 
@@ -55,3 +56,21 @@ class BallotDefiner:
             raise Conflict("this item already has a different ballot", code="ballot_exists")
         self.cache.forget(ballot.item_id)
         return ballot, outcome is Defined.CREATED
+
+
+def ballot_from_event(ev: DeliberationOpened, agency: str) -> Ballot:
+    """The ballot a debate or consultation announced; BallotInvalid if it cannot be used."""
+    try:
+        kind = VoteKind(ev.vote_type)
+    except ValueError as exc:
+        raise BallotInvalid(f"unknown vote type {ev.vote_type!r}") from exc
+    return Ballot.define(
+        ev.item_id,
+        kind,
+        agency,
+        options=[Option(o.id, o.label) for o in ev.options],
+        questions=[Question(q.id, q.label, tuple(Option(o.id, o.label) for o in q.options)) for q in ev.questions],
+        max_choices=ev.max_choices if kind == VoteKind.MULTI else None,
+        opens_at=ev.opens_at,
+        closes_at=ev.closes_at,
+    )

@@ -1,5 +1,6 @@
 """Every event the platform emits, grouped by the service that owns it."""
 
+from gongnon_contracts.events.deliberations import DeliberationOpened, DeliberationResultPublished
 from gongnon_contracts.events.notifications import NotificationCreated
 from gongnon_contracts.events.proposals import (
     ItemClosed,
@@ -14,9 +15,12 @@ from gongnon_contracts.events.reviews import (
     ReviewCaseOpened,
     ReviewCaseOverdue,
 )
-from gongnon_contracts.events.votes import TallyUpdated, VoteCast
+from gongnon_contracts.events.votes import BallotClosed, TallyUpdated, VoteCast
 
 __all__ = [
+    "BallotClosed",
+    "DeliberationOpened",
+    "DeliberationResultPublished",
     "ItemClosed",
     "MilestoneReached",
     "NotificationCreated",

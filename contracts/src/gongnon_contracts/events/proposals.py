@@ -69,3 +69,58 @@ class ProposalModerated(_ProposalEvent):
     action: str
     reason: str
     actor_account: str
+
+
+@register
+class ProposalEdited(_ProposalEvent):
+    TYPE = "proposal.edited"
+    SUMMARY = "The author edited the proposal (allowed only before its first support)"
+    title: str
+    category: str
+    district: str | None
+    hashtags: list[str]
+    fields: list[str]
+    edited_at: datetime
+
+
+@register
+class ProposalWithdrawn(_ProposalEvent):
+    TYPE = "proposal.withdrawn"
+    SUMMARY = "The author withdrew the proposal; it stays readable (proposal.closed follows if it was open)"
+    withdrawn_at: datetime
+
+
+@register
+class ProposalFollowed(_ProposalEvent):
+    """Private: it names the account."""
+
+    TYPE = "proposal.followed"
+    PUBLIC = False
+    SUMMARY = "An account follows the item (notify-svc treats it like a supporter)"
+    account_id: str
+    followed_at: datetime
+
+
+@register
+class ProposalUnfollowed(_ProposalEvent):
+    """Private: it names the account."""
+
+    TYPE = "proposal.unfollowed"
+    PUBLIC = False
+    SUMMARY = "An account stopped following the item"
+    account_id: str
+    unfollowed_at: datetime
+
+
+@register
+class CommentModerated(_ProposalEvent):
+    """Private: it names the comment's author, so notify-svc can tell them the reason."""
+
+    TYPE = "proposal.comment_moderated"
+    PUBLIC = False
+    SUMMARY = "An operator hid, restored or trashed a comment on the item, with a reason"
+    comment_id: str
+    action: str
+    reason: str
+    actor_account: str
+    author_account: str

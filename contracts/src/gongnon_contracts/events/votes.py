@@ -45,3 +45,23 @@ class TallyUpdated(EventData):
 
     def subject(self) -> str:
         return self.item_id
+
+
+@register
+class BallotClosed(EventData):
+    """The final result of a ballot whose voting period ended: counted from the ledger once every
+    vote accepted before the close was recorded. Published once per item."""
+
+    TYPE = "ballot.closed"
+    TOPIC = Topic.TALLIES.value
+    SUMMARY = "A ballot's voting period ended; the final counts are published"
+    item_id: str
+    kind: str
+    total: int = Field(ge=0, description="Distinct voters counted")
+    counts: dict[str, int] = Field(default_factory=dict, description="Per option (zeros included)")
+    closes_at: datetime = Field(description="The end of the voting period")
+    as_of: datetime = Field(description="Time of the newest vote counted (closes_at when none)")
+    final: bool = True
+
+    def subject(self) -> str:
+        return self.item_id

@@ -25,6 +25,7 @@ from gongnon_gateway.core.identity import IdentityClaim
 from gongnon_gateway.core.security import TokenError
 from gongnon_gateway.counters import read_counters
 from gongnon_gateway.site import views
+from gongnon_gateway.site.community_views import community_panels
 from gongnon_gateway.upstream import Service, UpstreamProblem, UpstreamReply
 
 _env = jinja2.Environment(
@@ -119,11 +120,22 @@ async def home(
     user: SiteUser,
     tab: str = "latest",
     category: str = "",
+    district: str = "",
+    hashtag: str = "",
     cursor: str = "",
 ) -> HTMLResponse:
     sort = "popular" if tab == "popular" else "latest"
     category = category if category in POLICY_CATEGORIES else ""
-    params = {"sort": sort, "category": category, "limit": 20, "cursor": cursor[:200]}
+    district = district if district in SEOUL_DISTRICTS else ""
+    hashtag = hashtag.strip().lstrip("#").strip()[:30]
+    params = {
+        "sort": sort,
+        "category": category,
+        "district": district,
+        "hashtag": hashtag,
+        "limit": 20,
+        "cursor": cursor[:200],
+    }
     reply = await ctx.upstream.request(
         Service.PROPOSAL, "GET", "/proposals", actor=user.actor if user else None, params=params
     )
@@ -140,6 +152,9 @@ async def home(
         tab=sort,
         category=category,
         categories=POLICY_CATEGORIES,
+        district=district,
+        districts=SEOUL_DISTRICTS,
+        hashtag=hashtag,
         next_cursor=next_cursor,
         list_failed=not reply.ok,
     )
@@ -211,6 +226,11 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
         return _not_found(request, user)
     actor = user.actor if user else None
     reply = await ctx.upstream.request(Service.PROPOSAL, "GET", f"/proposals/{item_id}", actor=actor)
+    if reply.status == 404 and reply.error_code() == "proposal_hidden":
+        # Taken out of public view by an operator: a placeholder, and the timeline that says why.
+        timeline = await _optional_panel(ctx, Service.PROPOSAL, f"/proposals/{item_id}/timeline", actor)
+        entries = None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)]
+        return render(request, "proposal_hidden.html", user, status=404, item_id=item_id, timeline=entries)
     if reply.status == 404:
         return _not_found(request, user)
     if not reply.ok or not isinstance(reply.json(), dict):
@@ -227,6 +247,7 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
         proposal=proposal,
         timeline=None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)],
         cases=None if cases is None else [views.CaseView.of(d, now) for d in views.items_of(cases)],
+        **await community_panels(ctx, item_id, actor, reply.json()),
     )
 
 

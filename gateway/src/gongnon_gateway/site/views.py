@@ -46,6 +46,17 @@ MESSAGES = {
     "logged_in": ("ok", "로그인되었습니다."),
     "logged_out": ("ok", "로그아웃되었습니다."),
     "proposed": ("ok", "제안이 등록되었습니다."),
+    "commented": ("ok", "댓글이 등록되었습니다."),
+    "comment_invalid": ("error", "댓글 내용을 입력해 주세요 (3,000자 이내)."),
+    "comment_hidden": ("error", "숨김 처리된 댓글에는 답글을 달 수 없습니다."),
+    "closed_for_comments": ("error", "철회되었거나 검토 중인 제안에는 댓글을 달 수 없습니다."),
+    "flagged": ("ok", "신고가 접수되었습니다. 운영팀이 확인하겠습니다."),
+    "already_flagged": ("info", "이미 신고하셨습니다. 한 사람이 한 번만 신고할 수 있습니다."),
+    "own_content": ("info", "본인이 쓴 글은 신고할 수 없습니다."),
+    "flag_reason": ("error", "신고 사유를 골라 주세요."),
+    "followed": ("ok", "관심 제안으로 등록했습니다. 진행 소식을 알림함으로 알려 드립니다."),
+    "unfollowed": ("ok", "관심 제안에서 해제했습니다."),
+    "action_failed": ("error", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."),
 }
 
 

@@ -15,7 +15,7 @@ Data: proposal-svc/tests/data/similar_pairs.py (GROUPS, distractors()) plus the 
 `--data FILE.json` evaluates another labelled set: {"groups": [{"id", "category"?, "query":
 [title, body], "duplicate": [title, body], "near_misses": [[title, body], ...],
 "shared_word_misses"?: [[title, body], ...]}, ...], "distractors": [[title, body], ...]}.
-Usage: ./dev bench similar [--data FILE] [--no-demo] [--verbose]"""
+Usage: ./dev bench similar [--data FILE] [--no-demo] [--lexical] [--verbose]"""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ from typing import Any
 
 from gongnon_infra.bench import write_results
 from gongnon_infra.infra import ROOT
-from proposal_svc.domain.similarity import Analyzer, SimilarityIndex, korean_tokenizer
+from proposal_svc.domain.korean_text import Analyzer, korean_tokenizer
+from proposal_svc.domain.sentence_encoder import sentence_encoder
+from proposal_svc.domain.similarity import LEXICAL_SHARE, SEMANTIC_FLOOR, Reader, SimilarityIndex
 
 DEFAULT_DATA = ROOT / "proposal-svc" / "tests" / "data" / "similar_pairs.py"
 TOP_K = 5
@@ -72,7 +74,8 @@ def load_dataset(path: Path = DEFAULT_DATA, with_demo: bool = True) -> Dataset:
         distractors = [tuple(t) for t in raw.get("distractors", [])]
     else:
         spec = importlib.util.spec_from_file_location("similar_pairs_data", path)
-        assert spec and spec.loader, path
+        if spec is None or spec.loader is None:
+            raise ValueError(f"cannot load {path}")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         groups = module.GROUPS
@@ -115,15 +118,24 @@ def auc(positives: list[float], negatives: list[float]) -> float:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def evaluate(data: Dataset, analyzer: Analyzer | None = None) -> Report:
-    analyzer = analyzer or Analyzer(korean_tokenizer())
+def default_reader(lexical_only: bool = False) -> Reader:
+    return Reader(Analyzer(korean_tokenizer()), None if lexical_only else sentence_encoder())
+
+
+def evaluate(data: Dataset, reader: Reader | None = None) -> Report:
+    """Index the corpus as the service does, then ask every query."""
+    reader = reader or default_reader()
     docs = corpus(data)
     index = SimilarityIndex()
     t0 = time.perf_counter()
-    index.add_many((doc_id, analyzer.analyze(title, body)) for doc_id, (title, body) in docs.items())
+    index.add_many((doc_id, reader.analysis(title, body)) for doc_id, (title, body) in docs.items())
+    for doc_id, (title, body) in docs.items():
+        vector = reader.vector(title, body)
+        if vector is not None:
+            index.set_vector(doc_id, vector)
     build_s = time.perf_counter() - t0
 
     hits: list[bool] = []
@@ -138,22 +150,19 @@ def evaluate(data: Dataset, analyzer: Analyzer | None = None) -> Report:
     for g in data.groups:
         qid, did = f"{g['id']}:query", f"{g['id']}:duplicate"
         t = time.perf_counter()
-        features = analyzer.analyze(*g["query"])
-        found = index.search(features, limit=TOP_K, exclude={qid})
+        query = reader.query(*g["query"])
+        found = index.search(query, limit=TOP_K, exclude={qid})
         latencies.append((time.perf_counter() - t) * 1000)
-        ranked = [m.id for m in index.search(features, limit=len(index), exclude={qid})]
-        rank = ranked.index(did) + 1 if did in ranked else None
+        dup_score = index.similarity(query, did)
+        rank = 1 + sum(1 for d in docs if d not in (qid, did) and index.similarity(query, d) > dup_score)
         hit = any(m.id == did for m in found)
         hits.append(hit)
         by_category.setdefault(g.get("category", "-"), []).append(hit)
-        reciprocal.append(1 / rank if rank else 0.0)
-        dup_score = index.similarity(features, did)
+        reciprocal.append(1 / rank)
         positives.append(dup_score)
-        near_scores = [index.similarity(features, f"{g['id']}:near{i}") for i in range(len(g["near_misses"]))]
+        near_scores = [index.similarity(query, f"{g['id']}:near{i}") for i in range(len(g["near_misses"]))]
         negatives += near_scores
-        shared_scores = [
-            index.similarity(features, f"{g['id']}:shared{i}") for i in range(len(g["shared_word_misses"]))
-        ]
+        shared_scores = [index.similarity(query, f"{g['id']}:shared{i}") for i in range(len(g["shared_word_misses"]))]
         shared_negatives += shared_scores
         near_scores += shared_scores
         if not hit:
@@ -193,20 +202,26 @@ def run(args: list[str]) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labelled set (.py or .json)")
     parser.add_argument("--no-demo", action="store_true", help="leave the demo proposals out of the corpus")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every miss and inversion")
+    parser.add_argument("--lexical", action="store_true", help="without sentence vectors (lexical scoring only)")
     opts = parser.parse_args(args)
 
     data = load_dataset(opts.data, with_demo=not opts.no_demo)
     t0 = time.perf_counter()
-    analyzer = Analyzer(korean_tokenizer())
+    reader = default_reader(opts.lexical)
     load_s = time.perf_counter() - t0
-    report = evaluate(data, analyzer)
+    report = evaluate(data, reader)
     figures = {
         **asdict(report),
         "targets": TARGETS,
         "met": report.hit_rate_at_5 >= TARGETS["hit_rate_at_5"] and report.auc >= TARGETS["auc"],
         "analyzer": f"kiwipiepy {version('kiwipiepy')} (model {version('kiwipiepy-model')})",
-        "analyzer_load_s": round(load_s, 2),
-        "weights": asdict(analyzer.weights),
+        "encoder": reader.encoder.name if reader.encoder else None,
+        "models_load_s": round(load_s, 2),
+        "weights": {
+            **asdict(reader.analyzer.weights),
+            "lexical_share": LEXICAL_SHARE,
+            "semantic_floor": SEMANTIC_FLOOR,
+        },
         "data": str(opts.data.relative_to(ROOT) if opts.data.is_relative_to(ROOT) else opts.data),
     }
     path = write_results("similar", figures)
@@ -219,7 +234,8 @@ def run(args: list[str]) -> int:
         f"  scores: duplicates median {report.duplicate_score_median}, near-misses median "
         f"{report.near_miss_score_median}\n"
         f"  query latency p50 {report.query_latency_ms['p50']} ms, p99 {report.query_latency_ms['p99']} ms; "
-        f"index built in {report.index_build_s} s (analyser loaded in {load_s:.1f} s)\n"
+        f"index built in {report.index_build_s} s (models loaded in {load_s:.1f} s)\n"
+        f"  scoring: {'lexical + ' + reader.encoder.name if reader.encoder else 'lexical only'}\n"
         f"  misses: {', '.join(m['group'] for m in report.misses) or 'none'}\n"
         f"  → {path}"
     )

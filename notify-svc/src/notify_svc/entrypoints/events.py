@@ -37,6 +37,9 @@ def register_follow_handlers(consumer: EventConsumer, notifier: Notifier) -> Non
 
     @consumer.on(VoteCast)
     async def on_vote(ev: VoteCast, env: Envelope, tx: Tx) -> None:
+        if ev.channel == "offline":
+            # Ballots cast at an office carry the importing operator's account, not the voter's.
+            return
         await notifier.follow(
             tx,
             item_id=ev.item_id,

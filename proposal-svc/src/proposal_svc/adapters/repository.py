@@ -9,33 +9,26 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events.common import ActorRole, Metric
+from proposal_svc.adapters.listing import index_keys
+from proposal_svc.domain.moderation import VISIBLE
 from proposal_svc.domain.proposal import Proposal, milestone_record
 from proposal_svc.domain.rules import Expiry, Firing, rule_set_from_dict, rule_set_to_dict
+from proposal_svc.domain.search import title_tokens
 from proposal_svc.domain.timeline import TimelineEntry
 
 Doc = dict[str, Any]
 
-# Sort orders of the public list; the id breaks ties so that cursors are exact.
-SORTS: dict[str, list[tuple[str, int]]] = {
-    "latest": [("created_at", DESCENDING), ("_id", DESCENDING)],
-    "popular": [("support_count", DESCENDING), ("_id", DESCENDING)],
-}
-LIST_FILTERS = ("category", "district", "stage")
 METRIC_FIELDS = {Metric.SUPPORTS: "support_count", Metric.DEBATE_PARTICIPANTS: "debate_participants"}
 
 
 def list_indexes() -> list[list[tuple[str, int]]]:
-    """One index per (filter, sort) the public list offers."""
-    keys = []
-    for order in SORTS.values():
-        keys.append([("browsable", ASCENDING), *order])
-        keys.extend([("browsable", ASCENDING), (f, ASCENDING), *order] for f in LIST_FILTERS)
-    return keys
+    """The indexes of the public lists, search and the admin tabs (see adapters/listing.py)."""
+    return index_keys()
 
 
 def to_doc(p: Proposal) -> Doc:
@@ -63,6 +56,12 @@ def to_doc(p: Proposal) -> Doc:
         "expirations": [],
         "cases": p.cases,
         "timeline_seq": 0,
+        "title_tokens": title_tokens(p.title),
+        "moderation": p.moderation,
+        "moderation_reason": p.moderation_reason,
+        "moderated_at": p.moderated_at,
+        "withdrawn_at": p.withdrawn_at,
+        "edited_at": p.edited_at,
         **derived(p),
     }
 
@@ -72,6 +71,7 @@ def derived(p: Proposal) -> Doc:
     return {
         "listed": p.listed,
         "browsable": p.browsable,
+        "status": p.status,
         "stage": p.stage,
         "closed_at": p.closed_at,
         "next_deadline_at": p.next_deadline,
@@ -101,6 +101,11 @@ def from_doc(d: Doc) -> Proposal:
         milestones=list(d.get("milestones") or []),
         cases=dict(d.get("cases") or {}),
         closed_at=d.get("closed_at"),
+        moderation=d.get("moderation", VISIBLE),
+        moderation_reason=d.get("moderation_reason"),
+        moderated_at=d.get("moderated_at"),
+        withdrawn_at=d.get("withdrawn_at"),
+        edited_at=d.get("edited_at"),
     )
 
 
@@ -179,27 +184,6 @@ class ProposalRepository:
         cur = self.db.proposals.find({"next_deadline_at": {"$lt": before}}, {"_id": 1})
         docs = await cur.sort("next_deadline_at", ASCENDING).limit(limit).to_list(limit)
         return [d["_id"] for d in docs]
-
-    async def page(
-        self, filters: dict[str, str], sort: str, after: tuple[Any, str] | None, limit: int
-    ) -> list[Proposal]:
-        """Browsable items in `sort` order, starting after the (sort value, id) of a cursor.
-
-        Keyset paging in two plain range queries (the rest of the tie, then everything below it)
-        rather than one $or, which SecantusDB would answer with a collection scan."""
-        base: Doc = {"browsable": True, **filters}
-        if after is None:
-            return await self._find(base, sort, limit)
-        field = SORTS[sort][0][0]
-        value, last_id = after
-        found = await self._find({**base, field: value, "_id": {"$lt": last_id}}, sort, limit)
-        if len(found) < limit:
-            found += await self._find({**base, field: {"$lt": value}}, sort, limit - len(found))
-        return found
-
-    async def _find(self, query: Doc, sort: str, limit: int) -> list[Proposal]:
-        cur = self.db.proposals.find(query).sort(SORTS[sort]).limit(limit)
-        return [from_doc(d) for d in await cur.to_list(limit)]
 
     # --- timeline ---
 

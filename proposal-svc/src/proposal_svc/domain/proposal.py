@@ -7,11 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
+from proposal_svc.domain import moderation as moderation_rules
 from proposal_svc.domain.rules import Firing, RuleSet, RuleState, close_at, next_deadline, next_threshold
 
 TITLE_MIN, TITLE_MAX = 5, 120
 BODY_MIN, BODY_MAX = 10, 10_000
 HASHTAGS_MAX, HASHTAG_LEN_MAX = 10, 30
+STATUSES = ("public", "private", "vote_failed", "trash", "hidden", "withdrawn")
+VISIBILITIES = ("public", "private")
 
 
 class CaseStatus:
@@ -55,6 +58,12 @@ class Proposal:
     milestones: list[dict[str, Any]] = field(default_factory=list)
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     closed_at: datetime | None = None
+    # Moderation (see domain/moderation.py): never deleted, only hidden or trashed with a reason.
+    moderation: str = moderation_rules.VISIBLE
+    moderation_reason: str | None = None
+    moderated_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    edited_at: datetime | None = None
 
     @property
     def state(self) -> RuleState:
@@ -74,7 +83,34 @@ class Proposal:
     @property
     def browsable(self) -> bool:
         """Shown in the public lists (an unlisted item is reachable by its link only)."""
-        return self.listed and self.visibility == "public"
+        return (
+            self.listed
+            and self.visibility == "public"
+            and self.moderation == moderation_rules.VISIBLE
+            and self.withdrawn_at is None
+        )
+
+    @property
+    def public(self) -> bool:
+        """Its page is served to anyone (a withdrawn item stays readable, with its timeline)."""
+        return self.visibility == "public" and self.moderation == moderation_rules.VISIBLE
+
+    @property
+    def status(self) -> str:
+        """The admin console's tab (공개 / 비공개 / 투표실패 / 휴지통, plus hidden and withdrawn)."""
+        if self.moderation == moderation_rules.TRASHED:
+            return "trash"
+        if self.moderation == moderation_rules.HIDDEN:
+            return "hidden"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.visibility != "public":
+            return "private"
+        if self.closed_at is not None and not any(
+            m.get("action") not in (RuleAction.MAKE_PUBLIC.value, RuleAction.CLOSE.value) for m in self.milestones
+        ):
+            return "vote_failed"  # closed without reaching a threshold that asks anything of anyone
+        return "public"
 
     @property
     def metric_values(self) -> dict[Metric, int]:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from gongnon_chassis.actor import Actor, CurrentActor
+from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
 from gongnon_chassis.errors import Forbidden, Invalid, NotFound
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
 from gongnon_contracts.events.common import ActorRole
-from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
-from proposal_svc import handlers, views
+from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
+from proposal_svc import browse, handlers, moderating, views
+from proposal_svc.access import can_see_proposal
+from proposal_svc.adapters.listing import Listing
+from proposal_svc.adapters.moderation import ModerationRepository
 from proposal_svc.adapters.repository import ProposalRepository
+from proposal_svc.community_views import proposal_standing
+from proposal_svc.domain.moderation import HIDDEN_PROPOSAL_TEXT, VISIBLE
 from proposal_svc.domain.presets import PRESETS
 from proposal_svc.domain.proposal import (
     BODY_MAX,
@@ -87,58 +93,79 @@ def agency_admin(agency: AgencyId, actor: CurrentActor) -> Actor:
     return actor
 
 
-def _check_filter(name: str, value: str | None, allowed: dict[str, Any]) -> None:
-    if value is not None and value not in allowed:
-        raise Invalid(f"unknown {name}", code=f"unknown_{name}", details={"allowed": list(allowed)})
-
-
-def build_router(rt: Runtime, repo: ProposalRepository) -> APIRouter:
+def build_router(
+    rt: Runtime, repo: ProposalRepository, on_submitted: Callable[[Proposal], Awaitable[None]] | None = None
+) -> APIRouter:
     router = APIRouter(tags=["proposals"])
+    listing = Listing(rt.db.proposals, lambda: rt.clock.now())
+    mod = ModerationRepository(rt.store)
 
     @router.post("/proposals", status_code=201)
     async def submit(body: ProposalIn, author: Annotated[Actor, Depends(proposer)]) -> dict[str, Any]:
         async def tx_fn(tx: Tx) -> Proposal:
-            return await handlers.submit(
+            p = await handlers.submit(
                 repo, tx, author, body.title, body.body, body.category, body.district, body.hashtags
             )
+            await moderating.auto_check(mod, tx, moderating.proposal_target(p), f"{p.title}\n{p.body}")
+            return p
 
         p = await rt.store.transaction(tx_fn)
+        if on_submitted:  # after the commit: e.g. the similar-proposal index learns of it
+            await on_submitted(p)
         return views.detail(p, rt.clock.now())
 
     @router.get("/proposals")
     async def list_proposals(
+        actor: OptionalActor,
         sort: Literal["latest", "popular"] = "latest",
         category: str | None = None,
         district: str | None = None,
         stage: str | None = None,
+        hashtag: Annotated[str | None, Query(max_length=HASHTAG_LEN_MAX + 1)] = None,
+        agency: Annotated[str | None, Query(pattern=browse.AGENCY_PATTERN)] = None,
+        q: Annotated[str | None, Query(max_length=100, description="Words of the title (제목 검색)")] = None,
+        status: Annotated[str | None, Query(description="An admin status tab (operators)")] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         cursor: str | None = None,
     ) -> dict[str, Any]:
-        _check_filter("category", category, POLICY_CATEGORIES)
-        _check_filter("district", district, SEOUL_DISTRICTS)
-        _check_filter("stage", stage, STAGES)
-        filters = {k: v for k, v in (("category", category), ("district", district), ("stage", stage)) if v}
-        after = views.decode_cursor(cursor, sort) if cursor else None
-        found = await repo.page(filters, sort, after, limit + 1)
-        page = found[:limit]
-        next_cursor = views.encode_cursor(sort, page[-1]) if len(found) > limit else None
-        now = rt.clock.now()
-        return {"items": [views.card(p, now) for p in page], "next_cursor": next_cursor}
+        return await browse.list_page(
+            listing,
+            actor,
+            sort=sort,
+            category=category,
+            district=district,
+            stage=stage,
+            hashtag=hashtag,
+            agency=agency,
+            q=q,
+            status=status,
+            limit=limit,
+            cursor=cursor,
+        )
 
-    async def _visible(item_id: str) -> Proposal:
+    async def _visible(item_id: str, actor: Actor | None) -> Proposal:
         p = await repo.get(item_id)
-        # Unlisted items (still gathering pre-agreements) are reachable by their link; hidden ones are not.
-        if p is None or p.visibility != "public":
+        # Unlisted items (still gathering pre-agreements) are reachable by their link; private ones are
+        # not, and hidden or trashed ones only as a placeholder — except to their author and moderators.
+        if p is None or not can_see_proposal(p, actor):
+            if p is not None and p.moderation != VISIBLE and p.visibility == "public":
+                raise NotFound(
+                    HIDDEN_PROPOSAL_TEXT, code="proposal_hidden", details={"placeholder": HIDDEN_PROPOSAL_TEXT}
+                )
             raise NotFound("no such proposal", code="proposal_not_found")
         return p
 
     @router.get("/proposals/{item_id}")
-    async def get_proposal(item_id: str) -> dict[str, Any]:
-        return views.detail(await _visible(item_id), rt.clock.now())
+    async def get_proposal(item_id: str, actor: OptionalActor) -> dict[str, Any]:
+        p = await _visible(item_id, actor)
+        return {**views.detail(p, rt.clock.now()), **proposal_standing(p, actor)}
 
     @router.get("/proposals/{item_id}/timeline")
-    async def get_timeline(item_id: str) -> dict[str, Any]:
-        await _visible(item_id)
+    async def get_timeline(item_id: str, actor: OptionalActor) -> dict[str, Any]:
+        p = await repo.get(item_id)
+        # A hidden item's timeline stays public: it is where the moderation and its reason are shown.
+        if p is None or not (p.visibility == "public" or can_see_proposal(p, actor)):
+            raise NotFound("no such proposal", code="proposal_not_found")
         return {"items": [views.timeline_entry(d) for d in await repo.timeline(item_id)]}
 
     @router.get("/meta")

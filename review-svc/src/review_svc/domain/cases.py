@@ -79,6 +79,15 @@ def trigger_text(metric: Metric, threshold: int, action: RuleAction) -> str:
     return f"{reached} 달성: {who} 대상"
 
 
+# The natural key of a result's case: one answer per debate or consultation.
+RESULT_RULE_ID = "deliberation-result"
+DELIBERATION_KO = {"debate": "시민토론", "consultation": "서울시가 묻습니다"}
+
+
+def result_trigger_text(kind: str, participants: int, due_days: int) -> str:
+    return f"{DELIBERATION_KO.get(kind, kind)} 결과 공개 (참여 {participants:,}명): {due_days}일 이내 부서 답변"
+
+
 def due_at_for(reached_at: datetime, due_days: int | None) -> datetime:
     days = due_days if due_days and due_days > 0 else DEFAULT_DUE_DAYS
     return reached_at + timedelta(days=days)
@@ -150,6 +159,42 @@ class ReviewCase:
             trigger=trigger_text(metric, threshold, action),
             opened_at=now,
             due_at=due_at_for(reached_at, due_days),
+            status=Status.ASSIGNED if department else Status.UNASSIGNED,
+            department_id=department.id if department else None,
+            department_name=department.name if department else "",
+        )
+        case._log(now, "opened", "system", "system", case.trigger)
+        return case
+
+    @classmethod
+    def open_for_result(
+        cls,
+        *,
+        case_id: str,
+        agency: str,
+        item_id: str,
+        item_title: str,
+        category: str,
+        kind: str,
+        participants: int,
+        published_at: datetime,
+        due_days: int,
+        department: Department | None,
+        now: datetime,
+    ) -> ReviewCase:
+        """The department answers a debate's or consultation's published result (30 / 60 days)."""
+        case = cls(
+            id=case_id,
+            agency=agency,
+            item_id=item_id,
+            item_title=item_title,
+            category=category,
+            rule_id=RESULT_RULE_ID,
+            rule_set_id=f"deliberation:{kind}",
+            action=RuleAction.DEPARTMENT_ANSWER,
+            trigger=result_trigger_text(kind, participants, due_days),
+            opened_at=now,
+            due_at=due_at_for(published_at, due_days),
             status=Status.ASSIGNED if department else Status.UNASSIGNED,
             department_id=department.id if department else None,
             department_name=department.name if department else "",

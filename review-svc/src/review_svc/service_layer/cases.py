@@ -11,18 +11,19 @@ from gongnon_chassis.errors import Forbidden, Invalid, NotFound
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import EventData, new_id
 from gongnon_contracts.events import (
+    DeliberationResultPublished,
     MilestoneReached,
     ReviewAnswerPublished,
     ReviewAnswerSubmitted,
     ReviewCaseOpened,
 )
-from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.events.common import ActorRole, RuleAction
 from review_svc.adapters.cases import CaseRepository
 from review_svc.adapters.departments import DepartmentRepository
 from review_svc.domain import access
 from review_svc.domain.access import Caller
 from review_svc.domain.cases import ROUTED_ACTIONS, Decision, ReviewCase, Status
-from review_svc.domain.departments import Department, route
+from review_svc.domain.departments import Department, DepartmentKind, route
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,36 @@ class CaseService:
                 agency,
                 case.id,
             )
+        return case
+
+    async def open_for_result(self, tx: Tx, ev: DeliberationResultPublished, agency: str) -> ReviewCase | None:
+        """Open the one case answering a debate's or consultation's result: for the department
+        that asked when it belongs to the agency, else the one mapped to the category."""
+        department = None
+        if ev.department_id:
+            asked = await self.departments.get(ev.department_id, tx.session)
+            if asked is not None and asked.agency == agency and asked.kind == DepartmentKind.DEPARTMENT:
+                department = asked
+        if department is None:
+            pool = await self.departments.for_agency(agency, tx.session)
+            department = route(pool, ev.category, RuleAction.DEPARTMENT_ANSWER)
+        case = ReviewCase.open_for_result(
+            case_id=new_id("case_"),
+            agency=agency,
+            item_id=ev.item_id,
+            item_title=ev.title,
+            category=ev.category,
+            kind=ev.kind,
+            participants=ev.total,
+            published_at=ev.published_at,
+            due_days=ev.answer_due_days,
+            department=department,
+            now=tx.now,
+        )
+        if not await self.cases.insert_if_absent(case, tx.session):
+            return None
+        if case.department_id:
+            tx.emit(case_opened(case), agency=agency)
         return case
 
     # -- queries -------------------------------------------------------------------------------

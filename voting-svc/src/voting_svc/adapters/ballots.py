@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -63,9 +63,17 @@ class Defined(Enum):
 _DEFINITION = ("kind", "agency", "options", "questions", "max_choices", "budget_krw", "opens_at", "closes_at")
 
 
+# Lower bound for the closing scan: keeps ballots without an end (null) out of the range.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class BallotRepository:
     def __init__(self, db: Any) -> None:
         self.col = db.ballots
+
+    async def ensure_indexes(self) -> None:
+        # The closing scan: open ballots whose period ended.
+        await self.col.create_index([("status", ASCENDING), ("closes_at", ASCENDING)])
 
     async def get(self, item_id: str) -> Ballot | None:
         d = await self.col.find_one({"_id": item_id})
@@ -85,6 +93,22 @@ class BallotRepository:
         res = await tx.db.ballots.update_one(
             {"_id": item_id, "status": BallotStatus.OPEN.value},
             {"$set": {"status": BallotStatus.CLOSED.value, "closed_at": tx.now}},
+            session=tx.session,
+        )
+        return bool(res.modified_count)
+
+    async def due_to_close(self, cutoff: datetime, limit: int) -> list[Ballot]:
+        """Open ballots whose period ended at or before `cutoff`, earliest first."""
+        query = {"status": BallotStatus.OPEN.value, "closes_at": {"$gte": _EPOCH, "$lte": cutoff}}
+        cursor = self.col.find(query).sort([("status", ASCENDING), ("closes_at", ASCENDING)]).limit(limit)
+        docs = await cursor.to_list(limit)
+        return [from_doc(d) for d in docs]
+
+    async def close_with_result(self, tx: Tx, item_id: str, final: Doc) -> bool:
+        """Close an open ballot and keep its final result; False if it was closed already."""
+        res = await tx.db.ballots.update_one(
+            {"_id": item_id, "status": BallotStatus.OPEN.value},
+            {"$set": {"status": BallotStatus.CLOSED.value, "closed_at": tx.now, "final": final}},
             session=tx.session,
         )
         return bool(res.modified_count)

@@ -2,7 +2,8 @@
 
 Key layout (`P` is the service's namespace, its database name, e.g. `voting_svc`; the item id
 in braces is a Redis Cluster hash tag, so an item's keys live on one shard):
-- `P:v:{ITEM}:voter:CITIZEN_KEY` → vote id   claimed with SET NX (no expiry)
+- `P:v:{ITEM}:voter:CITIZEN_KEY` → vote id   claimed with SET NX and a short expiry while the vote
+  travels to Kafka (pending), made permanent once Kafka acknowledged it (confirmed)
 - `P:v:{ITEM}:count` (hash)       → `total` and `o:OPTION` per option, HINCRBY
 - `P:state:ready`                  → marker: present while the claims above are complete
 - `P:state:restore-lock`           → one instance rebuilds at a time (SET NX EX)
@@ -12,7 +13,7 @@ through to the ledger (which still counts it once) and inflate the live counter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -24,6 +25,34 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 _UNLOCK = _RELEASE
+# Confirm claims whose votes Kafka acknowledged, and count each in the live counter exactly once.
+# KEYS[1] = the item's counter, KEYS[2..n+1] = voter keys; ARGV[1..n] = vote ids,
+# ARGV[n+1..2n] = each vote's choices joined by ",". Returns {votes counted now, live total}.
+# A pending claim of this vote is made permanent; a claim that expired meanwhile is set again (the
+# vote is durable, so the voter must stay claimed); a confirmed or foreign claim counts nothing.
+_CONFIRM = """
+local n = #KEYS - 1
+local counted = 0
+for i = 1, n do
+  local key = KEYS[i + 1]
+  local current = redis.call('GET', key)
+  local mine = false
+  if current == ARGV[i] then
+    mine = redis.call('PERSIST', key) == 1
+  elseif not current then
+    redis.call('SET', key, ARGV[i])
+    mine = true
+  end
+  if mine then
+    counted = counted + 1
+    redis.call('HINCRBY', KEYS[1], 'total', 1)
+    for c in string.gmatch(ARGV[n + i], '[^,]+') do
+      redis.call('HINCRBY', KEYS[1], 'o:' .. c, 1)
+    end
+  end
+end
+return {counted, tonumber(redis.call('HGET', KEYS[1], 'total') or '0')}
+"""
 _EXTEND = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 0
@@ -34,7 +63,8 @@ OPTION_PREFIX = "o:"
 
 class Claim(Enum):
     CLAIMED = "claimed"
-    DUPLICATE = "duplicate"
+    DUPLICATE = "duplicate"  # confirmed: the citizen's vote reached Kafka
+    PENDING = "pending"  # another vote of the citizen is on its way to Kafka (or died on the way)
     STATE_LOST = "state_lost"  # Redis restarted empty: claims cannot be trusted until restored
 
 
@@ -58,19 +88,34 @@ class RedisVotes:
         self._release = redis.register_script(_RELEASE)
         self._unlock = redis.register_script(_UNLOCK)
         self._extend = redis.register_script(_EXTEND)
+        self._confirm = redis.register_script(_CONFIRM)
 
-    async def claim(self, item_id: str, citizen_key: str, vote_id: str) -> Claim:
-        """Claim the (item, citizen) slot; one round trip that also checks the state marker."""
+    async def claim(self, item_id: str, citizen_key: str, vote_id: str, pending_ttl_s: int) -> Claim:
+        """Claim the (item, citizen) slot for `pending_ttl_s` (until `confirm`); one round trip
+        that also checks the state marker. A process that dies before its vote reached Kafka leaves
+        a claim that expires, so the citizen can vote again instead of being refused forever."""
         key = self.keys.voter(item_id, citizen_key)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.exists(self.keys.marker)
-            pipe.set(key, vote_id, nx=True)
-            has_marker, claimed = await pipe.execute()
+            pipe.set(key, vote_id, nx=True, ex=pending_ttl_s)
+            pipe.pttl(key)
+            has_marker, claimed, ttl_ms = await pipe.execute()
         if not has_marker:
             if claimed:
                 await self._release(keys=[key], args=[vote_id])
             return Claim.STATE_LOST
-        return Claim.CLAIMED if claimed else Claim.DUPLICATE
+        if claimed:
+            return Claim.CLAIMED
+        # -1: no expiry, a confirmed vote; otherwise still pending (or expired just now).
+        return Claim.DUPLICATE if ttl_ms == -1 else Claim.PENDING
+
+    async def confirm(self, item_id: str, votes: Sequence[tuple[str, str, Sequence[str]]]) -> tuple[int, int]:
+        """Make the claims of (citizen_key, vote_id, choices) votes that Kafka acknowledged
+        permanent and count them live; returns (votes counted now, the live total)."""
+        keys = [self.keys.counter(item_id)] + [self.keys.voter(item_id, ck) for ck, _, _ in votes]
+        args = [vid for _, vid, _ in votes] + [",".join(choices) for _, _, choices in votes]
+        counted, total = await self._confirm(keys=keys, args=args)
+        return int(counted), int(total)
 
     async def release(self, item_id: str, citizen_key: str, vote_id: str) -> None:
         """Give the slot back, only if it still holds this vote (never another request's claim)."""

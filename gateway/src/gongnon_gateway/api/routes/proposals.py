@@ -30,6 +30,10 @@ async def list_proposals(
     category: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=40)] = None,
     stage: Annotated[str | None, Query(max_length=40)] = None,
+    hashtag: Annotated[str | None, Query(max_length=40, description="A theme hashtag (with or without #)")] = None,
+    agency: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$", description="One agency")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Words of the title (제목 검색)")] = None,
+    status: Annotated[str | None, Query(max_length=20, description="Admin tab (operators): private, trash…")] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
@@ -39,6 +43,10 @@ async def list_proposals(
         "category": category,
         "district": district,
         "stage": stage,
+        "hashtag": hashtag,
+        "agency": agency,
+        "q": q,
+        "status": status,
         "limit": limit,
         "cursor": cursor,
     }

@@ -1,0 +1,57 @@
+"""Request models of debates (시민토론), city consultations (서울시가 묻습니다) and their votes.
+The gateway checks shapes and sizes; proposal-svc and voting-svc decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from gongnon_gateway.api.schemas import _In
+
+REF = r"^[A-Za-z0-9_\-]{1,64}$"
+VoteType = Literal["choice", "discussion", "research", "multi"]
+
+
+class OptionIn(_In):
+    id: str = Field(min_length=1, max_length=32)
+    label: str = Field(min_length=1, max_length=200)
+
+
+class QuestionIn(_In):
+    id: str = Field(min_length=1, max_length=32)
+    label: str = Field(min_length=1, max_length=200)
+    options: list[OptionIn] = Field(min_length=2, max_length=32)
+
+
+class _BallotIn(_In):
+    vote_type: VoteType = Field(description="choice 찬반형, discussion 토론형, research 리서치형, multi 문답형")
+    options: list[OptionIn] | None = Field(None, max_length=32, description="choice: labels of yes / no / other")
+    questions: list[QuestionIn] | None = Field(None, max_length=32, description="research: one answer each")
+    max_choices: int | None = Field(None, ge=1, le=32, description="multi: pick up to N (default 3)")
+    opens_at: AwareDatetime | None = Field(None, description="Default: now")
+    closes_at: AwareDatetime | None = Field(None, description="Or give days")
+    days: int | None = Field(None, ge=1, le=366, description="Length of the voting period (default 30)")
+
+
+class ConsultationIn(_BallotIn):
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=50_000)
+    category: str = Field(min_length=1, max_length=40, description="A 정책분류 key from GET /api/meta")
+    department_id: str | None = Field(None, pattern=REF, description="The asking department (officers: their own)")
+    allow_short_period: bool | None = Field(None, description="Operator only: shorter than 30 days")
+
+
+class DebateIn(_BallotIn):
+    proposal_id: str = Field(pattern=REF, description="A proposal that reached its debate-candidate rule")
+    title: str | None = Field(None, min_length=1, max_length=300)
+    body: str | None = Field(None, min_length=1, max_length=50_000)
+    department_id: str | None = Field(None, pattern=REF)
+
+
+class VoteIn(_In):
+    choices: list[str] = Field(
+        default_factory=list,
+        max_length=64,
+        description='Option ids (research: "question:option" per question; discussion: none)',
+    )

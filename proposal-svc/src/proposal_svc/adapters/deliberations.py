@@ -1,0 +1,190 @@
+"""MongoDB persistence of debates and consultations (`deliberations`), which proposal a debate
+grew from (`debate_links`, one debate per proposal) and their timelines (`deliberation_timeline`).
+
+Writes that record something happening (the result, a participants count) are conditional or
+monotone, so a redelivered event changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from gongnon_chassis.store import Store, Tx
+from gongnon_contracts.events.common import ActorRole
+from proposal_svc.domain.deliberation import (
+    BallotSpec,
+    Deliberation,
+    DeliberationKind,
+    Option,
+    Period,
+    Question,
+    Result,
+    VoteType,
+)
+from proposal_svc.domain.timeline import TimelineEntry
+
+Doc = dict[str, Any]
+
+
+def _options(opts: tuple[Option, ...]) -> list[Doc]:
+    return [{"id": o.id, "label": o.label} for o in opts]
+
+
+def _read_options(raw: list[Doc] | None) -> tuple[Option, ...]:
+    return tuple(Option(o["id"], o["label"]) for o in raw or [])
+
+
+def to_doc(d: Deliberation) -> Doc:
+    return {
+        "_id": d.id,
+        "kind": d.kind.value,
+        "agency": d.agency,
+        "title": d.title,
+        "body": d.body,
+        "category": d.category,
+        "department_id": d.department_id,
+        "vote_type": d.ballot.vote_type.value,
+        "options": _options(d.ballot.options),
+        "questions": [{"id": q.id, "label": q.label, "options": _options(q.options)} for q in d.ballot.questions],
+        "max_choices": d.ballot.max_choices,
+        "opens_at": d.period.opens_at,
+        "closes_at": d.period.closes_at,
+        "created_at": d.created_at,
+        "created_by": d.created_by,
+        "creator_role": d.creator_role.value,
+        "source_item_id": d.source_item_id,
+        "participants": d.participants,
+        "result": None,
+        "cases": d.cases,
+        "timeline_seq": 0,
+    }
+
+
+def from_doc(doc: Doc) -> Deliberation:
+    r = doc.get("result")
+    return Deliberation(
+        id=doc["_id"],
+        kind=DeliberationKind(doc["kind"]),
+        agency=doc["agency"],
+        title=doc["title"],
+        body=doc["body"],
+        category=doc["category"],
+        department_id=doc.get("department_id"),
+        ballot=BallotSpec(
+            vote_type=VoteType(doc["vote_type"]),
+            options=_read_options(doc.get("options")),
+            questions=tuple(
+                Question(q["id"], q["label"], _read_options(q.get("options"))) for q in doc.get("questions") or []
+            ),
+            max_choices=int(doc.get("max_choices", 1)),
+        ),
+        period=Period(doc["opens_at"], doc["closes_at"]),
+        created_at=doc["created_at"],
+        created_by=doc.get("created_by", ""),
+        creator_role=ActorRole(doc.get("creator_role", ActorRole.OPERATOR.value)),
+        source_item_id=doc.get("source_item_id"),
+        participants=int(doc.get("participants", 0)),
+        result=None
+        if not r
+        else Result(
+            total=int(r["total"]),
+            counts={k: int(v) for k, v in (r.get("counts") or {}).items()},
+            closed_at=r["closed_at"],
+            published_at=r["published_at"],
+        ),
+        cases=dict(doc.get("cases") or {}),
+    )
+
+
+class DeliberationRepository:
+    def __init__(self, store: Store) -> None:
+        self.db = store.db
+
+    async def ensure_indexes(self) -> None:
+        # The public lists: one kind, newest first (ids are time-ordered).
+        await self.db.deliberations.create_index([("kind", ASCENDING), ("_id", DESCENDING)])
+        await self.db.deliberation_timeline.create_index([("item_id", ASCENDING), ("seq", ASCENDING)])
+
+    async def insert(self, tx: Tx, d: Deliberation) -> None:
+        await self.db.deliberations.insert_one(to_doc(d), session=tx.session)
+
+    async def get(self, item_id: str, session: AsyncClientSession | None = None) -> Deliberation | None:
+        doc = await self.db.deliberations.find_one({"_id": item_id}, session=session)
+        return from_doc(doc) if doc else None
+
+    async def page(self, kind: DeliberationKind, before: str | None, limit: int) -> list[Deliberation]:
+        query: Doc = {"kind": kind.value}
+        if before:
+            query["_id"] = {"$lt": before}
+        cur = self.db.deliberations.find(query).sort([("kind", ASCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [from_doc(d) for d in await cur.to_list(limit)]
+
+    # --- one debate per proposal ---
+
+    async def debate_of(self, proposal_id: str, session: AsyncClientSession | None = None) -> str | None:
+        doc = await self.db.debate_links.find_one({"_id": proposal_id}, session=session)
+        return str(doc["debate_id"]) if doc else None
+
+    async def link_debate(self, tx: Tx, proposal_id: str, debate_id: str) -> None:
+        # A concurrent second link fails the transaction (duplicate _id); the caller looked first.
+        await self.db.debate_links.insert_one(
+            {"_id": proposal_id, "debate_id": debate_id, "at": tx.now}, session=tx.session
+        )
+
+    # --- what happened to it ---
+
+    async def raise_participants(self, tx: Tx, item_id: str, value: int) -> None:
+        # Tally snapshots are absolute and may arrive out of order: keep the largest.
+        await self.db.deliberations.update_one({"_id": item_id}, {"$max": {"participants": value}}, session=tx.session)
+
+    async def record_result(self, tx: Tx, item_id: str, r: Result) -> bool:
+        """Record the final result once; False when it was recorded already."""
+        res = await self.db.deliberations.update_one(
+            {"_id": item_id, "result": None},
+            {
+                "$set": {
+                    "result": {
+                        "total": r.total,
+                        "counts": dict(r.counts),
+                        "closed_at": r.closed_at,
+                        "published_at": r.published_at,
+                    }
+                },
+                "$max": {"participants": r.total},
+            },
+            session=tx.session,
+        )
+        return res.modified_count == 1
+
+    async def set_case(self, tx: Tx, d: Deliberation, case_id: str) -> None:
+        await self.db.deliberations.update_one(
+            {"_id": d.id}, {"$set": {f"cases.{case_id}": d.cases[case_id]}}, session=tx.session
+        )
+
+    # --- timeline ---
+
+    async def add_timeline(self, tx: Tx, e: TimelineEntry) -> bool:
+        """Append an entry once (its id is a natural key), numbered per item in commit order."""
+        numbered = await self.db.deliberations.find_one_and_update(
+            {"_id": e.item_id},
+            {"$inc": {"timeline_seq": 1}},
+            projection={"timeline_seq": 1},
+            return_document=ReturnDocument.AFTER,
+            session=tx.session,
+        )
+        doc = asdict(e)
+        doc["_id"] = doc.pop("id")
+        doc["actor_role"] = e.actor_role.value
+        doc["seq"] = numbered["timeline_seq"] if numbered else 0
+        res = await self.db.deliberation_timeline.update_one(
+            {"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True, session=tx.session
+        )
+        return res.upserted_id is not None
+
+    async def timeline(self, item_id: str, limit: int = 1000) -> list[Doc]:
+        cur = self.db.deliberation_timeline.find({"item_id": item_id})
+        cur = cur.sort([("item_id", ASCENDING), ("seq", ASCENDING)]).limit(limit)
+        return list(await cur.to_list(limit))
