@@ -123,34 +123,39 @@ def _tally(item_id: str, total: int, seq: int) -> TallyUpdated:
 async def test_counters_count_each_fact_once(app: FastAPI, client: httpx.AsyncClient) -> None:
     consumer = _consumer(app)
     db = app.state.gateway.runtime.db
-    start = await read_counters(db, "seoul")
+    # Its own agency and items: other test modules publish real events to the same topics.
+    agency = f"ops-test-{os.urandom(4).hex()}"
+    c1, c2 = f"p_c1{os.urandom(3).hex()}", f"p_c2{os.urandom(3).hex()}"
+    start = await read_counters(db, agency)
 
-    submitted = _env(_submitted("p_c1"))
+    submitted = _env(_submitted(c1), agency)
     await consumer.dispatch(submitted.model_dump(mode="json"))
     await consumer.dispatch(submitted.model_dump(mode="json"))  # redelivered
-    await consumer.dispatch(_env(_submitted("p_c1")).model_dump(mode="json"))  # same fact, new event id
-    await consumer.dispatch(_env(_submitted("p_c2")).model_dump(mode="json"))
+    await consumer.dispatch(_env(_submitted(c1), agency).model_dump(mode="json"))  # same fact, new event id
+    await consumer.dispatch(_env(_submitted(c2), agency).model_dump(mode="json"))
 
     for total, seq in [(10, 1), (30, 3), (20, 2), (30, 3)]:  # late and repeated snapshots
-        await consumer.dispatch(_env(_tally("p_c1", total, seq)).model_dump(mode="json"))
-    await consumer.dispatch(_env(_tally("p_c2", 5, 1)).model_dump(mode="json"))
+        await consumer.dispatch(_env(_tally(c1, total, seq), agency).model_dump(mode="json"))
+    await consumer.dispatch(_env(_tally(c2, 5, 1), agency).model_dump(mode="json"))
 
     for action, threshold in [
         (RuleAction.DEPARTMENT_ANSWER, 50),
         (RuleAction.DEPARTMENT_ANSWER, 50),
         (RuleAction.DEBATE_CANDIDATE, 500),
     ]:
-        await consumer.dispatch(_env(_milestone("p_c1", action, threshold)).model_dump(mode="json"))
+        await consumer.dispatch(_env(_milestone(c1, action, threshold), agency).model_dump(mode="json"))
 
-    now = await read_counters(db, "seoul")
+    now = await read_counters(db, agency)
     assert now.proposals - start.proposals == 2
     assert now.supports - start.supports == 35
     assert now.supported - start.supported == 1
     assert now.debates - start.debates == 1
 
+    # The home page shows the host agency's counters as they stand.
+    seoul = await read_counters(db, "seoul")
     home = await client.get("/")
     assert home.status_code == 200
-    assert f"<strong>{now.supports:,}</strong>누적 공감" in home.text
+    assert f"<strong>{seoul.supports:,}</strong>누적 공감" in home.text
 
 
 async def test_counters_follow_events_through_kafka(app: FastAPI) -> None:

@@ -125,13 +125,16 @@ def main() -> int:
     sub.add_parser("infra", help="run only Kafka, SecantusDB and Redis").set_defaults(fn=cmd_infra)
     test = sub.add_parser("test", help="lint, type-check and run every test")
     test.add_argument("--no-lint", action="store_true")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(fn=cmd_test)
     bench = sub.add_parser("bench", help="benchmarks: votes | similar | lists")
     bench.add_argument("name")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(fn=cmd_bench)
-    args = parser.parse_args()
+    # Unknown arguments of `test` go to pytest (e.g. ./dev test -k loop -x).
+    args, extra = parser.parse_known_args()
+    if extra and args.cmd != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     return int(args.fn(args))
 
 

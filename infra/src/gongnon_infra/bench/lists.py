@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import random
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -35,12 +36,15 @@ from gongnon_infra.bench.wrk import WrkResult, run_wrk
 from gongnon_infra.cluster import Cluster
 from gongnon_infra.demo.proposals import PROPOSALS as DEMO
 from gongnon_infra.infra import LocalInfra
+from gongnon_infra.procs import Proc, free_port, port_open, wait_until
 from proposal_svc.adapters.repository import to_doc
 from proposal_svc.domain.presets import DEFAULT_PRESET, PRESETS
 from proposal_svc.domain.proposal import Proposal
 from proposal_svc.domain.rules import Reading, evaluate, expire
 
 TARGET_P99_MS = 200.0
+OPLOG_MAX_ENTRIES = 5_000_000
+CACHE_SIZE = "4G"
 YEARS = 5
 BATCH = 1_000
 
@@ -161,6 +165,32 @@ async def seed(mongodb_uri: str, count: int, now: datetime) -> float:
     return time.monotonic() - started
 
 
+def start_secantus(work: Path) -> tuple[Proc, str]:
+    """SecantusDB sized for 100,000 proposals and their 18 list indexes. With its defaults (a 1 GB
+    WiredTiger cache, an oplog capped at 100,000 entries and kept an hour) a bulk load stalls at
+    ~25,000 documents: every 1,000th insert prunes the oplog from its oldest entry, and once the
+    cache is full that walk never finishes (measured here; with a 4 GB cache it keeps ~400/s)."""
+    port = free_port()
+    data = work / "mongo-data"
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [
+        str(Path(sys.executable).parent / "secantusd-py"),
+        "--port",
+        str(port),
+        "--storage-path",
+        str(data),
+        "--oplog-max-entries",
+        str(OPLOG_MAX_ENTRIES),
+        "--oplog-retention-seconds",
+        str(24 * 3600),
+        "--cache-size",
+        CACHE_SIZE,
+    ]
+    proc = Proc("mongo", argv, work / "logs" / "mongo.log").start()
+    wait_until(lambda: port_open(port), 90, "SecantusDB", proc)
+    return proc, f"mongodb://127.0.0.1:{port}/?replicaSet=secantus"
+
+
 def _path(**params: str) -> str:
     return "/api/proposals" + (f"?{urlencode(params)}" if params else "")
 
@@ -208,8 +238,12 @@ def run(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="gongnon-bench-lists-"))
     infra = LocalInfra(work)
     cluster: Cluster | None = None
+    mongo: Proc | None = None
     try:
         print("• starting Kafka, SecantusDB, Redis and the five services …", flush=True)
+        if not os.environ.get("MONGODB_URI"):
+            mongo, uri = start_secantus(work)
+            os.environ["MONGODB_URI"] = uri  # LocalInfra uses it instead of starting its own
         endpoints = infra.start()
         cluster = Cluster(endpoints, work, extra_env={"LOG_LEVEL": "WARNING"})
         cluster.start()
@@ -274,3 +308,6 @@ def run(argv: list[str]) -> int:
         if cluster:
             cluster.stop()
         infra.stop()
+        if mongo:
+            mongo.stop()
+            os.environ.pop("MONGODB_URI", None)

@@ -97,6 +97,11 @@ class DebateIn(BallotIn):
     department_id: RefId | None = Field(None, description="Default: the department mapped to its category")
 
 
+# Module level: with postponed annotations FastAPI resolves these names in the module.
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="the last id seen")]
+
+
 def build_deliberation_router(rt: Runtime, prepo: ProposalRepository, drepo: DeliberationRepository) -> APIRouter:
     router = APIRouter(tags=["deliberations"])
 
@@ -158,9 +163,6 @@ def build_deliberation_router(rt: Runtime, prepo: ProposalRepository, drepo: Del
             "items": [views.card(d, now) for d in page],
             "next_cursor": page[-1].id if len(found) > limit else None,
         }
-
-    Limit = Annotated[int, Query(ge=1, le=100)]
-    Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="the last id seen")]
 
     @router.get("/consultations")
     async def list_consultations(limit: Limit = 20, cursor: Cursor = None) -> dict[str, Any]:
