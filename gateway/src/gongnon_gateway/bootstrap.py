@@ -22,6 +22,7 @@ from gongnon_gateway.api.routes import (
     ops,
     proposals,
     review,
+    similar,
     votes,
 )
 from gongnon_gateway.context import GatewayContext
@@ -71,7 +72,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers = [auth.router, admin.router, proposals.router, votes.router, review.router, inbox.router, ops.router]
     routers += [offline.router, live.router]
     routers.append(deliberations.router)
-    routers += [community.router, moderation.router]
+    routers += [community.router, moderation.router, similar.router]
     if settings.test_mode:
         routers.append(ops.test_router)
     routers.append(site_router)
