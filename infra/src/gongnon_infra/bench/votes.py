@@ -117,6 +117,15 @@ def _accepted(result: WrkResult) -> int:
     return result.statuses.get("201", 0)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process and its children so far (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _server_accepted(voting_url: str) -> int:
     """Votes voting-svc acknowledged (its Prometheus counter): unlike wrk's tally, this includes
     requests still in flight when wrk stopped, whose 201 the load generator never read."""
@@ -168,18 +177,23 @@ def run(argv: list[str]) -> int:
             env=wrk_env,
         )
         print(f"• measured: {args.seconds}s of supports, each from a different verified citizen …", flush=True)
+        time.sleep(3)  # let the warm-up's in-flight votes finish before reading the counter
         before = _server_accepted(cluster.url("voting-svc"))
         prof_s = max(5, min(20, args.seconds // 2))
         spies = {
             name: profile.start(cluster.procs[name].pid, prof_s, work / f"profile-{name}.txt")
             for name in ("gateway", "voting-svc")
         }
+        procs = {**{n: pr.pid for n, pr in infra.procs.items()}, **{n: pr.pid for n, pr in cluster.procs.items()}}
+        cpu_before = {n: _cpu_seconds(pid) for n, pid in procs.items()}
         ours = run_wrk(
             gw, args.seconds, c, script="votes.lua", script_args=[f"/api/proposals/{item}/support", "2"], env=wrk_env
         )
+        cpu_used = {n: round(_cpu_seconds(pid) - cpu_before[n], 1) for n, pid in procs.items()}
         seen_by_client = _accepted(ours)
+        ledger, tally = asyncio.run(_settle(endpoints.mongodb_uri, gw, item, seen_by_client))
+        # Read after settling: requests in flight when wrk stopped finish their Kafka send later.
         accepted = _server_accepted(cluster.url("voting-svc")) - before
-        ledger, tally = asyncio.run(_settle(endpoints.mongodb_uri, gw, item, accepted))
 
         print(f"• naive design (one MongoDB $inc per vote) for {args.baseline_seconds}s …", flush=True)
         port = free_port()
@@ -230,6 +244,7 @@ def run(argv: list[str]) -> int:
             "connections": c,
             "seconds": args.seconds,
             "cpus": os.cpu_count(),
+            "cpu_seconds_during_run": dict(sorted(cpu_used.items(), key=lambda kv: -kv[1])),
         }
         for spy in spies.values():
             if spy:
