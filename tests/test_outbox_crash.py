@@ -36,13 +36,8 @@ async def test_kill_between_commit_and_publish_publishes_exactly_once(
     author = await gw.citizen()
     cluster.restart("proposal-svc", {"GONGNON_FAULT_POINT": "outbox.before_publish"})
     title = BODY["title"]
-    try:
-        resp = await gw.req("POST", "/api/proposals", author, BODY)
-        pid = resp.body["id"] if resp.status == 201 else None
-    except Exception:
-        pid = None  # the process may die before the response is written
+    pid = await _submit_until_killed(cluster, gw, author, BODY)
     proc = cluster.procs["proposal-svc"]
-    await asyncio.get_running_loop().run_in_executor(None, proc.popen.wait, 30)
     assert proc.popen.returncode == -9, "proposal-svc should have been killed at the fault point"
 
     cluster.start_service("proposal-svc")  # no fault this time
@@ -66,13 +61,9 @@ async def test_kill_after_publish_before_mark_is_applied_once(cluster: Cluster, 
     author = await gw.citizen()
     cluster.restart("proposal-svc", {"GONGNON_FAULT_POINT": "outbox.after_publish"})
     title = "재전송되어도 한 번만 반영되는 제안"
-    try:
-        resp = await gw.req("POST", "/api/proposals", author, {**BODY, "title": title})
-        pid = resp.body["id"] if resp.status == 201 else None
-    except Exception:
-        pid = None
+    pid = await _submit_until_killed(cluster, gw, author, {**BODY, "title": title})
     proc = cluster.procs["proposal-svc"]
-    await asyncio.get_running_loop().run_in_executor(None, proc.popen.wait, 30)
+    assert proc.popen.returncode == -9
     cluster.start_service("proposal-svc")
     pid = pid or await eventually(lambda: _find_by_title(gw, title), what="proposal persisted")
 
@@ -84,6 +75,27 @@ async def test_kill_after_publish_before_mark_is_applied_once(cluster: Cluster, 
     await eventually(lambda: _ok(gw, f"/api/proposals/{pid}/tally"), what="ballot")
     timeline = await gw.ok("GET", f"/api/proposals/{pid}/timeline")
     assert sum(1 for e in timeline["items"] if e["kind"] == "proposal.submitted") == 1
+
+
+async def _submit_until_killed(cluster: Cluster, gw: Gateway, author: Any, body: dict[str, Any]) -> str | None:
+    """Submit once it is accepted, then wait for the fault point to kill proposal-svc. A request that
+    fails before proposal-svc saw it (e.g. the gateway's pooled connection to the process that was
+    just replaced) is simply sent again; the response of the accepted one may be lost to the kill."""
+    proc = cluster.procs["proposal-svc"]
+    pid: str | None = None
+    for _ in range(20):
+        try:
+            resp = await gw.req("POST", "/api/proposals", author, body)
+        except Exception:
+            break  # the connection died with the process: it was accepted and the relay hit the fault
+        if resp.status == 201:
+            pid = resp.body["id"]
+            break
+        if proc.popen.poll() is not None:
+            break
+        await asyncio.sleep(0.3)
+    await asyncio.get_running_loop().run_in_executor(None, proc.popen.wait, 30)
+    return pid
 
 
 async def _submitted_async(bootstrap: str, pid: str) -> list[dict[str, Any]]:
