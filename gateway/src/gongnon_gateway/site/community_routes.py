@@ -45,16 +45,7 @@ async def comment(
 ) -> Response:
     if not _ID.match(item_id):
         return _not_found(request, user)
-    if user is None:
-        return _login_redirect(f"/proposals/{item_id}")
-    if not ctx.tokens.check_csrf(user.token, csrf):
-        return _back(item_id, "expired")
-    if not body.strip():
-        return _back(item_id, "comment_invalid")
-    reply = await ctx.upstream.request(
-        Service.PROPOSAL, "POST", f"/proposals/{item_id}/comments", actor=user.actor, json_body={"body": body[:3000]}
-    )
-    return _back(item_id, _outcome(reply, "commented"))
+    return await _comment(ctx, user, item_id, f"/proposals/{item_id}/comments", body, csrf)
 
 
 @router.post("/comments/{comment_id}/replies", response_model=None)
@@ -69,6 +60,11 @@ async def reply_to(
 ) -> Response:
     if not _ID.match(comment_id) or not _ID.match(item_id):
         return _not_found(request, user)
+    return await _comment(ctx, user, item_id, f"/comments/{comment_id}/replies", body, csrf)
+
+
+async def _comment(ctx: ContextDep, user: SiteUser, item_id: str, upstream_path: str, body: str, csrf: str) -> Response:
+    """A comment or a reply from the proposal page's form; back to the page with the outcome."""
     if user is None:
         return _login_redirect(f"/proposals/{item_id}")
     if not ctx.tokens.check_csrf(user.token, csrf):
@@ -76,7 +72,7 @@ async def reply_to(
     if not body.strip():
         return _back(item_id, "comment_invalid")
     reply = await ctx.upstream.request(
-        Service.PROPOSAL, "POST", f"/comments/{comment_id}/replies", actor=user.actor, json_body={"body": body[:3000]}
+        Service.PROPOSAL, "POST", upstream_path, actor=user.actor, json_body={"body": body[:3000]}
     )
     return _back(item_id, _outcome(reply, "commented"))
 
