@@ -240,7 +240,7 @@ def test_titles_are_indexed_by_bigrams_and_queries_match_through_particles() -> 
 
 
 def test_windows_grow_when_empty_and_shrink_when_overfull() -> None:
-    assert grow(100.0, 0, 50) == 400.0
+    assert grow(100.0, 0, 50) == 800.0
     assert grow(100.0, 25, 50) == 200.0
     assert grow(100.0, 10_000, 50) == 25.0
     assert window_target(10, 0, 0) == 25  # never below the minimum

@@ -21,6 +21,7 @@ from proposal_svc.entrypoints.http import build_router
 from proposal_svc.entrypoints.moderation_http import build_moderation_router
 from proposal_svc.entrypoints.scheduler import schedule_expiry
 from proposal_svc.entrypoints.similar_http import build_similar_router
+from proposal_svc.page_cache import ClearOnWrite, PageCache
 from proposal_svc.similar import wire_similar
 
 DEFAULT_EXPIRY_GRACE_S = 60.0
@@ -30,6 +31,8 @@ class ProposalSettings(ServiceSettings):
     # Tallies are coalesced and arrive a little late; a window expires only this long after its
     # end, so votes cast inside it still count.
     expiry_grace_s: float = Field(DEFAULT_EXPIRY_GRACE_S, alias="PROPOSAL_EXPIRY_GRACE_S", ge=0)
+    # Seconds an anonymous list page may be served from memory (0: off); see page_cache.py.
+    list_cache_s: float = Field(1.0, alias="PROPOSAL_LIST_CACHE_S", ge=0)
 
 
 def build_app(settings: ServiceSettings) -> FastAPI:
@@ -49,11 +52,12 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         await comms.ensure_indexes()
         await mod.ensure_indexes()
 
+    pages = PageCache(getattr(settings, "list_cache_s", 0.0))
     similar = wire_similar(rt)  # similar-proposal hints: loaded at startup, caught up periodically
     app = create_app(
         rt,
         [
-            build_router(rt, repo, on_submitted=similar.added),
+            build_router(rt, repo, pages, on_submitted=similar.added),
             build_similar_router(rt, similar),
             build_deliberation_router(rt, repo, drepo),
             build_community_router(rt, repo, comms, mod),
@@ -63,6 +67,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         title="proposal-svc",
         description="Proposals, the threshold rules engine, stages and public timelines (Gongnon)",
     )
+    app.add_middleware(ClearOnWrite, cache=pages)
     app.state.repo = repo
     app.state.expiry_scan = scan
     app.state.similar = similar

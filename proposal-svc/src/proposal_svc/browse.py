@@ -68,9 +68,12 @@ async def list_page(
         if actor is None or not is_moderator(actor, space):
             raise Forbidden("status lists are for the agency's operators", code="operators_only")
         spec = admin_spec(status, space, filters, search, sort, limit, after)
-    found = await listing.page(spec)
-    shown = found[:limit]
-    next_cursor = encode_cursor(cursor_of(sort, shown[-1])) if len(found) > limit else None
+    page = await listing.page(spec)
+    shown = page.docs[:limit]
+    if len(page.docs) > limit:
+        next_cursor: str | None = encode_cursor(cursor_of(sort, shown[-1]))
+    else:  # a short page may still have more after it when the request ran out of work
+        next_cursor = encode_cursor(page.resume) if page.resume else None
     now = listing.now()
     cards = []
     for d in shown:

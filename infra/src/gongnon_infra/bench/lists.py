@@ -10,7 +10,10 @@ a hundred reaches 50), with categories, districts, theme hashtags and Korean tit
 
 wrk then rotates over a mix — latest, popular, by category, by district, by hashtag, keyword
 search and page 2 through a cursor — and each kind is also measured alone.
-Usage: ./dev bench lists [--proposals N] [--seconds S] [--connections C] [--kind-seconds S]"""
+With --list-cache-s 1, proposal-svc serves anonymous list pages from a one-second cache (results
+then go to bench-results/lists-cached.json).
+Usage: ./dev bench lists [--proposals N] [--seconds S] [--connections C,C2,…] [--kind-seconds S]
+       [--list-cache-s S]"""
 
 from __future__ import annotations
 
@@ -231,8 +234,16 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--proposals", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--connections", default="16,4,64", help="comma-separated; the first gives the headline figures"
+    )
     parser.add_argument("--kind-seconds", type=int, default=5, help="each kind of query alone (0: skip)")
+    parser.add_argument(
+        "--list-cache-s",
+        type=float,
+        default=None,
+        help="override proposal-svc's cache of anonymous list pages (PROPOSAL_LIST_CACHE_S; 0 is off)",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="gongnon-bench-lists-"))
@@ -245,7 +256,10 @@ def run(argv: list[str]) -> int:
             mongo, uri = start_secantus(work)
             os.environ["MONGODB_URI"] = uri  # LocalInfra uses it instead of starting its own
         endpoints = infra.start()
-        cluster = Cluster(endpoints, work, extra_env={"LOG_LEVEL": "WARNING"})
+        env_extra = {"LOG_LEVEL": "WARNING"}
+        if args.list_cache_s is not None:
+            env_extra["PROPOSAL_LIST_CACHE_S"] = str(args.list_cache_s)
+        cluster = Cluster(endpoints, work, extra_env=env_extra)
         cluster.start()
         gw = cluster.gateway_url
         now = datetime.now(UTC)
@@ -260,12 +274,18 @@ def run(argv: list[str]) -> int:
         mix = work / "paths.txt"
         mix.write_text("\n".join(interleave(kinds)) + "\n")
         env = {"WRK_PATHS": str(mix)}
-        c = args.connections
+        levels = [int(x) for x in args.connections.split(",") if x.strip()]
+        c = levels[0]
 
         print(f"• warm-up: {args.warmup}s of the mix …", flush=True)
         run_wrk(gw, args.warmup, c, script="lists.lua", env=env)
-        print(f"• measured: {args.seconds}s of the mix ({', '.join(kinds)}), {c} connections …", flush=True)
-        ours = run_wrk(gw, args.seconds, c, script="lists.lua", env=env)
+        runs: dict[int, WrkResult] = {}
+        for level in levels:
+            print(f"• measured: {args.seconds}s of the mix ({', '.join(kinds)}), {level} connections …", flush=True)
+            runs[level] = run_wrk(gw, args.seconds, level, script="lists.lua", env=env)
+            r = runs[level]
+            print(f"  p50 {r.p50_ms:.2f} ms   p99 {r.p99_ms:.2f} ms   {r.requests_per_s:.1f} req/s", flush=True)
+        ours = runs[c]
 
         per_kind: dict[str, dict[str, float]] = {}
         if args.kind_seconds > 0:
@@ -291,16 +311,36 @@ def run(argv: list[str]) -> int:
             "target_met": ours.p99_ms <= TARGET_P99_MS and _errors(ours) == 0,
             "statuses": ours.statuses,
             "connections": c,
+            "by_connections": {
+                str(level): {
+                    "p50_ms": round(r.p50_ms, 2),
+                    "p99_ms": round(r.p99_ms, 2),
+                    "requests_per_s": round(r.requests_per_s, 1),
+                    "errors": _errors(r),
+                }
+                for level, r in runs.items()
+            },
             "seconds": args.seconds,
             "mix": {kind: len(paths) for kind, paths in kinds.items()},
             "per_kind": per_kind,
+            "list_cache_s": "service default" if args.list_cache_s is None else args.list_cache_s,
             "seed_seconds": round(seed_s, 1),
             "seeded_directly": True,
             "cpus": os.cpu_count(),
         }
-        path = write_results("lists", figures)
+        name = "lists" if args.list_cache_s is None else f"lists-cache-{args.list_cache_s:g}"
+        path = write_results(name, figures)
         print(f"\nlists benchmark ({args.proposals:,} proposals, through the gateway, all infrastructure local)")
-        for k in ("proposals", "p50_ms", "p99_ms", "requests_per_s", "errors", "target_met", "connections"):
+        for k in (
+            "proposals",
+            "p50_ms",
+            "p99_ms",
+            "requests_per_s",
+            "errors",
+            "target_met",
+            "connections",
+            "list_cache_s",
+        ):
             print(f"  {k:16} {figures[k]}")
         print(f"written to {path}")
         return 0 if figures["errors"] == 0 else 1

@@ -113,10 +113,12 @@ class CommunityRepository:
             session=tx.session,
         )
 
-    async def thread_page(self, item_id: str, after: Cursor | None, limit: int) -> list[Comment]:
-        """Top-level comments, newest first (limit + 1 of them, to tell whether more follow)."""
+    async def thread_page(self, item_id: str, after: Cursor | None, limit: int) -> tuple[list[Comment], Cursor | None]:
+        """Top-level comments, newest first: limit + 1 of them (to tell whether more follow), and
+        where to go on from when the page came back short."""
         spec = ListSpec({"item_id": item_id, "depth": 0}, "latest", limit, after)
-        return [comment_from_doc(d) for d in await self.comments_listing.page(spec)]
+        page = await self.comments_listing.page(spec)
+        return [comment_from_doc(d) for d in page.docs], page.resume
 
     async def replies(self, parent_ids: list[str]) -> list[Comment]:
         """The replies under these comments, oldest first within each thread."""

@@ -40,6 +40,13 @@ DIMENSIONS = ("title_tokens", "hashtags", "district", "category", "agency", "sta
 # The admin console's status tabs, per agency.
 ADMIN_PREFIX = [("status", ASCENDING), ("agency", ASCENDING)]
 _HINTS_MAX = 2048
+# A request stops reading once it fetched about WORK_BUDGET + WORK_PER_ITEM × (limit + 1)
+# documents (a query counts as QUERY_COST): a filter the index cannot narrow, or a search word
+# that is everywhere, answers a short page and a cursor to go on from, rather than holding the
+# database (one lock for every client) for seconds.
+WORK_BUDGET = 300
+WORK_PER_ITEM = 3
+QUERY_COST = 5
 
 
 def index_keys() -> list[list[tuple[str, int]]]:
@@ -119,6 +126,34 @@ def cursor_of(sort: str, d: Doc) -> Cursor:
     return Cursor(sort, d["created_at"], d["_id"], int(d.get("support_count", 0)))
 
 
+@dataclass(frozen=True)
+class Page:
+    docs: list[Doc]  # up to limit + 1, in order
+    # Where to go on when the request's work budget ran out before the page filled (the page
+    # may then be short, even empty, and still have more after it).
+    resume: Cursor | None = None
+
+
+@dataclass
+class _Scan:
+    """One request's progress: what it found, what it cost, and where it stopped."""
+
+    spec: ListSpec
+    need: int
+    out: list[Doc] = field(default_factory=list)
+    cost: int = 0
+    resume: Cursor | None = None
+
+    @property
+    def done(self) -> bool:
+        return len(self.out) >= self.need or self.resume is not None
+
+    def stop_if_spent(self, at: Cursor) -> bool:
+        if self.cost >= WORK_BUDGET + WORK_PER_ITEM * self.need and len(self.out) < self.need:
+            self.resume = at
+        return self.resume is not None
+
+
 class Listing:
     """Reads pages of a collection whose documents have created_at and _id (and support_count
     for the popular order)."""
@@ -129,80 +164,108 @@ class Listing:
         # The last window width that worked per query shape: the next request starts there.
         self._hints: dict[str, float] = {}
 
-    async def page(self, spec: ListSpec) -> list[Doc]:
+    async def page(self, spec: ListSpec) -> Page:
         """Up to spec.limit + 1 documents in order (one more than a page: is there a next page?)."""
-        need = spec.limit + 1
-        out: list[Doc] = []
-        if spec.sort == "popular":
-            await self._popular(spec, need, out)
-        else:
-            if spec.after is not None:
-                a = spec.after
-                await self._take(
-                    {**spec.base, "created_at": a.created_at, "_id": {"$lt": a.id}}, spec, out, _latest_key
-                )
-            await self._time_scan(spec.base, spec.after.created_at if spec.after else None, spec, need, out)
-        return out[:need]
-
-    async def _popular(self, spec: ListSpec, need: int, out: list[Doc]) -> None:
-        top: int | None = None  # supports still to read are below this (None: all of them)
+        scan = _Scan(spec, spec.limit + 1)
         a = spec.after
+        if spec.sort == "popular":
+            await self._popular(scan)
+        else:
+            if a is not None and a.id:
+                await self._take(scan, {**spec.base, "created_at": a.created_at, "_id": {"$lt": a.id}}, _latest_key)
+            await self._time_scan(scan, spec.base, a.created_at if a else None, lambda t: Cursor("latest", t, ""))
+        docs = scan.out[: scan.need]
+        return Page(docs, scan.resume if len(docs) < scan.need else None)
+
+    async def _popular(self, scan: _Scan) -> None:
+        base = scan.spec.base
+        top: int | None = None  # supports still to read are below this (None: all of them)
+        a = scan.spec.after
         if a is not None:
-            level = {**spec.base, "support_count": a.support_count}
-            await self._take({**level, "created_at": a.created_at, "_id": {"$lt": a.id}}, spec, out, _latest_key)
-            await self._time_scan(level, a.created_at, spec, need, out)
+            level = {**base, "support_count": a.support_count}
+            if a.id:
+                await self._take(scan, {**level, "created_at": a.created_at, "_id": {"$lt": a.id}}, _latest_key)
+            if a.support_count >= DENSE_LEVEL:
+                # Few items share a count this high (they are read in ranges of counts): the rest
+                # of this one in one query.
+                await self._take(scan, {**level, "created_at": {"$lt": a.created_at}}, _latest_key)
+            else:
+                await self._time_scan(scan, level, a.created_at, _popular_at(a.support_count))
             top = a.support_count
         # Few items have many supports: read them in ranges of counts.
         width = FIRST_COUNT_FLOOR / 2
         fetched = matched = 0
-        while len(out) < need and (top is None or top > DENSE_LEVEL):
+        while not scan.done and (top is None or top > DENSE_LEVEL):
+            if top is not None and scan.stop_if_spent(Cursor("popular", FLOOR, "", top)):
+                return  # (every count ≥ top is done)
             if top is None:
                 lo, rng = FIRST_COUNT_FLOOR, {"$gte": FIRST_COUNT_FLOOR}
             else:
                 lo = max(DENSE_LEVEL, top - max(1, int(width)))
                 rng = {"$gte": lo, "$lt": top}
-            got, kept = await self._take({**spec.base, "support_count": rng}, spec, out, _popular_key)
+            got, kept = await self._take(scan, {**base, "support_count": rng}, _popular_key)
             fetched, matched = fetched + got, matched + kept
             if top is not None:
-                width = grow(width, got, window_target(need - len(out), fetched, matched))
+                width = grow(width, got, window_target(scan.need - len(scan.out), fetched, matched))
             top = lo
-        # Most items have few: each count on its own, newest first.
+        # Most items have few: each count on its own, newest first. One count holds no more items
+        # than the whole list, so a window as wide as the list's first is the least worth asking.
         level_top = DENSE_LEVEL if top is None else min(top, DENSE_LEVEL)
+        at_least = self._hints.get(_hint_key(base))
         for count in range(level_top - 1, -1, -1):
-            if len(out) >= need:
-                break
-            await self._time_scan({**spec.base, "support_count": count}, None, spec, need, out)
+            if scan.done or scan.stop_if_spent(Cursor("popular", FLOOR, "", count + 1)):
+                return
+            await self._time_scan(scan, {**base, "support_count": count}, None, _popular_at(count), at_least)
 
-    async def _time_scan(self, flt: Doc, hi: Any, spec: ListSpec, need: int, out: list[Doc]) -> None:
+    async def _time_scan(
+        self,
+        scan: _Scan,
+        flt: Doc,
+        hi: Any,
+        resume: Callable[[datetime], Cursor],
+        at_least: float | None = None,
+    ) -> None:
         """Append flt's documents created before hi (any time when None), newest first."""
-        hint = repr(sorted(flt.items()))
-        width = self._hints.get(hint, FIRST_WINDOW.total_seconds())
+        hint = _hint_key(flt)
+        width = self._hints.get(hint) or max(FIRST_WINDOW.total_seconds(), at_least or 0.0)
         learn = hi is None  # a first page teaches how wide a first window should be
-        wanted = need - len(out)
+        wanted = scan.need - len(scan.out)
         fetched = matched = 0
         now = self.now()
-        while len(out) < need and (hi is None or hi > FLOOR):
+        while not scan.done and (hi is None or hi > FLOOR):
+            if hi is not None and scan.stop_if_spent(resume(hi)):
+                return
             top = hi or now
             # A window reaching past the floor covers everything left (and must not overflow a date).
             lo = FLOOR if width >= (top - FLOOR).total_seconds() else top - timedelta(seconds=width)
             rng = {"$gte": lo} if hi is None else {"$gte": lo, "$lt": hi}
-            got, kept = await self._take({**flt, "created_at": rng}, spec, out, _latest_key)
+            got, kept = await self._take(scan, {**flt, "created_at": rng}, _latest_key)
             if learn:
                 self._learn(hint, grow(width, got, window_target(wanted, got, kept)), now)
                 learn = False
             fetched, matched = fetched + got, matched + kept
             hi = lo
-            width = grow(width, got, window_target(need - len(out), fetched, matched))
+            width = grow(width, got, window_target(scan.need - len(scan.out), fetched, matched))
 
     def _learn(self, hint: str, width: float, now: datetime) -> None:
         if len(self._hints) >= _HINTS_MAX:
             self._hints.clear()
         self._hints[hint] = min(width, (now - FLOOR).total_seconds())
 
-    async def _take(self, query: Doc, spec: ListSpec, out: list[Doc], key: Callable[[Doc], Any]) -> tuple[int, int]:
+    async def _take(self, scan: _Scan, query: Doc, key: Callable[[Doc], Any]) -> tuple[int, int]:
         """Fetch one window, append what passes the residual filters in order; (fetched, kept)."""
         docs = await self.coll.find(query).to_list(None)
         docs.sort(key=key, reverse=True)
-        kept = [d for d in docs if spec.keep(d)]
-        out.extend(kept)
+        kept = [d for d in docs if scan.spec.keep(d)]
+        scan.out.extend(kept)
+        scan.cost += len(docs) + QUERY_COST
         return len(docs), len(kept)
+
+
+def _hint_key(flt: Doc) -> str:
+    return repr(sorted(flt.items()))
+
+
+def _popular_at(count: int) -> Callable[[datetime], Cursor]:
+    """Resume inside one count of the popular order: below this time, then lower counts."""
+    return lambda t: Cursor("popular", t, "", count)

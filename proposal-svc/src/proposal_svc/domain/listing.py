@@ -20,8 +20,9 @@ SORTS = ("latest", "popular")
 FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 FIRST_WINDOW = timedelta(hours=6)
 MAX_GROWTH = 4.0
+EMPTY_GROWTH = 8.0  # an empty window says little about how far the next item is: jump further
 # Aim each window at this many fetched documents: enough for a page, little wasted.
-WINDOW_DOCS_MIN, WINDOW_DOCS_MAX = 25, 400
+WINDOW_DOCS_MIN, WINDOW_DOCS_MAX = 25, 200
 
 # The popular list reads supports ≥ DENSE_LEVEL in ranges of counts (few items there), and each
 # count below it (where most items are) in windows of time.
@@ -40,7 +41,7 @@ def grow(width: float, fetched: int, target: float) -> float:
     """The next window's width from the last one's: wider when it held too few, narrower when
     it held many more than the target."""
     if fetched == 0:
-        return width * MAX_GROWTH
+        return width * EMPTY_GROWTH
     return width * min(MAX_GROWTH, max(1 / MAX_GROWTH, target / fetched))
 
 

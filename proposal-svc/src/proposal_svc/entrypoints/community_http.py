@@ -134,11 +134,14 @@ def build_community_router(
             after = decode_cursor(cursor, "latest") if cursor else None
         except BadCursor as exc:
             raise Invalid("the cursor is not valid for this list", code="invalid_cursor") from exc
-        found = await comms.thread_page(item_id, after, limit)
+        found, resume = await comms.thread_page(item_id, after, limit)
         top = found[:limit]
         replies = await comms.replies([c.id for c in top])
         last = top[-1] if len(found) > limit else None
-        next_cursor = encode_cursor(Cursor("latest", last.created_at, last.id)) if last else None
+        if last is not None:
+            next_cursor: str | None = encode_cursor(Cursor("latest", last.created_at, last.id))
+        else:
+            next_cursor = encode_cursor(resume) if resume else None
         return {"items": threads(top, replies, actor), "next_cursor": next_cursor}
 
     async def _comment(actor: Any, body: str, item_id: str | None = None, reply_to: str | None = None) -> Comment:

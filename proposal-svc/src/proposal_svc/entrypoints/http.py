@@ -33,6 +33,7 @@ from proposal_svc.domain.proposal import (
     normalize_hashtags,
 )
 from proposal_svc.domain.rules import RuleSet, rule_set_to_dict
+from proposal_svc.page_cache import PageCache
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=TITLE_MIN, max_length=TITLE_MAX)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=BODY_MIN, max_length=BODY_MAX)]
@@ -94,7 +95,10 @@ def agency_admin(agency: AgencyId, actor: CurrentActor) -> Actor:
 
 
 def build_router(
-    rt: Runtime, repo: ProposalRepository, on_submitted: Callable[[Proposal], Awaitable[None]] | None = None
+    rt: Runtime,
+    repo: ProposalRepository,
+    pages: PageCache,
+    on_submitted: Callable[[Proposal], Awaitable[None]] | None = None,
 ) -> APIRouter:
     router = APIRouter(tags=["proposals"])
     listing = Listing(rt.db.proposals, lambda: rt.clock.now())
@@ -128,20 +132,26 @@ def build_router(
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         cursor: str | None = None,
     ) -> dict[str, Any]:
-        return await browse.list_page(
-            listing,
-            actor,
-            sort=sort,
-            category=category,
-            district=district,
-            stage=stage,
-            hashtag=hashtag,
-            agency=agency,
-            q=q,
-            status=status,
-            limit=limit,
-            cursor=cursor,
-        )
+        async def read() -> dict[str, Any]:
+            return await browse.list_page(
+                listing,
+                actor,
+                sort=sort,
+                category=category,
+                district=district,
+                stage=stage,
+                hashtag=hashtag,
+                agency=agency,
+                q=q,
+                status=status,
+                limit=limit,
+                cursor=cursor,
+            )
+
+        if pages.enabled and actor is None and status is None:
+            key = (sort, category, district, stage, hashtag, agency, q, limit, cursor)
+            return dict(await pages.get(key, read))
+        return await read()
 
     async def _visible(item_id: str, actor: Actor | None) -> Proposal:
         p = await repo.get(item_id)
