@@ -69,7 +69,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         if settings.admin_email and settings.admin_password:
             await accounts.ensure_super_admin(settings.admin_email, settings.admin_password)
 
-    routers = [auth.router, admin.router, proposals.router, votes.router, review.router, inbox.router, ops.router]
+    # The vote path first: Starlette matches routes in order, and supports are most of the traffic.
+    routers = [votes.router, auth.router, admin.router, proposals.router, review.router, inbox.router, ops.router]
     routers += [offline.router, live.router]
     routers.append(deliberations.router)
     routers += [community.router, moderation.router, similar.router]

@@ -15,6 +15,7 @@ from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 
+from gongnon_chassis.kafka import BATCH_FETCH
 from gongnon_chassis.metrics import EVENTS_CONSUMED
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import Envelope, EventData
@@ -119,6 +120,7 @@ class EventConsumer:
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 batch=True,
                 max_records=self.batch_size,
+                **BATCH_FETCH,
             )(handle_batch)
             return
 

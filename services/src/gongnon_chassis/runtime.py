@@ -24,7 +24,7 @@ from gongnon_chassis.metrics import install_metrics
 from gongnon_chassis.outbox import OutboxRelay
 from gongnon_chassis.settings import ServiceSettings
 from gongnon_chassis.store import Store
-from gongnon_chassis.telemetry import setup_tracing
+from gongnon_chassis.telemetry import TraceContext, exporting, setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,17 @@ def create_app(
         finally:
             await rt.stop()
 
-    app = FastAPI(title=title or rt.settings.service_name, description=description, lifespan=lifespan)
+    recording = exporting()
+    app = FastAPI(
+        title=title or rt.settings.service_name,
+        description=description,
+        lifespan=lifespan,
+        # FastAPI's own request spans only when they are exported; otherwise TraceContext below
+        # keeps trace ids flowing for a fraction of the cost (it is on the vote path).
+        telemetry={"tracing": recording, "operation_spans": recording, "metrics": False, "logs": False},
+    )
+    if not recording:
+        app.add_middleware(TraceContext)
     app.state.runtime = rt
     install_error_handlers(app)
     install_metrics(app)

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import Clock
+from gongnon_chassis.coalesce import Coalescer
 from gongnon_chassis.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from gongnon_chassis.kafka import Producer
 from gongnon_chassis.telemetry import current_trace_context
@@ -84,6 +85,11 @@ class Casting:
         self.gate = gate
         self.source = source
         self._background: set[asyncio.Task[None]] = set()
+        # Concurrent votes share their Redis round trips (one pipeline per event-loop turn).
+        self._claims: Coalescer[tuple[str, str, str], Claim] = Coalescer(
+            lambda batch: votes.claim_many(batch, PENDING_CLAIM_TTL_S)
+        )
+        self._confirms: Coalescer[tuple[str, str, str, Sequence[str]], int] = Coalescer(votes.confirm_many)
 
     async def ballot(self, item_id: str) -> Ballot:
         try:
@@ -127,7 +133,7 @@ class Casting:
         item_id = ballot.item_id
         vote_id = new_id("vt_")
         try:
-            claim = await self.votes.claim(item_id, citizen_key, vote_id, PENDING_CLAIM_TTL_S)
+            claim = await self._claims.submit((item_id, citizen_key, vote_id))
         except RedisError as exc:
             self.gate.close()  # reopened by the guard once Redis answers with its state intact
             raise Unavailable(
@@ -178,7 +184,7 @@ class Casting:
 
         total: int | None = None
         try:
-            _, total = await self.votes.confirm(item_id, [(citizen_key, vote_id, picked)])
+            total = await self._confirms.submit((item_id, citizen_key, vote_id, picked))
         except RedisError:
             # The vote is durable on Kafka and the ledger will count it; keep trying to confirm the
             # claim in the background before it expires (reconcile repairs the live count anyway).

@@ -27,12 +27,15 @@ return 0
 _UNLOCK = _RELEASE
 # Confirm claims whose votes Kafka acknowledged, and count each in the live counter exactly once.
 # KEYS[1] = the item's counter, KEYS[2..n+1] = voter keys; ARGV[1..n] = vote ids,
-# ARGV[n+1..2n] = each vote's choices joined by ",". Returns {votes counted now, live total}.
+# ARGV[n+1..2n] = each vote's choices joined by ",". Returns {votes counted now, live total, the
+# live total right after each vote (n of them)}.
 # A pending claim of this vote is made permanent; a claim that expired meanwhile is set again (the
 # vote is durable, so the voter must stay claimed); a confirmed or foreign claim counts nothing.
 _CONFIRM = """
 local n = #KEYS - 1
 local counted = 0
+local after = {}
+local total = tonumber(redis.call('HGET', KEYS[1], 'total') or '0')
 for i = 1, n do
   local key = KEYS[i + 1]
   local current = redis.call('GET', key)
@@ -45,13 +48,16 @@ for i = 1, n do
   end
   if mine then
     counted = counted + 1
-    redis.call('HINCRBY', KEYS[1], 'total', 1)
+    total = redis.call('HINCRBY', KEYS[1], 'total', 1)
     for c in string.gmatch(ARGV[n + i], '[^,]+') do
       redis.call('HINCRBY', KEYS[1], 'o:' .. c, 1)
     end
   end
+  after[i] = total
 end
-return {counted, tonumber(redis.call('HGET', KEYS[1], 'total') or '0')}
+local out = {counted, total}
+for i = 1, n do out[i + 2] = after[i] end
+return out
 """
 _EXTEND = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
@@ -91,31 +97,63 @@ class RedisVotes:
         self._confirm = redis.register_script(_CONFIRM)
 
     async def claim(self, item_id: str, citizen_key: str, vote_id: str, pending_ttl_s: int) -> Claim:
-        """Claim the (item, citizen) slot for `pending_ttl_s` (until `confirm`); one round trip
-        that also checks the state marker. A process that dies before its vote reached Kafka leaves
-        a claim that expires, so the citizen can vote again instead of being refused forever."""
-        key = self.keys.voter(item_id, citizen_key)
+        """Claim the (item, citizen) slot for `pending_ttl_s` (until `confirm`); see claim_many."""
+        return (await self.claim_many([(item_id, citizen_key, vote_id)], pending_ttl_s))[0]
+
+    async def claim_many(self, claims: Sequence[tuple[str, str, str]], pending_ttl_s: int) -> list[Claim]:
+        """Claim (item_id, citizen_key, vote_id) slots for `pending_ttl_s` each (until `confirm`),
+        in one round trip that also checks the state marker. A process that dies before its vote
+        reached Kafka leaves a claim that expires, so the citizen can vote again instead of being
+        refused forever."""
+        keys = [self.keys.voter(item_id, citizen_key) for item_id, citizen_key, _ in claims]
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.exists(self.keys.marker)
-            pipe.set(key, vote_id, nx=True, ex=pending_ttl_s)
-            pipe.pttl(key)
-            has_marker, claimed, ttl_ms = await pipe.execute()
-        if not has_marker:
+            for key, (_, _, vote_id) in zip(keys, claims, strict=True):
+                pipe.set(key, vote_id, nx=True, ex=pending_ttl_s)
+                pipe.pttl(key)
+            replies = await pipe.execute()
+        if not replies[0]:
+            # Redis restarted empty: give back what this batch just took; nothing can be trusted.
+            for key, (_, _, vote_id), claimed in zip(keys, claims, replies[1::2], strict=True):
+                if claimed:
+                    await self._release(keys=[key], args=[vote_id])
+            return [Claim.STATE_LOST] * len(claims)
+        out: list[Claim] = []
+        for claimed, ttl_ms in zip(replies[1::2], replies[2::2], strict=True):
             if claimed:
-                await self._release(keys=[key], args=[vote_id])
-            return Claim.STATE_LOST
-        if claimed:
-            return Claim.CLAIMED
-        # -1: no expiry, a confirmed vote; otherwise still pending (or expired just now).
-        return Claim.DUPLICATE if ttl_ms == -1 else Claim.PENDING
+                out.append(Claim.CLAIMED)
+            else:  # -1: no expiry, a confirmed vote; otherwise still pending (or expired just now).
+                out.append(Claim.DUPLICATE if ttl_ms == -1 else Claim.PENDING)
+        return out
 
     async def confirm(self, item_id: str, votes: Sequence[tuple[str, str, Sequence[str]]]) -> tuple[int, int]:
         """Make the claims of (citizen_key, vote_id, choices) votes that Kafka acknowledged
         permanent and count them live; returns (votes counted now, the live total)."""
+        keys, args = self._confirm_call(item_id, votes)
+        counted, total, *_ = await self._confirm(keys=keys, args=args)
+        return int(counted), int(total)
+
+    async def confirm_many(self, votes: Sequence[tuple[str, str, str, Sequence[str]]]) -> list[int]:
+        """confirm() for (item_id, citizen_key, vote_id, choices) votes on any items, in one round
+        trip; returns the live total of each vote's item right after that vote."""
+        by_item: dict[str, list[tuple[str, str, Sequence[str]]]] = {}
+        for item_id, citizen_key, vote_id, choices in votes:
+            by_item.setdefault(item_id, []).append((citizen_key, vote_id, choices))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for item_id, item_votes in by_item.items():
+                keys, args = self._confirm_call(item_id, item_votes)
+                await self._confirm(keys=keys, args=args, client=pipe)
+            replies = await pipe.execute()
+        # Each item's per-vote totals, handed back in the order its votes came.
+        after = {item_id: iter(reply[2:]) for item_id, reply in zip(by_item, replies, strict=True)}
+        return [int(next(after[v[0]])) for v in votes]
+
+    def _confirm_call(
+        self, item_id: str, votes: Sequence[tuple[str, str, Sequence[str]]]
+    ) -> tuple[list[str], list[str]]:
         keys = [self.keys.counter(item_id)] + [self.keys.voter(item_id, ck) for ck, _, _ in votes]
         args = [vid for _, vid, _ in votes] + [",".join(choices) for _, _, choices in votes]
-        counted, total = await self._confirm(keys=keys, args=args)
-        return int(counted), int(total)
+        return keys, args
 
     async def release(self, item_id: str, citizen_key: str, vote_id: str) -> None:
         """Give the slot back, only if it still holds this vote (never another request's claim)."""

@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from pydantic import ValidationError
 
+from gongnon_chassis.kafka import BATCH_FETCH
 from gongnon_chassis.metrics import EVENTS_CONSUMED
 from gongnon_chassis.store import Store
 from gongnon_contracts import Envelope, Topic
@@ -85,6 +86,7 @@ def attach_ledger_writer(
         group_id=group,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
+        **BATCH_FETCH,
     )
     async def write_ledger(bodies: list[Any]) -> None:
         votes = parse_votes(bodies, service_name, group)
