@@ -76,6 +76,16 @@ def test_a_broadcast_reaches_followers_from_before_its_moment_only() -> None:
     assert {(n.broadcast_id, n.event_id, n.title, n.at) for n in notes} == {("milestone:p1:r1", "ev_1", "t", T0)}
 
 
+def test_reaching_is_decided_at_the_precision_mongodb_stores() -> None:
+    # The vote that reached a milestone: its cast_at still has microseconds, reached_at (the
+    # tally's as_of read back from MongoDB) no longer has them. Both paths must say yes.
+    cast_at = T0.replace(microsecond=123456)
+    reached_at = T0.replace(microsecond=123000)
+    assert reaches(cast_at, reached_at)
+    assert reaches(reached_at, reached_at)
+    assert not reaches(T0.replace(microsecond=124000), reached_at)
+
+
 def test_the_inbox_channel_is_always_on() -> None:
     assert NotifySettings(NOTIFY_CHANNELS="").channel_names() == ["inapp"]
     assert NotifySettings(NOTIFY_CHANNELS="sms, email,sms").channel_names() == ["inapp", "sms", "email"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.store import Tx
@@ -27,7 +28,7 @@ from gongnon_contracts.events import (
 )
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
 from notify_svc.bootstrap import Components, build_app
-from notify_svc.domain.audience import FollowReason
+from notify_svc.domain.audience import FollowReason, Notification
 from notify_svc.settings import NotifySettings
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -322,3 +323,59 @@ async def test_a_follow_committing_after_the_fan_out_read_its_followers_is_not_m
     await notify.fan_out()
     assert await notify.kinds(voter, item) == [MILESTONE]
     assert not finished, "the broadcast committed while a conflicting follow was open"
+
+
+async def test_the_vote_that_reached_the_milestone_hears_of_it_when_its_follow_comes_late(notify: Notify) -> None:
+    # The bad order: the follows consumer (batched votes) lags behind the broadcasts consumer, so
+    # the last supporter's follow is recorded after the milestone was recorded and fanned out.
+    # reached_at is the tally's as_of: that vote's cast_at as read back from MongoDB, i.e. cut to
+    # milliseconds, while the vote event itself still carries the microseconds.
+    item = new_item()
+    author, last, next_ms = f"a-{item}", f"last-{item}", f"next-{item}"
+    cast_at = T0 + timedelta(minutes=7, microseconds=123456)
+    reached_at = cast_at.replace(microsecond=123000)
+    await notify.deliver(submitted(item, author))
+    await notify.deliver(milestone(item, reached_at))
+    await notify.fan_out()
+    assert await notify.kinds(author, item) == [MILESTONE]
+    assert await notify.kinds(last, item) == []
+
+    follows = notify.parts.follows
+    await follows.dispatch_batch([vote(item, last, cast_at).model_dump(mode="json")])
+    assert await notify.kinds(last, item) == [MILESTONE]
+    # A vote in the next millisecond was not counted toward it.
+    await follows.dispatch_batch([vote(item, next_ms, reached_at + timedelta(milliseconds=1)).model_dump(mode="json")])
+    assert await notify.kinds(next_ms, item) == []
+
+
+@dataclass
+class DeliveryOrder:
+    """A channel that only notes in which order one item's broadcasts were handed over."""
+
+    item_id: str
+    kinds: list[str]
+    name: str = "order"
+
+    async def ensure_indexes(self) -> None:
+        return None
+
+    async def deliver(self, notes: Sequence[Notification], session: AsyncClientSession) -> None:
+        for n in notes:
+            if n.item_id == self.item_id and n.kind not in self.kinds:  # a retried page hands over again
+                self.kinds.append(n.kind)
+
+
+async def test_the_fan_out_tells_older_news_first(notify: Notify) -> None:
+    # Three broadcasts waiting at once (the fan-out fell behind): their ids sort by kind, answer
+    # first, but a follower must not hear of the answer before the milestone that led to it.
+    item = new_item()
+    author = f"a-{item}"
+    await notify.deliver(submitted(item, author))
+    await notify.deliver(milestone(item, T0 + timedelta(minutes=1)))
+    await notify.deliver(case_opened(item, T0 + timedelta(minutes=2)))
+    await notify.deliver(answer_published(item, T0 + timedelta(minutes=3)))
+    order = DeliveryOrder(item, [])
+    fanout = notify.parts.fanout
+    await replace(fanout, channels=[*fanout.channels, order]).drain()
+    assert order.kinds == [MILESTONE, OPENED, PUBLISHED]
+    assert await notify.kinds(author, item) == sorted([MILESTONE, OPENED, PUBLISHED])

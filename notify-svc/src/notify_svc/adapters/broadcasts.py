@@ -42,7 +42,7 @@ class BroadcastRepository:
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index([("item_id", ASCENDING), ("at", ASCENDING)])
-        await self._col.create_index([("done", ASCENDING), ("_id", ASCENDING)])
+        await self._col.create_index([("done", ASCENDING), ("at", ASCENDING), ("_id", ASCENDING)])
 
     async def record(self, b: Broadcast, now: datetime, session: AsyncClientSession) -> bool:
         """Keep the broadcast unless it is already known; True if it is new."""
@@ -73,8 +73,10 @@ class BroadcastRepository:
         return [_from_doc(d) for d in docs]
 
     async def pending(self, limit: int) -> list[str]:
-        docs = await self._col.find({"done": False}, {"_id": 1}).limit(limit).to_list(limit)
-        return sorted(d["_id"] for d in docs)
+        """Undelivered broadcasts, oldest happening first: a follower must not be told of an
+        answer before the milestone that led to it (ids sort by kind, not by time)."""
+        cursor = self._col.find({"done": False}, {"_id": 1}).sort([("at", ASCENDING), ("_id", ASCENDING)])
+        return [d["_id"] for d in await cursor.limit(limit).to_list(limit)]
 
     async def fan_out_state(self, broadcast_id: str, session: AsyncClientSession) -> FanOutState | None:
         d = await self._col.find_one({"_id": broadcast_id}, session=session)

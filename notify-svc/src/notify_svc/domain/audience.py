@@ -53,10 +53,19 @@ class Notification:
     at: datetime
 
 
+def as_stored(t: datetime) -> datetime:
+    """The instant as MongoDB keeps it: BSON dates hold whole milliseconds (pymongo truncates)."""
+    return t.replace(microsecond=t.microsecond - t.microsecond % 1000)
+
+
 def reaches(follower_since: datetime, broadcast_at: datetime) -> bool:
     """A follower hears of what happened at or after they started following (a supporter whose
-    vote was counted toward a milestone hears of that milestone)."""
-    return follower_since <= broadcast_at
+    vote was counted toward a milestone hears of that milestone).
+
+    Compared as stored: one side may come fresh from an event (microseconds) and the other from
+    MongoDB (milliseconds). A milestone's reached_at is the tally's as_of, i.e. the newest vote's
+    cast_at cut to milliseconds, so comparing raw would drop the very vote that reached it."""
+    return as_stored(follower_since) <= as_stored(broadcast_at)
 
 
 def notifications_for(broadcast: Broadcast, followers: Iterable[Follower]) -> list[Notification]:

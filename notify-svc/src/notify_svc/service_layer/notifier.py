@@ -18,7 +18,14 @@ from notify_svc.adapters.broadcasts import BroadcastRepository
 from notify_svc.adapters.channels import Channel
 from notify_svc.adapters.followers import FollowerRepository, ItemRepository
 from notify_svc.domain import messages
-from notify_svc.domain.audience import Broadcast, Follower, FollowReason, Notification, notifications_for
+from notify_svc.domain.audience import (
+    Broadcast,
+    Follower,
+    FollowReason,
+    Notification,
+    as_stored,
+    notifications_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,8 @@ class Notifier:
         self, tx: Tx, *, item_id: str, account_id: str, since: datetime, reason: FollowReason, agency: str
     ) -> int:
         """Record a follow; returns how many missed broadcasts were delivered to this follower."""
+        # Decide with the value the fan-out will read back, so both paths agree on this follower.
+        since = as_stored(since)
         new, earlier = await self.followers.follow(item_id, account_id, since, reason, agency, tx.session)
         if not (new or earlier):
             return 0  # already following from an earlier moment: nothing they could have missed
