@@ -379,3 +379,44 @@ async def test_the_fan_out_tells_older_news_first(notify: Notify) -> None:
     await replace(fanout, channels=[*fanout.channels, order]).drain()
     assert order.kinds == [MILESTONE, OPENED, PUBLISHED]
     assert await notify.kinds(author, item) == sorted([MILESTONE, OPENED, PUBLISHED])
+
+
+async def test_a_batch_of_votes_is_followed_in_bulk_with_the_same_outcome_as_one_by_one(notify: Notify) -> None:
+    # One batch from the votes stream: two items, a voter already following from earlier, a voter
+    # already following from later (their follow widens and they now hear older news), an office
+    # ballot (not the voter's account: no follow) and a redelivered vote.
+    item, other = new_item(), new_item()
+    early, late, fresh, office = (f"{who}-{item}" for who in ("early", "late", "fresh", "office"))
+    reached_at = T0 + timedelta(minutes=10)
+    await notify.deliver(submitted(item, f"a-{item}"))
+    follows = notify.parts.follows
+    await follows.dispatch_batch([vote(item, early, T0 + timedelta(minutes=1)).model_dump(mode="json")])
+    await follows.dispatch_batch(
+        [vote(item, late, T0 + timedelta(minutes=20)).model_dump(mode="json")]
+    )  # fmt: skip
+    await notify.deliver(milestone(item, reached_at))
+    await notify.fan_out()
+    assert await notify.kinds(early, item) == [MILESTONE]
+    assert await notify.kinds(late, item) == []  # followed after the milestone
+
+    offline = vote(item, office, T0 + timedelta(minutes=2))
+    offline.data["channel"] = "offline"
+    again = vote(item, early, T0 + timedelta(minutes=5))
+    batch = [
+        again,
+        vote(item, late, T0 + timedelta(minutes=3)),  # a follow from earlier than theirs: widens it
+        vote(item, fresh, T0 + timedelta(minutes=4)),
+        vote(other, fresh, T0 + timedelta(minutes=4)),
+        offline,
+        again,  # redelivered inside the batch
+    ]
+    await follows.dispatch_batch([e.model_dump(mode="json") for e in batch])
+    assert await notify.kinds(early, item) == [MILESTONE]  # not told twice
+    assert await notify.kinds(late, item) == [MILESTONE]  # now follows from before the milestone
+    assert await notify.kinds(fresh, item) == [MILESTONE]
+    assert await notify.kinds(fresh, other) == []
+    assert await notify.kinds(office, item) == []
+    db = notify.parts.runtime.db
+    assert await db.followers.count_documents({"item_id": item, "account_id": {"$in": [early, late, fresh]}}) == 3
+    assert await db.followers.count_documents({"item_id": item, "account_id": office}) == 0
+    assert await db.followers.count_documents({"item_id": other, "account_id": fresh}) == 1

@@ -25,7 +25,7 @@ async def test_calls_of_one_loop_turn_share_one_flush_in_order() -> None:
     assert batches[-1] == [7]
 
 
-async def test_calls_made_while_a_flush_is_in_flight_form_the_next_batch() -> None:
+async def test_calls_made_while_a_flush_is_in_flight_gather_for_the_next_batch() -> None:
     gate = asyncio.Event()
     batches: list[list[str]] = []
 
@@ -38,12 +38,31 @@ async def test_calls_made_while_a_flush_is_in_flight_form_the_next_batch() -> No
     c: Coalescer[str, str] = Coalescer(flush)
     first = asyncio.ensure_future(c.submit("a"))
     await asyncio.sleep(0.01)
-    later = [asyncio.ensure_future(c.submit(s)) for s in "bc"]
+    later = [asyncio.ensure_future(c.submit(s)) for s in "bcd"]
     await asyncio.sleep(0.01)
-    assert await asyncio.gather(*later) == ["B", "C"]  # not held behind the slow first batch
+    assert batches == [["a"]]  # one batch on its way at a time: the others wait and gather
     gate.set()
     assert await first == "A"
-    assert batches == [["a"], ["b", "c"]]
+    assert await asyncio.gather(*later) == ["B", "C", "D"]
+    assert batches == [["a"], ["b", "c", "d"]]
+
+
+async def test_with_more_in_flight_a_slow_batch_does_not_hold_the_next() -> None:
+    gate = asyncio.Event()
+    batches: list[list[str]] = []
+
+    async def flush(batch: Sequence[str]) -> list[str]:
+        batches.append(list(batch))
+        if len(batches) == 1:
+            await gate.wait()
+        return [s.upper() for s in batch]
+
+    c: Coalescer[str, str] = Coalescer(flush, max_in_flight=2)
+    first = asyncio.ensure_future(c.submit("a"))
+    await asyncio.sleep(0.01)
+    assert await c.submit("b") == "B"
+    gate.set()
+    assert await first == "A"
 
 
 async def test_a_full_batch_is_sent_at_once() -> None:
@@ -53,9 +72,9 @@ async def test_a_full_batch_is_sent_at_once() -> None:
         sizes.append(len(batch))
         return list(batch)
 
-    c: Coalescer[int, int] = Coalescer(flush, max_batch=3)
-    await asyncio.gather(*(c.submit(n) for n in range(7)))
-    assert sorted(sizes) == [1, 3, 3]
+    c: Coalescer[int, int] = Coalescer(flush, max_batch=3, max_in_flight=3)
+    assert await asyncio.gather(*(c.submit(n) for n in range(7))) == list(range(7))
+    assert sizes == [3, 3, 1]
 
 
 async def test_a_failed_flush_fails_its_batch_only() -> None:

@@ -74,3 +74,46 @@ async def test_batch_consumer_applies_each_event_once(infra: Any) -> None:
     assert counts == {"i0": 3, "i1": 3, "i2": 3}
     await rt.mongo.close()
     await rt.redis.aclose()
+
+
+async def test_on_many_gets_runs_of_its_type_in_stream_order_once(infra: Any) -> None:
+    from gongnon_chassis.consumer import EventConsumer
+    from gongnon_contracts import Envelope
+    from gongnon_contracts.events.proposals import ProposalWithdrawn
+
+    settings = ServiceSettings(
+        SERVICE_NAME="chassis-many-test",
+        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        MONGODB_URI=infra.mongodb_uri,
+        REDIS_URL=infra.redis_url,
+    )
+    rt = create_runtime(settings)
+    await rt.store.ensure_indexes()
+    consumer = EventConsumer("many-test", rt.store, batch_size=100)
+    calls: list[list[str]] = []
+
+    @consumer.on_many(ItemClosed)
+    async def closed(items: list[tuple[ItemClosed, Envelope]], tx: Tx) -> None:
+        calls.append([f"closed:{ev.item_id}" for ev, _ in items])
+
+    @consumer.on(ProposalWithdrawn)
+    async def reopened(ev: ProposalWithdrawn, env: Envelope, tx: Tx) -> None:
+        calls.append([f"reopened:{ev.item_id}"])
+
+    now = rt.clock.now()
+
+    def body(ev: ItemClosed | ProposalWithdrawn) -> dict[str, Any]:
+        return Envelope.wrap(ev, source="t", agency="seoul", time=now).model_dump(mode="json")
+
+    c = [body(ItemClosed(item_id=f"c{i}", reason="r", closed_at=now)) for i in range(4)]
+    r = body(ProposalWithdrawn(item_id="r0", withdrawn_at=now))
+    await consumer.dispatch_batch([c[0], c[1], c[0], r, c[2]])
+    assert calls == [["closed:c0", "closed:c1"], ["reopened:r0"], ["closed:c2"]]
+    await consumer.dispatch_batch([c[2], c[3]])  # c2 already applied: only c3
+    assert calls[-1] == ["closed:c3"]
+    await consumer.dispatch(c[3])  # one at a time: the same handler, a list of one; c3 is a duplicate
+    await consumer.dispatch(body(ItemClosed(item_id="c9", reason="r", closed_at=now)))
+    assert calls[-1] == ["closed:c9"]
+    assert len(calls) == 5
+    await rt.mongo.close()
+    await rt.redis.aclose()

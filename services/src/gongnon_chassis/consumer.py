@@ -24,22 +24,42 @@ log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=EventData)
 Handler = Callable[[Any, Envelope, Tx], Awaitable[None]]
+# A handler of many events of one type at once: [(event, envelope), …] in stream order.
+BatchHandler = Callable[[list[tuple[Any, Envelope]], Tx], Awaitable[None]]
 
 
 class EventConsumer:
     """batch_size > 1 takes up to that many records per poll and applies them in ONE transaction
-    (one inbox look-up, one commit, one offset commit): for heavy streams such as votes."""
+    (one inbox look-up, one commit, one offset commit): for heavy streams such as votes. There a
+    handler registered with `on_many` gets each run of consecutive events of its type in one
+    call, so it can read and write them in bulk (one query for 500 votes, not 500)."""
 
     def __init__(self, name: str, store: Store, batch_size: int = 1) -> None:
         self.name = name  # also the Kafka consumer group
         self.store = store
         self.batch_size = batch_size
         self._handlers: dict[str, tuple[type[EventData], Handler]] = {}
+        self._many: dict[str, BatchHandler] = {}
 
     def on(self, event_cls: type[E]) -> Callable[[Callable[[E, Envelope, Tx], Awaitable[None]]], Handler]:
         def register(fn: Callable[[E, Envelope, Tx], Awaitable[None]]) -> Handler:
             self._handlers[event_cls.TYPE] = (event_cls, fn)
             return fn
+
+        return register
+
+    def on_many(
+        self, event_cls: type[E]
+    ) -> Callable[[Callable[[list[tuple[E, Envelope]], Tx], Awaitable[None]]], BatchHandler]:
+        def register(fn: Callable[[list[tuple[E, Envelope]], Tx], Awaitable[None]]) -> BatchHandler:
+            many: BatchHandler = fn
+
+            async def one(data: Any, env: Envelope, tx: Tx) -> None:
+                await many([(data, env)], tx)
+
+            self._handlers[event_cls.TYPE] = (event_cls, one)
+            self._many[event_cls.TYPE] = many
+            return many
 
         return register
 
@@ -87,12 +107,26 @@ class EventConsumer:
                 async for d in tx.db.inbox.find({"_id": {"$in": sorted(markers)}}, {"_id": 1}, session=tx.session)
             }
             done: set[str] = set()
+            run: list[tuple[Any, Envelope]] = []  # consecutive fresh events of one on_many type
+
+            async def flush_run() -> None:
+                if run:
+                    await self._many[run[0][1].type](list(run), tx)
+                    run.clear()
+
             for env, data, fn in parsed:
                 marker = f"{self.name}:{env.id}"
                 if marker in seen or marker in done:
                     continue
-                await fn(data, env, tx)
+                if env.type in self._many:
+                    if run and run[0][1].type != env.type:
+                        await flush_run()
+                    run.append((data, env))
+                else:
+                    await flush_run()  # keep stream order between a run and the event after it
+                    await fn(data, env, tx)
                 done.add(marker)
+            await flush_run()
             if done:
                 await tx.db.inbox.insert_many(
                     [{"_id": m, "at": tx.now} for m in sorted(done)], ordered=False, session=tx.session

@@ -3,15 +3,15 @@ write, so that a follow and a broadcast racing each other always see one another
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gongnon_contracts import new_id
-from notify_svc.domain.audience import Follower, FollowReason
+from notify_svc.domain.audience import Follower, FollowWish
 
 Doc = dict[str, Any]
 
@@ -23,31 +23,61 @@ class FollowerRepository:
     async def ensure_indexes(self) -> None:
         await self._col.create_index([("item_id", ASCENDING), ("account_id", ASCENDING)], unique=True)
 
-    async def follow(
-        self,
-        item_id: str,
-        account_id: str,
-        since: datetime,
-        reason: FollowReason,
-        agency: str,
-        session: AsyncClientSession,
-    ) -> tuple[bool, bool]:
-        """Add or widen a follow. Returns (new, earlier): whether the follower is new, and
-        whether their follow now starts earlier than before (both mean: check missed news)."""
-        before = await self._col.find_one_and_update(
-            {"item_id": item_id, "account_id": account_id},
-            {
-                "$min": {"since": since},
-                "$addToSet": {"reasons": reason.value},
-                "$setOnInsert": {"_id": new_id("fol_"), "agency": agency},
-            },
-            upsert=True,
-            return_document=ReturnDocument.BEFORE,
-            session=session,
-        )
-        if before is None:
-            return True, True
-        return False, since < before["since"]
+    async def follow_many(
+        self, wishes: Sequence[FollowWish], session: AsyncClientSession
+    ) -> list[tuple[FollowWish, bool, bool]]:
+        """Add or widen follows (one per (item, account): see merge_wishes), in bulk: one look-up
+        per item and one insert for all new followers. Returns (wish, new, earlier) for each:
+        whether the follower is new, and whether their follow now starts earlier than before
+        (both mean: check missed news)."""
+        by_item: dict[str, list[FollowWish]] = {}
+        for w in wishes:
+            by_item.setdefault(w.item_id, []).append(w)
+        out: list[tuple[FollowWish, bool, bool]] = []
+        fresh: list[Doc] = []
+        widen: list[UpdateOne] = []
+        for item_id, item_wishes in by_item.items():
+            accounts = [w.account_id for w in item_wishes]
+            known = {
+                d["account_id"]: d
+                async for d in self._col.find(
+                    {"item_id": item_id, "account_id": {"$in": accounts}},
+                    {"account_id": 1, "since": 1, "reasons": 1},
+                    session=session,
+                )
+            }
+            for w in item_wishes:
+                reasons = sorted(r.value for r in w.reasons)
+                had = known.get(w.account_id)
+                if had is None:
+                    fresh.append(
+                        {
+                            "_id": new_id("fol_"),
+                            "item_id": item_id,
+                            "account_id": w.account_id,
+                            "since": w.since,
+                            "reasons": reasons,
+                            "agency": w.agency,
+                        }
+                    )
+                    out.append((w, True, True))
+                    continue
+                earlier = w.since < had["since"]
+                if earlier or not set(reasons) <= set(had.get("reasons", [])):
+                    widen.append(
+                        UpdateOne(
+                            {"_id": had["_id"]},
+                            {"$min": {"since": w.since}, "$addToSet": {"reasons": {"$each": reasons}}},
+                        )
+                    )
+                out.append((w, False, earlier))
+        if fresh:
+            # A concurrent insert of the same follower is a write conflict: the transaction retries
+            # and then finds it.
+            await self._col.insert_many(fresh, ordered=True, session=session)
+        if widen:
+            await self._col.bulk_write(widen, ordered=False, session=session)
+        return out
 
     async def page(self, item_id: str, after: str, limit: int, session: AsyncClientSession) -> list[Follower]:
         docs = (
@@ -74,12 +104,12 @@ class ItemRepository:
         doc = await self._col.find_one({"_id": item_id}, {"title": 1}, session=session)
         return doc.get("title") if doc else None
 
-    async def touch(self, item_id: str, agency: str, field: str, session: AsyncClientSession) -> None:
+    async def touch(self, item_id: str, agency: str, field: str, session: AsyncClientSession, by: int = 1) -> None:
         # Writing the one item document from both sides turns a follow/broadcast race into a
         # write conflict, and the transaction retried second then sees the other's commit.
         await self._col.update_one(
             {"_id": item_id},
-            {"$inc": {field: 1}, "$setOnInsert": {"agency": agency}},
+            {"$inc": {field: by}, "$setOnInsert": {"agency": agency}},
             upsert=True,
             session=session,
         )

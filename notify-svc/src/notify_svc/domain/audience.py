@@ -25,6 +25,30 @@ class Follower:
 
 
 @dataclass(frozen=True)
+class FollowWish:
+    """Someone starting (or widening) their follow of an item."""
+
+    item_id: str
+    account_id: str
+    since: datetime
+    reasons: frozenset[FollowReason]
+    agency: str
+
+
+def merge_wishes(wishes: Iterable[FollowWish]) -> list[FollowWish]:
+    """One wish per (item, account), from the earliest moment, with every reason; the times as
+    MongoDB stores them, so whoever reads them back decides the same."""
+    merged: dict[tuple[str, str], FollowWish] = {}
+    for w in wishes:
+        w = FollowWish(w.item_id, w.account_id, as_stored(w.since), w.reasons, w.agency)
+        had = merged.get((w.item_id, w.account_id))
+        if had is not None:
+            w = FollowWish(w.item_id, w.account_id, min(had.since, w.since), had.reasons | w.reasons, had.agency)
+        merged[(w.item_id, w.account_id)] = w
+    return list(merged.values())
+
+
+@dataclass(frozen=True)
 class Broadcast:
     """One thing that happened to an item, to be told to its followers once each.
 

@@ -16,7 +16,7 @@ from gongnon_contracts.events import (
     ReviewCaseOverdue,
     VoteCast,
 )
-from notify_svc.domain.audience import FollowReason
+from notify_svc.domain.audience import FollowReason, FollowWish
 from notify_svc.service_layer.notifier import Notifier
 
 log = logging.getLogger(__name__)
@@ -35,19 +35,23 @@ def register_follow_handlers(consumer: EventConsumer, notifier: Notifier) -> Non
             agency=env.agency,
         )
 
-    @consumer.on(VoteCast)
-    async def on_vote(ev: VoteCast, env: Envelope, tx: Tx) -> None:
-        if ev.channel == "offline":
+    @consumer.on_many(VoteCast)
+    async def on_votes(votes: list[tuple[VoteCast, Envelope]], tx: Tx) -> None:
+        # In bulk: votes are the heavy stream (one look-up per item per batch, not per vote).
+        wishes = [
+            FollowWish(
+                ev.item_id,
+                ev.account_id,
+                ev.cast_at,
+                frozenset({FollowReason.SUPPORTER if ev.kind == "support" else FollowReason.VOTER}),
+                env.agency,
+            )
+            for ev, env in votes
             # Ballots cast at an office carry the importing operator's account, not the voter's.
-            return
-        await notifier.follow(
-            tx,
-            item_id=ev.item_id,
-            account_id=ev.account_id,
-            since=ev.cast_at,
-            reason=FollowReason.SUPPORTER if ev.kind == "support" else FollowReason.VOTER,
-            agency=env.agency,
-        )
+            if ev.channel != "offline"
+        ]
+        if wishes:
+            await notifier.follow_many(tx, wishes)
 
 
 def register_broadcast_handlers(consumer: EventConsumer, notifier: Notifier) -> None:

@@ -22,8 +22,9 @@ from notify_svc.domain.audience import (
     Broadcast,
     Follower,
     FollowReason,
+    FollowWish,
     Notification,
-    as_stored,
+    merge_wishes,
     notifications_for,
 )
 
@@ -47,17 +48,32 @@ class Notifier:
     async def follow(
         self, tx: Tx, *, item_id: str, account_id: str, since: datetime, reason: FollowReason, agency: str
     ) -> int:
-        """Record a follow; returns how many missed broadcasts were delivered to this follower."""
-        # Decide with the value the fan-out will read back, so both paths agree on this follower.
-        since = as_stored(since)
-        new, earlier = await self.followers.follow(item_id, account_id, since, reason, agency, tx.session)
-        if not (new or earlier):
-            return 0  # already following from an earlier moment: nothing they could have missed
-        await self.items.touch(item_id, agency, "followers" if new else "refollows", tx.session)
-        missed = await self.broadcasts.since(item_id, since, tx.session)
-        notes = [n for b in missed for n in notifications_for(b, [Follower(account_id, since)])]
-        await deliver(self.channels, notes, tx)
-        return len(notes)
+        """Record one follow; returns how many missed broadcasts were delivered to this follower."""
+        return await self.follow_many(tx, [FollowWish(item_id, account_id, since, frozenset({reason}), agency)])
+
+    async def follow_many(self, tx: Tx, wishes: Sequence[FollowWish]) -> int:
+        """Record follows in bulk (a batch of votes); returns how many missed broadcasts were
+        delivered to the new or earlier followers."""
+        # Decide with the values the fan-out will read back, so both paths agree on each follower.
+        outcomes = await self.followers.follow_many(merge_wishes(wishes), tx.session)
+        changed: dict[str, list[tuple[FollowWish, bool]]] = {}
+        for w, new, earlier in outcomes:
+            if new or earlier:  # else already following from an earlier moment: nothing missed
+                changed.setdefault(w.item_id, []).append((w, new))
+        delivered = 0
+        for item_id, follows in changed.items():
+            added = sum(1 for _, new in follows if new)
+            agency = follows[0][0].agency
+            if added:
+                await self.items.touch(item_id, agency, "followers", tx.session, by=added)
+            if added < len(follows):
+                await self.items.touch(item_id, agency, "refollows", tx.session, by=len(follows) - added)
+            missed = await self.broadcasts.since(item_id, min(w.since for w, _ in follows), tx.session)
+            audience = [Follower(w.account_id, w.since) for w, _ in follows]
+            notes = [n for b in missed for n in notifications_for(b, audience)]
+            await deliver(self.channels, notes, tx)
+            delivered += len(notes)
+        return delivered
 
     async def remember_title(self, tx: Tx, item_id: str, title: str, agency: str) -> None:
         await self.items.remember_title(item_id, title, agency, tx.session)

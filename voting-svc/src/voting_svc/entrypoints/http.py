@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from gongnon_chassis.actor import CurrentActor, OptionalActor
-from gongnon_chassis.errors import Unavailable
+from gongnon_chassis.actor import ACTOR_HEADER, CurrentActor, OptionalActor, parse_actor
+from gongnon_chassis.errors import Unauthorized, Unavailable
+from gongnon_chassis.responses import json_response
 from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.kafka_offsets import CatchUpTimeout
 from voting_svc.casting import Casting
@@ -68,11 +69,16 @@ def ballot_out(b: Ballot) -> dict[str, Any]:
 def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, reconciler: Reconciler) -> APIRouter:
     router = APIRouter(tags=["votes"])
 
-    @router.post("/items/{item_id}/support", status_code=201)
-    async def support(item_id: ItemId, actor: CurrentActor) -> dict[str, Any]:
-        """공감: one per verified citizen per item."""
+    @router.post("/items/{item_id}/support", status_code=201, response_class=Response)
+    async def support(item_id: ItemId, request: Request) -> Response:
+        """공감: one per verified citizen per item. (The actor is read with a plain call and the
+        reply written directly: this route is the vote hot path.)"""
+        actor = parse_actor(request.headers.get(ACTOR_HEADER))
+        if actor is None:
+            raise Unauthorized("sign in first")
         accepted = await casting.cast(item_id, actor, (), support=True)
-        return {"item_id": accepted.item_id, "counted": True, "total": accepted.total}
+        body = {"item_id": accepted.item_id, "counted": True, "total": accepted.total}
+        return json_response(body, 201)
 
     @router.post("/items/{item_id}/votes", status_code=201)
     async def vote(item_id: ItemId, body: VoteIn, actor: CurrentActor) -> dict[str, Any]:

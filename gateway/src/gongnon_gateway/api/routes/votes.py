@@ -1,25 +1,39 @@
-"""공감 (support) and tallies: the hot path. No database lookup: the token is the actor."""
+"""공감 (support) and tallies: the hot path. No database lookup: the token is the actor.
+
+The support route takes the bare request and authenticates with a plain call instead of a chain
+of dependencies: under a burst it is most of the gateway's traffic, and FastAPI's dependency
+resolution was a tenth of the gateway's CPU per vote."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gongnon_chassis.errors import Forbidden
-from gongnon_gateway.api.deps import CurrentAccount, ItemIdPath, UpstreamDep
+from gongnon_chassis.errors import Forbidden, Unauthorized
+from gongnon_gateway.api.deps import ItemIdPath, UpstreamDep, authenticate, bearer_token
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
+from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.upstream import Service
 
 router = APIRouter(tags=["votes"], responses=ERROR_RESPONSES)
 
 
-@router.post("/api/proposals/{item_id}/support", status_code=201, response_class=Response)
-async def support(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) -> Response:
+@router.post(
+    "/api/proposals/{item_id}/support",
+    status_code=201,
+    response_class=Response,
+    openapi_extra={"security": [{"HTTPBearer": []}]},
+)
+async def support(item_id: ItemIdPath, request: Request) -> Response:
     """One support per verified person: 201 {item_id, counted}; again → 409 `already_voted`."""
+    ctx: GatewayContext = request.app.state.gateway
+    me = authenticate(request, ctx, bearer_token(request))
+    if me is None:
+        raise Unauthorized("sign in first")
     if me.citizen_key is None:
         # Refused here so unverified clicks never load the voting service.
         raise Forbidden("verify your identity before supporting", code="verification_required")
-    return await up.forward(Service.VOTING, "POST", f"/items/{item_id}/support", actor=me)
+    return await ctx.upstream.forward(Service.VOTING, "POST", f"/items/{item_id}/support", actor=me)
 
 
 @router.get("/api/proposals/{item_id}/tally", response_class=Response)
