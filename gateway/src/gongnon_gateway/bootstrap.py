@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from gongnon_chassis.clock import SystemClock
+from gongnon_chassis.hot_routes import serve_first
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_gateway.api.routes import (
     admin,
@@ -80,6 +81,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers.append(deliberation_site_router)
     routers.append(community_site_router)
     app = create_app(rt, routers, on_start=[prepare], title="Gongnon gateway", description=DESCRIPTION)
+    serve_first(app, votes.SUPPORT_HOT_PATH, votes.support_hot, ["POST"])
     app.state.gateway = GatewayContext(
         settings=settings, runtime=rt, tokens=tokens, accounts=accounts, upstream=upstream, identity=identity
     )
