@@ -53,6 +53,9 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         await mod.ensure_indexes()
 
     pages = PageCache(getattr(settings, "list_cache_s", 0.0))
+    # A committed change that emitted an event (a milestone lists a petition, an expiry, a
+    # moderation act) empties the page cache; bare count updates show within its second.
+    rt.store.committed.append(lambda _events: pages.clear())
     similar = wire_similar(rt)  # similar-proposal hints: loaded at startup, caught up periodically
     app = create_app(
         rt,

@@ -6,7 +6,9 @@ time to live of a second, concurrent identical requests share one database read 
 and a page is at most that old. Only anonymous reads are cached: a signed-in reader, an operator's
 status tab and a moderator's view always read fresh. Any write this replica serves (a new
 proposal, a withdrawal, a moderation act) empties the cache at once, so an author or a moderator
-never sees their own act missing; changes arriving as events (tallies) show within the second."""
+never sees their own act missing; so does every committed change that emits an event (a milestone
+that lists a petition, an expiry, an answer), wherever it came from. Bare count updates from
+tallies show within the second."""
 
 from __future__ import annotations
 

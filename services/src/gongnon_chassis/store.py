@@ -51,6 +51,9 @@ class Store:
         self.clock = clock
         self.source = source
         self.outbox_wakeup = asyncio.Event()
+        # Called after each commit that emitted events (e.g. to drop a read cache the change
+        # made stale); never inside the transaction, so a reader cannot re-cache the old state.
+        self.committed: list[Callable[[list[Envelope]], None]] = []
 
     async def ensure_indexes(self) -> None:
         await self.db.outbox.create_index([("published", ASCENDING), ("_id", ASCENDING)])
@@ -59,6 +62,7 @@ class Store:
     async def transaction(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
         """Run fn in a transaction (retried on transient errors); its events join the commit."""
         result: list[T] = []
+        emitted: list[Envelope] = []
 
         async def attempt(session: AsyncClientSession) -> None:
             tx = Tx(session=session, db=self.db, now=self.clock.now(), source=self.source)
@@ -78,10 +82,14 @@ class Store:
                     session=session,
                 )
             result[:] = [value]
+            emitted[:] = tx.events
 
         async with self.client.start_session() as session:
             await session.with_transaction(attempt)
         self.outbox_wakeup.set()
+        if emitted:
+            for listener in self.committed:
+                listener(emitted)
         return result[0]
 
     async def handle_once(self, consumer: str, envelope: Envelope, fn: Callable[[Tx], Awaitable[None]]) -> bool:

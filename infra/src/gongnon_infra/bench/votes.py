@@ -143,7 +143,12 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--baseline-seconds", type=int, default=20, help="floor and naive runs")
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--connections", type=int, default=64, help="the headline run's")
+    parser.add_argument(
+        "--also-connections",
+        default="32",
+        help="comma-separated: further runs at these concurrencies (same length), reported under by_connections",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="gongnon-bench-votes-"))
@@ -158,7 +163,8 @@ def run(argv: list[str]) -> int:
         cluster.start()
         gw = cluster.gateway_url
         warm_item, item = asyncio.run(_prepare(gw))
-        n_tokens = max(50_000, (args.seconds + args.warmup) * 6_000)
+        also = [int(x) for x in args.also_connections.split(",") if x.strip()]
+        n_tokens = max(50_000, (args.seconds * (1 + len(also)) + args.warmup) * 5_000)
         tokens = work / "tokens.txt"
         print(f"• minting {n_tokens:,} signed sessions of distinct verified citizens …", flush=True)
         mint_tokens(secret, n_tokens, tokens)
@@ -191,7 +197,24 @@ def run(argv: list[str]) -> int:
         )
         cpu_used = {n: round(_cpu_seconds(pid) - cpu_before[n], 1) for n, pid in procs.items()}
         seen_by_client = _accepted(ours)
-        ledger, tally = asyncio.run(_settle(endpoints.mongodb_uri, gw, item, seen_by_client))
+        # A closed-loop generator at saturation measures mostly its own queue (latency ≈
+        # connections ÷ throughput): the same load at other concurrencies shows the trade-off.
+        levels: dict[int, WrkResult] = {c: ours}
+        # Tokens the previous run took, plus a margin for its requests still in flight at the end.
+        used = sum(ours.statuses.values()) + 10_000
+        for level in also:
+            print(f"• measured: {args.seconds}s of supports at {level} connections …", flush=True)
+            levels[level] = run_wrk(
+                gw,
+                args.seconds,
+                level,
+                script="votes.lua",
+                script_args=[f"/api/proposals/{item}/support", "2"],
+                env={**wrk_env, "WRK_OFFSET": str(used)},
+            )
+            used += sum(levels[level].statuses.values()) + 10_000
+        seen_total = sum(_accepted(r) for r in levels.values())
+        ledger, tally = asyncio.run(_settle(endpoints.mongodb_uri, gw, item, seen_total))
         # Read after settling: requests in flight when wrk stopped finish their Kafka send later.
         accepted = _server_accepted(cluster.url("voting-svc")) - before
 
@@ -245,6 +268,15 @@ def run(argv: list[str]) -> int:
             "seconds": args.seconds,
             "cpus": os.cpu_count(),
             "cpu_seconds_during_run": dict(sorted(cpu_used.items(), key=lambda kv: -kv[1])),
+            "by_connections": {
+                str(level): {
+                    "votes_per_s": round(_accepted(r) / r.duration_s, 1),
+                    "p50_ms": round(r.p50_ms, 2),
+                    "p99_ms": round(r.p99_ms, 2),
+                    "errors": r.socket_errors + sum(n for s, n in r.statuses.items() if s != "201"),
+                }
+                for level, r in levels.items()
+            },
         }
         for spy in spies.values():
             if spy:

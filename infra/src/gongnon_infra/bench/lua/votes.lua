@@ -1,5 +1,6 @@
 -- Each request supports the item as a different verified citizen: thread k of n uses tokens
--- k, k+n, k+2n, … from the file named by WRK_TOKENS. Counts responses by status.
+-- k, k+n, k+2n, … from the file named by WRK_TOKENS, after the first WRK_OFFSET of them (a run
+-- after another on the same item starts on fresh citizens). Counts responses by status.
 local threads = {}
 local next_id = 0
 
@@ -14,7 +15,7 @@ function init(args)
   nthreads = tonumber(args[2])
   tokens = {}
   for line in io.lines(os.getenv("WRK_TOKENS")) do tokens[#tokens + 1] = line end
-  idx = tid + 1
+  idx = tid + 1 + tonumber(os.getenv("WRK_OFFSET") or "0")
   counts = {}
 end
 
