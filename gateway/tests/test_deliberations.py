@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -16,7 +16,9 @@ from fastapi import FastAPI
 from gongnon_gateway.site.deliberation_views import ResultView, choices_from_form
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-CLOSES = (datetime.now(UTC) + timedelta(days=12, hours=2)).isoformat()
+KST = timezone(timedelta(hours=9))
+# Noon in Seoul twelve calendar days on: D-day counts Seoul dates, whatever the hour the test runs.
+CLOSES = datetime.combine(datetime.now(KST).date() + timedelta(days=12), time(12), KST).isoformat()
 OPTIONS = [
     {"id": "yes", "label": "보호조치 찬성"},
     {"id": "no", "label": "보호조치 반대"},
