@@ -117,3 +117,47 @@ async def test_on_many_gets_runs_of_its_type_in_stream_order_once(infra: Any) ->
     assert len(calls) == 5
     await rt.mongo.close()
     await rt.redis.aclose()
+
+
+async def test_idempotent_batch_handlers_write_no_inbox_markers(infra: Any) -> None:
+    from gongnon_chassis.consumer import EventConsumer
+    from gongnon_contracts import Envelope
+    from gongnon_contracts.events.proposals import ProposalWithdrawn
+
+    settings = ServiceSettings(
+        SERVICE_NAME="chassis-unmarked-test",
+        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
+        MONGODB_URI=infra.mongodb_uri,
+        REDIS_URL=infra.redis_url,
+    )
+    rt = create_runtime(settings)
+    await rt.store.ensure_indexes()
+    consumer = EventConsumer("unmarked-test", rt.store, batch_size=100)
+
+    @consumer.on_many(ItemClosed, idempotent=True)
+    async def closed(items: list[tuple[ItemClosed, Envelope]], tx: Tx) -> None:
+        for ev, _ in items:  # set-like: applying twice leaves the same state
+            await tx.db.closed.update_one(
+                {"_id": ev.item_id}, {"$set": {"r": ev.reason}}, upsert=True, session=tx.session
+            )
+
+    @consumer.on(ProposalWithdrawn)
+    async def withdrawn(ev: ProposalWithdrawn, env: Envelope, tx: Tx) -> None:
+        await tx.db.withdrawn.update_one({"_id": ev.item_id}, {"$inc": {"n": 1}}, upsert=True, session=tx.session)
+
+    now = rt.clock.now()
+
+    def body(ev: ItemClosed | ProposalWithdrawn) -> dict[str, Any]:
+        return Envelope.wrap(ev, source="t", agency="seoul", time=now).model_dump(mode="json")
+
+    c = [body(ItemClosed(item_id=f"u{i}", reason="r", closed_at=now)) for i in range(3)]
+    w = body(ProposalWithdrawn(item_id="w0", withdrawn_at=now))
+    await consumer.dispatch_batch([c[0], c[1], c[0], w])
+    await consumer.dispatch_batch([c[1], c[2], w])  # a redelivery
+    await consumer.dispatch(c[2])
+    markers = {d["_id"] async for d in rt.db.inbox.find({"_id": {"$regex": "^unmarked-test:"}})}
+    assert markers == {f"unmarked-test:{w['id']}"}  # only the event whose handler is not idempotent
+    assert sorted([d["_id"] async for d in rt.db.closed.find({})]) == ["u0", "u1", "u2"]
+    assert (await rt.db.withdrawn.find_one({"_id": "w0"}) or {}).get("n") == 1
+    await rt.mongo.close()
+    await rt.redis.aclose()

@@ -40,6 +40,7 @@ class EventConsumer:
         self.batch_size = batch_size
         self._handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._many: dict[str, BatchHandler] = {}
+        self._unmarked: set[str] = set()  # on_many(idempotent=True) types: no inbox marker
 
     def on(self, event_cls: type[E]) -> Callable[[Callable[[E, Envelope, Tx], Awaitable[None]]], Handler]:
         def register(fn: Callable[[E, Envelope, Tx], Awaitable[None]]) -> Handler:
@@ -49,8 +50,12 @@ class EventConsumer:
         return register
 
     def on_many(
-        self, event_cls: type[E]
+        self, event_cls: type[E], *, idempotent: bool = False
     ) -> Callable[[Callable[[list[tuple[E, Envelope]], Tx], Awaitable[None]]], BatchHandler]:
+        """idempotent=True: the handler itself gives the same state however often an event is
+        applied (e.g. "follow", a set-like upsert), so its events need no inbox marker; at one
+        event per vote, the marker would be as much database work as the handler."""
+
         def register(fn: Callable[[list[tuple[E, Envelope]], Tx], Awaitable[None]]) -> BatchHandler:
             many: BatchHandler = fn
 
@@ -59,6 +64,8 @@ class EventConsumer:
 
             self._handlers[event_cls.TYPE] = (event_cls, one)
             self._many[event_cls.TYPE] = many
+            if idempotent:
+                self._unmarked.add(event_cls.TYPE)
             return many
 
         return register
@@ -92,7 +99,11 @@ class EventConsumer:
         if parsed is None:
             return
         env, data, fn = parsed
-        applied = await self.store.handle_once(self.name, env, lambda tx: fn(data, env, tx))
+        if env.type in self._unmarked:
+            await self.store.transaction(lambda tx: fn(data, env, tx))
+            applied = True
+        else:
+            applied = await self.store.handle_once(self.name, env, lambda tx: fn(data, env, tx))
         EVENTS_CONSUMED.labels(self.name, env.type, "applied" if applied else "duplicate").inc()
 
     async def dispatch_batch(self, bodies: list[dict[str, Any]]) -> None:
@@ -101,11 +112,15 @@ class EventConsumer:
             return
 
         async def apply(tx: Tx) -> set[str]:
-            markers = {f"{self.name}:{env.id}" for env, _, _ in parsed}
-            seen = {
-                d["_id"]
-                async for d in tx.db.inbox.find({"_id": {"$in": sorted(markers)}}, {"_id": 1}, session=tx.session)
-            }
+            markers = {f"{self.name}:{env.id}" for env, _, _ in parsed if env.type not in self._unmarked}
+            seen = (
+                {
+                    d["_id"]
+                    async for d in tx.db.inbox.find({"_id": {"$in": sorted(markers)}}, {"_id": 1}, session=tx.session)
+                }
+                if markers
+                else set()
+            )
             done: set[str] = set()
             run: list[tuple[Any, Envelope]] = []  # consecutive fresh events of one on_many type
 
@@ -127,9 +142,9 @@ class EventConsumer:
                     await fn(data, env, tx)
                 done.add(marker)
             await flush_run()
-            if done:
+            if done & markers:
                 await tx.db.inbox.insert_many(
-                    [{"_id": m, "at": tx.now} for m in sorted(done)], ordered=False, session=tx.session
+                    [{"_id": m, "at": tx.now} for m in sorted(done & markers)], ordered=False, session=tx.session
                 )
             return done
 

@@ -35,7 +35,9 @@ def register_follow_handlers(consumer: EventConsumer, notifier: Notifier) -> Non
             agency=env.agency,
         )
 
-    @consumer.on_many(VoteCast)
+    # Following is set-like (a second delivery finds the follow and changes nothing), so votes
+    # need no inbox marker: one write per vote instead of two.
+    @consumer.on_many(VoteCast, idempotent=True)
     async def on_votes(votes: list[tuple[VoteCast, Envelope]], tx: Tx) -> None:
         # In bulk: votes are the heavy stream (one look-up per item per batch, not per vote).
         wishes = [
