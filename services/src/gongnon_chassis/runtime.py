@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from gongnon_chassis.store import Store
 from gongnon_chassis.telemetry import TraceContext, exporting, setup_tracing
 
 log = logging.getLogger(__name__)
+GC_THRESHOLDS = (10_000, 10, 10)  # see settle_heap
 
 Hook = Callable[["Runtime"], Awaitable[None]]
 
@@ -86,6 +88,7 @@ class Runtime:
         await self.broker.start()
         for loop in self._periodic:
             self._tasks.append(asyncio.create_task(loop()))
+        settle_heap()
         self.ready = True
 
     async def stop(self) -> None:
@@ -119,6 +122,18 @@ class Runtime:
         checks["kafka"] = "ok" if self.producer.started else "down"
         checks["started"] = "ok" if self.ready else "starting"
         return checks
+
+
+def settle_heap() -> None:
+    """Once started: take what start-up allocated (modules, models, routes) out of the cyclic
+    collector's reach, so the collections that load triggers do not walk it again and again,
+    and collect young objects every 10,000 allocations rather than 700 (request garbage is
+    nearly all freed by reference counting: most of those collections found nothing). The older
+    generations keep their ratios, so a garbage cycle (an abandoned coroutine still holding a
+    database session, say) is still gone within a second or two under load."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def create_runtime(settings: ServiceSettings) -> Runtime:
