@@ -173,6 +173,14 @@ def run(argv: list[str]) -> int:
 
         print(f"• floor: the gateway's trivial endpoint for {args.baseline_seconds}s …", flush=True)
         floor = run_wrk(f"{gw}/health", args.baseline_seconds, c)
+        # Not a target, a diagnosis: the two processes a vote crosses, answering a read (an
+        # item's tally: gateway → voting-svc → memory and Redis), show what the hop itself costs.
+        print(
+            f"• two-hop read: an item's tally through gateway and voting-svc for {args.baseline_seconds}s …", flush=True
+        )
+        chain = run_wrk(f"{gw}/api/proposals/{warm_item}/tally", args.baseline_seconds, c)
+        if chain.non_2xx or chain.socket_errors:
+            raise SystemExit(f"the two-hop read failed: {chain.non_2xx} non-2xx, {chain.socket_errors} socket errors")
         print(f"• warm-up: {args.warmup}s of supports on another item …", flush=True)
         run_wrk(
             gw,
@@ -259,6 +267,8 @@ def run(argv: list[str]) -> int:
             "errors": ours.socket_errors + sum(n for s, n in ours.statuses.items() if s != "201"),
             "floor_per_s": round(floor.requests_per_s, 1),
             "ratio_to_floor": round(votes_per_s / floor.requests_per_s, 3) if floor.requests_per_s else 0.0,
+            "two_hop_read_per_s": round(chain.requests_per_s, 1),
+            "ratio_to_two_hop_read": round(votes_per_s / chain.requests_per_s, 3) if chain.requests_per_s else 0.0,
             "naive_per_s": round(naive_per_s, 1),
             "gain_over_naive": round(votes_per_s / naive_per_s, 2) if naive_per_s else None,
             "counts_equal": accepted == ledger == tally,
