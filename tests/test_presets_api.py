@@ -485,3 +485,49 @@ async def test_taiwan_join_expires_after_60_days_without_5000(gw: Gateway) -> No
     await late_support_refused(gw, pid, people[3])
     assert await cases(gw, pid) == []
     await counted(gw, pid, 3)
+
+
+async def test_an_agency_runs_its_own_published_rules(gw: Gateway) -> None:
+    """Seoul publishes its own rules (3 supports within 10 days → a department answer in 7 days):
+    a new version, taken by new items, run to its action through the real services."""
+    op = await operator(gw)
+    mine = {
+        "name": "시험용 서울 규칙",
+        "rules": [
+            {
+                "id": "tiny",
+                "metric": "supports",
+                "threshold": 3,
+                "window_days": 10,
+                "action": "department_answer",
+                "due_days": 7,
+                "label": "공감 3개: 부서 답변",
+            },
+        ],
+    }
+    citizen = await gw.citizen("규칙 바꾸려는 시민")
+    r = await gw.req("PUT", "/api/agencies/seoul/ruleset", citizen, mine)
+    assert r.status == 403, r.body
+    r = await gw.req("PUT", "/api/agencies/seoul/ruleset", op, {**mine, "rules": []})
+    assert (r.status, r.body["error"]["code"]) == (422, "validation_error")
+    author = await gw.citizen("제안자")
+    try:
+        rule_set = await gw.ok("PUT", "/api/agencies/seoul/ruleset", op, mine)
+        assert (rule_set["id"], rule_set["rules"][0]["effective_threshold"]) == ("seoul-own", 3)
+        body = {
+            "title": "우리 동네 쉼터를 늘려 주세요",
+            "body": f"자체 규칙 시험입니다. (실행 {_RUN})",
+            "category": "welfare",
+        }
+        p = await gw.ok("POST", "/api/proposals", author, body)
+    finally:
+        await gw.ok("PUT", "/api/agencies/seoul/ruleset", op, {"preset": "democracy-seoul-2019"})
+    assert (p["rule_set_id"], p["rule_set_version"]) == ("seoul-own", rule_set["version"])
+    await eventually(lambda: when(gw, f"/api/proposals/{p['id']}/tally", lambda t: True), what="support ballot open")
+    await support(gw, p["id"], await citizens(gw, 3))
+    got = await counted(gw, p["id"], 3)
+    [m] = fired(got, "department_answer")
+    assert (m["rule_id"], m["threshold"]) == ("tiny", 3)
+    versions = (await gw.ok("GET", "/api/agencies/seoul/ruleset/versions"))["items"]
+    assert versions[0]["preset"] == "democracy-seoul-2019"
+    assert versions[1]["rule_set"]["rules"][0]["id"] == "tiny"

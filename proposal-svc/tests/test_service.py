@@ -329,6 +329,74 @@ async def test_agency_rule_set_switch_applies_to_new_items_only(svc: Svc) -> Non
     assert item in {it["id"] for it in listed}
 
 
+async def test_an_agency_publishes_its_own_versioned_rules(svc: Svc) -> None:
+    agency = f"own-{RUN}"
+    citizen = CITIZEN.model_copy(update={"agency": agency})
+    admin = Actor(account_id="acc-admin", role=ActorRole.AGENCY_ADMIN, agency=agency)
+    url = f"/agencies/{agency}/ruleset"
+    own = {
+        "name": "구민 제안 규칙",
+        "close_after_days": 45,
+        "rules": [
+            {
+                "id": "s30",
+                "metric": "supports",
+                "threshold": 30,
+                "window_days": 45,
+                "action": "department_answer",
+                "due_days": 14,
+                "label": "공감 30개: 부서 답변",
+            },
+            {"id": "s300", "metric": "supports", "threshold": 300, "action": "head_answer", "due_days": 30},
+        ],
+    }
+    assert (await svc.http.put(url, json=own, headers=hdr(CITIZEN))).status_code == 403
+    before = await svc.propose(citizen)
+    for bad, code in [
+        ({**own, "preset": "oasis"}, "validation_error"),  # a preset or own rules, not both
+        ({**own, "rules": [own["rules"][0], own["rules"][0]]}, "invalid_rule_set"),  # ids repeat
+        ({**own, "rules": [{**own["rules"][0], "threshold": None, "threshold_ratio": 0.01}]}, "invalid_rule_set"),
+        ({**own, "rules": [{**own["rules"][0], "action": "launch"}]}, "validation_error"),
+    ]:
+        r = await svc.http.put(url, json=bad, headers=hdr(admin))
+        assert (r.status_code, r.json()["error"]["code"]) == (422, code), bad
+    r = await svc.http.put(url, json=own, headers=hdr(admin))
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["id"], got["version"], got["support_window_days"]) == (f"{agency}-own", 1, 45)
+    assert [(x["id"], x["effective_threshold"], x["due_days"]) for x in got["rules"]] == [
+        ("s30", 30, 14),
+        ("s300", 300, 30),
+    ]
+
+    item = (await svc.propose(citizen, title="구민 규칙 시험 제안"))["id"]
+    opened = (await svc.http.get(f"/proposals/{item}")).json()
+    assert (opened["rule_set_id"], opened["rule_set_version"], opened["next_threshold"]["threshold"]) == (
+        f"{agency}-own",
+        1,
+        30,
+    )
+    await svc.deliver(tally(item, 31, 1, 1))
+    await svc.deliver(tally(item, 31, 1, 1))
+    [reached] = await svc.outbox(item, "proposal.milestone_reached")
+    assert (reached["data"]["rule_id"], reached["data"]["action"], reached["data"]["due_days"]) == (
+        "s30",
+        "department_answer",
+        14,
+    )
+    # A new version for new items; the item keeps version 1, the older item its preset.
+    r = await svc.http.put(url, json={**own, "rules": own["rules"][1:]}, headers=hdr(admin))
+    assert (r.status_code, r.json()["version"]) == (200, 2)
+    assert (await svc.http.get(f"/proposals/{item}")).json()["rule_set_version"] == 1
+    assert (await svc.http.get(f"/proposals/{before['id']}")).json()["rule_set_id"] == "democracy-seoul-2019"
+    assert (await svc.propose(citizen))["rule_set_version"] == 2
+    r = await svc.http.put(url, json={"preset": "oasis"}, headers=hdr(admin))
+    assert (r.status_code, r.json()["id"]) == (200, "oasis")
+    versions = (await svc.http.get(f"{url}/versions")).json()["items"]
+    assert [(v["version"], v["preset"]) for v in versions] == [(3, "oasis"), (2, None), (1, None)]
+    assert [x["id"] for x in versions[2]["rule_set"]["rules"]] == ["s30", "s300"]
+
+
 async def test_scan_expires_windows_and_closes_items_once(svc: Svc) -> None:
     agency = f"join-{RUN}"
     admin = Actor(account_id="acc-admin", role=ActorRole.AGENCY_ADMIN, agency=agency)

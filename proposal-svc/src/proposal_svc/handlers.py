@@ -20,11 +20,22 @@ from gongnon_contracts.events import (
     TallyUpdated,
 )
 from gongnon_contracts.events.common import Metric, RuleAction
+from gongnon_contracts.rulesets import RuleSetChoice
 from proposal_svc.adapters.repository import ProposalRepository
 from proposal_svc.domain import timeline
 from proposal_svc.domain.presets import DEFAULT_PRESET, PRESETS
 from proposal_svc.domain.proposal import CaseStatus, Proposal
-from proposal_svc.domain.rules import Firing, Reading, RuleSet, evaluate, expire
+from proposal_svc.domain.rules import (
+    DecisionVotePolicy,
+    Firing,
+    Reading,
+    Rule,
+    RuleSet,
+    evaluate,
+    expire,
+    rule_set_from_dict,
+    rule_set_to_dict,
+)
 
 # Which tally of the item itself feeds which metric (debate participants come from the debate's
 # own tally: see deliberations.py).
@@ -34,10 +45,55 @@ TALLY_METRICS = {"support": Metric.SUPPORTS}
 async def active_rule_set(repo: ProposalRepository, agency: str, tx: Tx | None = None) -> RuleSet:
     """The rule set new items of this agency open under (the default preset until one is chosen)."""
     doc = await repo.agency_ruleset(agency, tx.session if tx else None)
-    base = PRESETS.get(doc["preset"]) if doc else None
+    if doc is not None and doc.get("own"):
+        return rule_set_from_dict(doc["own"])
+    base = PRESETS.get(doc["preset"]) if doc and doc.get("preset") else None
     if doc is None or base is None:
         return PRESETS[DEFAULT_PRESET].for_agency(agency)
     return base.with_census(doc.get("census")).for_agency(agency)
+
+
+def own_rule_set(agency: str, choice: RuleSetChoice, version: int) -> RuleSet:
+    """The agency's own rules as a rule set (RuleError when they cannot be evaluated)."""
+    assert choice.rules is not None
+    assert choice.name is not None
+    dv = choice.decision_vote
+    return RuleSet(
+        id=f"{agency}-own",
+        agency=agency,
+        name=choice.name,
+        version=version,
+        rules=tuple(
+            Rule(
+                id=r.id,
+                metric=r.metric,
+                action=r.action,
+                threshold=r.threshold,
+                threshold_ratio=r.threshold_ratio,
+                window_days=r.window_days,
+                due_days=r.due_days,
+                label=r.label,
+                params=dict(r.params),
+            )
+            for r in choice.rules
+        ),
+        census=choice.census,
+        close_after_days=choice.close_after_days,
+        decision_vote=DecisionVotePolicy(**dv.model_dump()) if dv else None,
+        description=choice.description,
+        source=f"published by {agency}",
+    )
+
+
+async def choose_rule_set(repo: ProposalRepository, tx: Tx, agency: str, choice: RuleSetChoice, by: str) -> RuleSet:
+    """The agency's next rule-set version. Items already open keep the one they opened under."""
+    if choice.rules is None:
+        await repo.set_agency_ruleset(tx, agency, choice.preset, choice.census, None, by)
+        return await active_rule_set(repo, agency, tx)
+    current = await repo.agency_ruleset(agency, tx.session)
+    own = own_rule_set(agency, choice, int((current or {}).get("version", 0)) + 1)  # checked before writing
+    await repo.set_agency_ruleset(tx, agency, None, choice.census, rule_set_to_dict(own), by)
+    return own
 
 
 async def submit(

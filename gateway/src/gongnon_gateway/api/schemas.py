@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gongnon_contracts.errors import ErrorBody
 from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.rulesets import RuleSetChoice
 from gongnon_gateway.core.accounts import Account
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -114,9 +115,8 @@ class AssignIn(_In):
     department_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")
 
 
-class RulesetIn(_In):
-    preset: str = Field(min_length=1, max_length=80, description="A rule preset id from GET /api/meta")
-    census: int | None = Field(None, ge=1, description="Population, for share-of-census rules (Decide Madrid)")
+# An agency's rule set: a preset, or its own rules (the shape lives with the contracts).
+RulesetIn = RuleSetChoice
 
 
 # --- test mode ---------------------------------------------------------------------------

@@ -219,10 +219,29 @@ class ProposalRepository:
     async def agency_ruleset(self, agency: str, session: AsyncClientSession | None = None) -> Doc | None:
         return await self.db.agency_rulesets.find_one({"_id": agency}, session=session)
 
-    async def set_agency_ruleset(self, tx: Tx, agency: str, preset: str, census: int | None, by: str) -> None:
+    async def set_agency_ruleset(
+        self, tx: Tx, agency: str, preset: str | None, census: int | None, own: Doc | None, by: str
+    ) -> int:
+        """Record the agency's choice (a preset, or its own rules as a rule-set document) as its
+        next version, and keep every version (`agency_ruleset_versions`): an item names the
+        version it opened under, and anyone can read what that was. Returns the version."""
+        current = await self.db.agency_rulesets.find_one({"_id": agency}, {"version": 1}, session=tx.session)
+        version = int((current or {}).get("version", 0)) + 1
+        choice = {"preset": preset, "census": census, "own": own, "version": version}
         await self.db.agency_rulesets.update_one(
             {"_id": agency},
-            {"$set": {"preset": preset, "census": census, "updated_at": tx.now, "updated_by": by}},
+            {"$set": {**choice, "updated_at": tx.now, "updated_by": by}},
             upsert=True,
             session=tx.session,
         )
+        await self.db.agency_ruleset_versions.insert_one(
+            {"_id": f"{agency}:{version}", "agency": agency, **choice, "at": tx.now, "by": by}, session=tx.session
+        )
+        return version
+
+    async def agency_ruleset_versions(self, agency: str, limit: int) -> list[Doc]:
+        # _id is "agency:version", so one agency's versions are an _id range (newest first).
+        cursor = self.db.agency_ruleset_versions.find({"_id": {"$gt": f"{agency}:", "$lt": f"{agency};"}})
+        docs = await cursor.to_list(None)
+        docs.sort(key=lambda d: -int(d["version"]))
+        return docs[:limit]

@@ -14,6 +14,7 @@ from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
 from gongnon_contracts.events.common import ActorRole
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
+from gongnon_contracts.rulesets import RuleSetChoice
 from proposal_svc import browse, handlers, moderating, views
 from proposal_svc.access import can_see_proposal
 from proposal_svc.adapters.listing import Listing
@@ -32,7 +33,7 @@ from proposal_svc.domain.proposal import (
     Proposal,
     normalize_hashtags,
 )
-from proposal_svc.domain.rules import RuleSet, rule_set_to_dict
+from proposal_svc.domain.rules import RuleError, RuleSet, rule_set_to_dict
 from proposal_svc.page_cache import PageCache
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=TITLE_MIN, max_length=TITLE_MAX)]
@@ -68,13 +69,6 @@ class ProposalIn(BaseModel):
     @classmethod
     def _tags(cls, v: list[str]) -> list[str]:
         return normalize_hashtags(v)
-
-
-class RuleSetChoice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    preset: str
-    census: int | None = Field(None, ge=1, description="Population for share-of-census rules (Decide Madrid)")
 
 
 def proposer(actor: CurrentActor) -> Actor:
@@ -197,14 +191,35 @@ def build_router(
     async def put_agency_ruleset(
         agency: AgencyId, choice: RuleSetChoice, admin: Annotated[Actor, Depends(agency_admin)]
     ) -> dict[str, Any]:
-        if choice.preset not in PRESETS:
+        if choice.preset is not None and choice.preset not in PRESETS:
             raise Invalid("unknown preset", code="unknown_preset", details={"allowed": list(PRESETS)})
 
         async def tx_fn(tx: Tx) -> RuleSet:
-            await repo.set_agency_ruleset(tx, agency, choice.preset, choice.census, admin.account_id)
-            return await handlers.active_rule_set(repo, agency, tx)
+            try:
+                return await handlers.choose_rule_set(repo, tx, agency, choice, admin.account_id)
+            except RuleError as exc:
+                raise Invalid(str(exc), code="invalid_rule_set") from exc
 
         # Items already open keep the rule set they opened under; only new items use this one.
         return rule_set_to_dict(await rt.store.transaction(tx_fn))
+
+    @router.get("/agencies/{agency}/ruleset/versions")
+    async def agency_ruleset_versions(
+        agency: AgencyId, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    ) -> dict[str, Any]:
+        """Every rule set the agency has chosen, newest first (own rules in full)."""
+        docs = await repo.agency_ruleset_versions(agency, limit)
+        return {
+            "items": [
+                {
+                    "version": d["version"],
+                    "preset": d.get("preset"),
+                    "census": d.get("census"),
+                    "rule_set": d.get("own"),
+                    "at": d["at"].isoformat() if hasattr(d["at"], "isoformat") else d["at"],
+                }
+                for d in docs
+            ]
+        }
 
     return router

@@ -79,7 +79,21 @@ async def get_meta(up: UpstreamDep) -> Response:
 
 @router.put("/api/agencies/{agency}/ruleset", response_class=Response)
 async def set_agency_ruleset(agency: AgencyPath, body: RulesetIn, me: CurrentAccount, up: UpstreamDep) -> Response:
-    """Choose the agency's threshold rule preset (operator)."""
+    """Choose the agency's threshold rules (agency admin): `{"preset": …, "census": …}`, or its own
+    `{"name": …, "rules": [{"id", "metric", "threshold" | "threshold_ratio", "window_days", "action",
+    "due_days", "label"}], …}`. Each choice is a new version; open items keep theirs."""
     return await up.forward(
-        Service.PROPOSAL, "PUT", f"/agencies/{agency}/ruleset", actor=me, json_body=body.model_dump()
+        Service.PROPOSAL,
+        "PUT",
+        f"/agencies/{agency}/ruleset",
+        actor=me,
+        json_body=body.model_dump(mode="json", exclude_none=True),
     )
+
+
+@router.get("/api/agencies/{agency}/ruleset/versions", response_class=Response)
+async def agency_ruleset_versions(
+    agency: AgencyPath, up: UpstreamDep, limit: int = Query(20, ge=1, le=100)
+) -> Response:
+    """Every rule set the agency has chosen, newest first."""
+    return await up.forward(Service.PROPOSAL, "GET", f"/agencies/{agency}/ruleset/versions", params={"limit": limit})
