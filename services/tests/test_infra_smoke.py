@@ -7,21 +7,27 @@ from typing import Any
 
 import pytest
 
-from gongnon_chassis.runtime import create_runtime
+from gongnon_chassis.runtime import Runtime, create_runtime
 from gongnon_chassis.settings import ServiceSettings
 from gongnon_chassis.store import Tx
 from gongnon_contracts.events import ItemClosed
 
 
-async def test_transaction_writes_state_and_outbox_together(infra: Any) -> None:
+async def chassis_runtime(infra: Any, name: str) -> Runtime:
+    """A runtime of its own (database named after it) on the test infrastructure."""
     settings = ServiceSettings(
-        SERVICE_NAME="chassis-test",
+        SERVICE_NAME=name,
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
     )
     rt = create_runtime(settings)
     await rt.store.ensure_indexes()
+    return rt
+
+
+async def test_transaction_writes_state_and_outbox_together(infra: Any) -> None:
+    rt = await chassis_runtime(infra, "chassis-test")
 
     async def ok(tx: Tx) -> None:
         await tx.db.things.insert_one({"_id": "a"}, session=tx.session)
@@ -47,14 +53,7 @@ async def test_batch_consumer_applies_each_event_once(infra: Any) -> None:
     from gongnon_chassis.consumer import EventConsumer
     from gongnon_contracts import Envelope
 
-    settings = ServiceSettings(
-        SERVICE_NAME="chassis-batch-test",
-        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-        MONGODB_URI=infra.mongodb_uri,
-        REDIS_URL=infra.redis_url,
-    )
-    rt = create_runtime(settings)
-    await rt.store.ensure_indexes()
+    rt = await chassis_runtime(infra, "chassis-batch-test")
     consumer = EventConsumer("batch-test", rt.store, batch_size=100)
 
     @consumer.on(ItemClosed)
@@ -81,14 +80,7 @@ async def test_on_many_gets_runs_of_its_type_in_stream_order_once(infra: Any) ->
     from gongnon_contracts import Envelope
     from gongnon_contracts.events.proposals import ProposalWithdrawn
 
-    settings = ServiceSettings(
-        SERVICE_NAME="chassis-many-test",
-        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-        MONGODB_URI=infra.mongodb_uri,
-        REDIS_URL=infra.redis_url,
-    )
-    rt = create_runtime(settings)
-    await rt.store.ensure_indexes()
+    rt = await chassis_runtime(infra, "chassis-many-test")
     consumer = EventConsumer("many-test", rt.store, batch_size=100)
     calls: list[list[str]] = []
 
@@ -124,14 +116,7 @@ async def test_idempotent_batch_handlers_write_no_inbox_markers(infra: Any) -> N
     from gongnon_contracts import Envelope
     from gongnon_contracts.events.proposals import ProposalWithdrawn
 
-    settings = ServiceSettings(
-        SERVICE_NAME="chassis-unmarked-test",
-        KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-        MONGODB_URI=infra.mongodb_uri,
-        REDIS_URL=infra.redis_url,
-    )
-    rt = create_runtime(settings)
-    await rt.store.ensure_indexes()
+    rt = await chassis_runtime(infra, "chassis-unmarked-test")
     consumer = EventConsumer("unmarked-test", rt.store, batch_size=100)
 
     @consumer.on_many(ItemClosed, idempotent=True)

@@ -26,10 +26,8 @@ from proposal_svc.domain import timeline
 from proposal_svc.domain.presets import DEFAULT_PRESET, PRESETS
 from proposal_svc.domain.proposal import CaseStatus, Proposal
 from proposal_svc.domain.rules import (
-    DecisionVotePolicy,
     Firing,
     Reading,
-    Rule,
     RuleSet,
     evaluate,
     expire,
@@ -54,34 +52,11 @@ async def active_rule_set(repo: ProposalRepository, agency: str, tx: Tx | None =
 
 
 def own_rule_set(agency: str, choice: RuleSetChoice, version: int) -> RuleSet:
-    """The agency's own rules as a rule set (RuleError when they cannot be evaluated)."""
-    assert choice.rules is not None
-    assert choice.name is not None
-    dv = choice.decision_vote
-    return RuleSet(
-        id=f"{agency}-own",
-        agency=agency,
-        name=choice.name,
-        version=version,
-        rules=tuple(
-            Rule(
-                id=r.id,
-                metric=r.metric,
-                action=r.action,
-                threshold=r.threshold,
-                threshold_ratio=r.threshold_ratio,
-                window_days=r.window_days,
-                due_days=r.due_days,
-                label=r.label,
-                params=dict(r.params),
-            )
-            for r in choice.rules
-        ),
-        census=choice.census,
-        close_after_days=choice.close_after_days,
-        decision_vote=DecisionVotePolicy(**dv.model_dump()) if dv else None,
-        description=choice.description,
-        source=f"published by {agency}",
+    """The agency's own rules as a rule set (RuleError when they cannot be evaluated): the same
+    document form items store their rule set in."""
+    fields = choice.model_dump(mode="json", exclude={"preset"})
+    return rule_set_from_dict(
+        {**fields, "id": f"{agency}-own", "agency": agency, "version": version, "source": f"published by {agency}"}
     )
 
 

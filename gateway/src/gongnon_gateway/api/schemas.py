@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gongnon_contracts.errors import ErrorBody
 from gongnon_contracts.events.common import ActorRole
-from gongnon_contracts.rulesets import RuleSetChoice
 from gongnon_gateway.core.accounts import Account
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -113,10 +112,6 @@ class ReasonIn(_In):
 
 class AssignIn(_In):
     department_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$")
-
-
-# An agency's rule set: a preset, or its own rules (the shape lives with the contracts).
-RulesetIn = RuleSetChoice
 
 
 # --- test mode ---------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from gongnon_contracts.rulesets import RuleSetChoice
 from gongnon_gateway.api.deps import AgencyPath, CurrentAccount, ItemIdPath, OptionalAccount, UpstreamDep
-from gongnon_gateway.api.schemas import ERROR_RESPONSES, ProposalIn, RulesetIn
+from gongnon_gateway.api.schemas import ERROR_RESPONSES, ProposalIn
 from gongnon_gateway.upstream import Service
 
 router = APIRouter(tags=["proposals"], responses=ERROR_RESPONSES)
@@ -78,7 +79,7 @@ async def get_meta(up: UpstreamDep) -> Response:
 
 
 @router.put("/api/agencies/{agency}/ruleset", response_class=Response)
-async def set_agency_ruleset(agency: AgencyPath, body: RulesetIn, me: CurrentAccount, up: UpstreamDep) -> Response:
+async def set_agency_ruleset(agency: AgencyPath, body: RuleSetChoice, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Choose the agency's threshold rules (agency admin): `{"preset": …, "census": …}`, or its own
     `{"name": …, "rules": [{"id", "metric", "threshold" | "threshold_ratio", "window_days", "action",
     "due_days", "label"}], …}`. Each choice is a new version; open items keep theirs."""
