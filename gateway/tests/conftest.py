@@ -66,14 +66,27 @@ class FakeServices:
             body=await request.read(),
         )
         self.received.append(rec)
-        entry = self.script.get((request.method, request.path))
-        if entry is None:
-            status, payload = 404, {"error": {"code": "not_found", "message": "no such route", "details": None}}
-        elif callable(entry):
-            status, payload = entry(rec)
-        else:
-            status, payload = entry.pop(0) if len(entry) > 1 else entry[0]
+        if (rec.method, rec.path) == ("POST", "/supports") and ("POST", "/supports") not in self.script:
+            return web.json_response({"results": [self._one_support(rec, s) for s in rec.json()["supports"]]})
+        status, payload = self._reply(rec)
         return web.json_response(payload, status=status)
+
+    def _one_support(self, batch: Received, support: dict[str, Any]) -> dict[str, Any]:
+        # voting-svc's batch of supports answers each as `POST /items/{id}/support` would: so does
+        # the fake, from the same script, and records each as that call (the actor as its header).
+        headers = {**batch.headers, ACTOR_HEADER: json.dumps(support["actor"])}
+        rec = Received("POST", f"/items/{support['item_id']}/support", {}, headers, b"")
+        self.received.append(rec)
+        status, payload = self._reply(rec)
+        return {"status": status, "body": payload}
+
+    def _reply(self, rec: Received) -> Reply:
+        entry = self.script.get((rec.method, rec.path))
+        if entry is None:
+            return 404, {"error": {"code": "not_found", "message": "no such route", "details": None}}
+        if callable(entry):
+            return entry(rec)
+        return entry.pop(0) if len(entry) > 1 else entry[0]
 
     async def start(self) -> None:
         app = web.Application()

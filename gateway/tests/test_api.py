@@ -3,6 +3,7 @@ the services replaced by a recording HTTP server. notify-svc's URL points at a c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -184,8 +185,10 @@ async def test_support_forwards_the_actor_and_the_409_unchanged(
     assert actor.display_name == "세종"
     assert actor.citizen_key
     assert actor.agency == "seoul"
-    assert call.headers["X-Gongnon-Actor"].isascii()
-    assert call.headers["traceparent"].startswith("00-")
+    # It travelled in a batch of supports (SupportRelay): the actor in the body, the trace in a header.
+    batch = services.calls("POST", "/supports")[-1]
+    assert batch.json()["supports"][-1] == {"item_id": "p_hot", "actor": actor.model_dump(mode="json")}
+    assert batch.headers["traceparent"].startswith("00-")
 
 
 async def test_the_callers_trace_continues_into_the_service(client: httpx.AsyncClient, services: Any) -> None:
@@ -229,6 +232,7 @@ async def test_proposal_submission_is_validated_then_forwarded(
     sent = services.calls("POST", "/proposals")[-1]
     assert sent.json() == body
     assert sent.actor().display_name == "작성자"
+    assert sent.headers["X-Gongnon-Actor"].isascii()  # a Korean name, escaped for the header
 
 
 async def test_public_reads_are_forwarded_with_their_queries(client: httpx.AsyncClient, services: Any) -> None:
@@ -398,3 +402,43 @@ async def test_openapi_and_asyncapi_documents(client: httpx.AsyncClient) -> None
     assert "vote.cast" not in names  # private: carries identities
     full = (await client.get("/asyncapi.json", params={"public_only": "false"})).json()
     assert "vote.cast" in {m["name"] for m in full["components"]["messages"].values()}
+
+
+async def test_supports_arriving_together_reach_voting_svc_together(
+    client: httpx.AsyncClient, kit: Any, services: Any
+) -> None:
+    """Concurrent supports share one request to voting-svc, and each citizen still gets their own
+    reply: here the second of three is already counted."""
+    replies = {
+        "p_crowd": (201, {"item_id": "p_crowd", "counted": True, "total": 1}),
+        "p_crowd2": (409, ERR_409),
+        "p_crowd3": (503, {"error": {"code": "votes_recovering", "message": "retry shortly", "details": None}}),
+    }
+    for item, reply in replies.items():
+        services.on("POST", f"/items/{item}/support", reply)
+    token = await kit.register_and_login(client, "crowd@example.org", name="군중")
+    token = await kit.verify(client, token, "군중", "1990-01-01", "010-4444-5555")
+    before = len(services.calls("POST", "/supports"))
+
+    got = await asyncio.gather(
+        *(client.post(f"/api/proposals/{item}/support", headers=kit.bearer(token)) for item in replies)
+    )
+
+    assert [(r.status_code, r.json()) for r in got] == list(replies.values())
+    batches = services.calls("POST", "/supports")[before:]
+    assert sum(len(b.json()["supports"]) for b in batches) == 3
+    assert len(batches) < 3  # at least two of them travelled together
+
+
+async def test_a_batch_voting_svc_refuses_as_a_whole_fails_each_support(
+    client: httpx.AsyncClient, kit: Any, services: Any
+) -> None:
+    token = await kit.register_and_login(client, "whole@example.org", name="전체")
+    token = await kit.verify(client, token, "전체", "1991-02-02", "010-6666-7777")
+    services.on("POST", "/supports", (500, {"oops": True}))
+    try:
+        r = await client.post("/api/proposals/p_whole/support", headers=kit.bearer(token))
+    finally:
+        del services.script[("POST", "/supports")]
+    assert r.status_code == 502
+    assert r.json()["error"]["code"] == "upstream_error"

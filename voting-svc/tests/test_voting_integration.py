@@ -147,6 +147,40 @@ async def test_fifty_supports_with_concurrent_duplicates_count_exactly_fifty(svc
     assert tally["live_total"] == 50
 
 
+def actor_of(i: int | str, *, verified: bool = True) -> dict[str, Any]:
+    return Actor(account_id=f"acc-{i}", role=ActorRole.CITIZEN, citizen_key=f"ck-{i}" if verified else None).model_dump(
+        mode="json"
+    )
+
+
+async def test_a_batch_of_supports_answers_each_as_its_own_request_would(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    assert (await svc.http.post(f"/items/{item}/support", headers=citizen("b-early")))[0] == 201
+    supports = [
+        {"item_id": item, "actor": actor_of("b-1")},
+        {"item_id": item, "actor": actor_of("b-early")},  # voted already, on its own
+        {"item_id": item, "actor": actor_of("b-2", verified=False)},
+        {"item_id": "pr_nothing_here", "actor": actor_of("b-3")},
+        {"item_id": item, "actor": actor_of("b-4")},
+        {"item_id": item, "actor": actor_of("b-4")},  # the same citizen twice in one batch
+    ]
+    status, body = await svc.http.post("/supports", json={"supports": supports})
+    assert status == 200
+    got = [(r["status"], r["body"].get("error", {}).get("code")) for r in body["results"]]
+    assert got[:4] == [(201, None), (409, "already_voted"), (403, "verification_required"), (404, "item_not_votable")]
+    assert sorted(got[4:]) == [(201, None), (409, "vote_pending")]
+    assert body["results"][0]["body"]["item_id"] == item
+    await svc.poll(lambda: svc.ledger_count(item), lambda n: n >= 3)
+    await svc.drained()
+    assert await svc.ledger_count(item) == 3
+
+    # A malformed batch is refused whole, before any vote: no 500, nothing counted.
+    for bad in ({"supports": []}, {"supports": [{"item_id": "a/b", "actor": actor_of("b-5")}]}, {"x": 1}):
+        status, body = await svc.http.post("/supports", json=bad)
+        assert (status, body["error"]["code"]) == (422, "validation_error")
+    assert await svc.ledger_count(item) == 3
+
+
 async def test_ledger_writer_ignores_redelivered_and_second_votes(svc: Svc) -> None:
     item = await svc.new_proposal()
     for i in range(3):

@@ -37,6 +37,7 @@ from gongnon_gateway.site.community_routes import router as community_site_route
 from gongnon_gateway.site.deliberation_routes import router as deliberation_site_router
 from gongnon_gateway.site.routes import install_error_pages
 from gongnon_gateway.site.routes import router as site_router
+from gongnon_gateway.support_relay import SupportRelay
 from gongnon_gateway.upstream import Service, Upstream
 
 DESCRIPTION = """Gongnon's public REST API. Authenticate with `POST /api/auth/login` and send
@@ -83,7 +84,13 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = create_app(rt, routers, on_start=[prepare], title="Gongnon gateway", description=DESCRIPTION)
     serve_first(app, votes.SUPPORT_HOT_PATH, votes.support_hot, ["POST"])
     app.state.gateway = GatewayContext(
-        settings=settings, runtime=rt, tokens=tokens, accounts=accounts, upstream=upstream, identity=identity
+        settings=settings,
+        runtime=rt,
+        tokens=tokens,
+        accounts=accounts,
+        upstream=upstream,
+        supports=SupportRelay(upstream),
+        identity=identity,
     )
     # Live counts (server-sent events): this process's own Kafka reader of tally snapshots.
     tally_feed = TallyFeed(settings.kafka_bootstrap, f"{settings.service_name}-live-tally")

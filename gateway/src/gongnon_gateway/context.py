@@ -9,6 +9,7 @@ from gongnon_gateway.core.accounts import Accounts
 from gongnon_gateway.core.config import GatewaySettings
 from gongnon_gateway.core.identity import IdentityProvider
 from gongnon_gateway.core.security import TokenSigner
+from gongnon_gateway.support_relay import SupportRelay
 from gongnon_gateway.upstream import Upstream
 
 
@@ -19,4 +20,5 @@ class GatewayContext:
     tokens: TokenSigner
     accounts: Accounts
     upstream: Upstream
+    supports: SupportRelay
     identity: IdentityProvider | None = None  # resolves people in offline ballot imports

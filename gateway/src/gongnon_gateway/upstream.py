@@ -93,6 +93,19 @@ class UpstreamReply:
         return Response(content=orjson.dumps(payload), status_code=self.status, media_type="application/json")
 
 
+def vetted(reply: UpstreamReply, method: str, path: str) -> UpstreamReply:
+    """The reply to pass on, or the gateway's own error for a service that failed."""
+    if reply.status == 503 and reply.error_code():
+        return reply  # the service says "not now, retry": its code matters to the client
+    if reply.status >= 500:
+        log.warning("%s answered %s for %s %s", reply.service.value, reply.status, method, path)
+        raise UpstreamFailed(
+            f"{reply.service.value} failed to answer",
+            details={"service": reply.service.value, "status": reply.status, "upstream": reply.json()},
+        )
+    return reply
+
+
 class Upstream:
     def __init__(self, urls: Mapping[Service, str], timeout_s: float, max_connections: int) -> None:
         self._urls = {s: u.rstrip("/") for s, u in urls.items()}
@@ -171,15 +184,7 @@ class Upstream:
                 raise UpstreamUnavailable(
                     f"{service.value} is unavailable, please try again shortly", details={"service": service.value}
                 ) from None
-        if reply.status == 503 and reply.error_code():
-            return reply  # the service says "not now, retry": its code matters to the client
-        if reply.status >= 500:
-            log.warning("%s answered %s for %s %s", service.value, reply.status, method, path)
-            raise UpstreamFailed(
-                f"{service.value} failed to answer",
-                details={"service": service.value, "status": reply.status, "upstream": reply.json()},
-            )
-        return reply
+        return vetted(reply, method, path)
 
     async def forward(
         self,

@@ -264,7 +264,7 @@ async def support(
         return _redirect(f"{back}?m=expired")
     if user.actor.citizen_key is None:
         return _redirect(f"/verify?next={quote(back)}")
-    reply = await ctx.upstream.request(Service.VOTING, "POST", f"/items/{item_id}/support", actor=user.actor)
+    reply = await ctx.supports.reply(item_id, user.actor)
     if reply.ok:
         code = "supported"
     elif reply.error_code() == "already_voted":

@@ -29,6 +29,9 @@ GROUPS = (
     ("gongnon_gateway", "gateway code"),
     ("gongnon_chassis", "chassis code"),
     ("logging", "logging"),
+    ("secantus", "secantusdb server"),
+    ("wiredtiger", "storage engine (wiredtiger)"),
+    ("bson", "bson"),
 )
 
 

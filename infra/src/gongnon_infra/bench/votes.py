@@ -194,10 +194,9 @@ def run(argv: list[str]) -> int:
         time.sleep(3)  # let the warm-up's in-flight votes finish before reading the counter
         before = _server_accepted(cluster.url("voting-svc"))
         prof_s = max(5, min(20, args.seconds // 2))
-        spies = {
-            name: profile.start(cluster.procs[name].pid, prof_s, work / f"profile-{name}.txt")
-            for name in ("gateway", "voting-svc")
-        }
+        sampled = {"gateway": cluster.procs["gateway"].pid, "voting-svc": cluster.procs["voting-svc"].pid}
+        sampled["mongo"] = infra.procs["mongo"].pid  # SecantusDB is Python too: where the write-behind goes
+        spies = {name: profile.start(pid, prof_s, work / f"profile-{name}.txt") for name, pid in sampled.items()}
         procs = {**{n: pr.pid for n, pr in infra.procs.items()}, **{n: pr.pid for n, pr in cluster.procs.items()}}
         cpu_before = {n: _cpu_seconds(pid) for n, pid in procs.items()}
         ours = run_wrk(

@@ -1,5 +1,7 @@
-"""Followers (unique per item and account) and the per-item record both follows and broadcasts
-write, so that a follow and a broadcast racing each other always see one another."""
+"""Followers (unique per item and account because _id is that pair: the pair index beside it, for
+paging an item's followers, need not be unique, so a follow — one per vote — checks no second key)
+and the per-item record both follows and broadcasts write, so that a follow and a broadcast racing
+each other always see one another."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gongnon_contracts import new_id
+from gongnon_chassis.keys import pair_key
 from notify_svc.domain.audience import Follower, FollowWish
 
 Doc = dict[str, Any]
+
+PAIR_INDEX = [("item_id", ASCENDING), ("account_id", ASCENDING)]
 
 
 class FollowerRepository:
@@ -21,7 +25,11 @@ class FollowerRepository:
         self._col = db.followers
 
     async def ensure_indexes(self) -> None:
-        await self._col.create_index([("item_id", ASCENDING), ("account_id", ASCENDING)], unique=True)
+        # Earlier versions had random ids, and this index was unique; same keys, so replace it.
+        async for ix in await self._col.list_indexes():
+            if list(ix["key"].items()) == PAIR_INDEX and ix.get("unique"):
+                await self._col.drop_index(ix["name"])
+        await self._col.create_index(PAIR_INDEX)
 
     async def follow_many(
         self, wishes: Sequence[FollowWish], session: AsyncClientSession
@@ -37,11 +45,11 @@ class FollowerRepository:
         fresh: list[Doc] = []
         widen: list[UpdateOne] = []
         for item_id, item_wishes in by_item.items():
-            accounts = [w.account_id for w in item_wishes]
+            keys = [pair_key(item_id, w.account_id) for w in item_wishes]
             known = {
                 d["account_id"]: d
                 async for d in self._col.find(
-                    {"item_id": item_id, "account_id": {"$in": accounts}},
+                    {"_id": {"$in": keys}},
                     {"account_id": 1, "since": 1, "reasons": 1},
                     session=session,
                 )
@@ -52,7 +60,7 @@ class FollowerRepository:
                 if had is None:
                     fresh.append(
                         {
-                            "_id": new_id("fol_"),
+                            "_id": pair_key(item_id, w.account_id),
                             "item_id": item_id,
                             "account_id": w.account_id,
                             "since": w.since,

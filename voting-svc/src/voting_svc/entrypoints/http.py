@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from gongnon_chassis.actor import ACTOR_HEADER, CurrentActor, OptionalActor, parse_actor
-from gongnon_chassis.errors import Unauthorized, Unavailable
+from gongnon_chassis.actor import ACTOR_HEADER, Actor, CurrentActor, OptionalActor, parse_actor
+from gongnon_chassis.errors import DomainError, Unauthorized, Unavailable, error_body
 from gongnon_chassis.responses import json_response
 from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.kafka_offsets import CatchUpTimeout
@@ -19,7 +21,12 @@ from voting_svc.domain.ballot import Ballot, Option, Question, VoteKind
 from voting_svc.recovery import Reconciler, RestoreInProgress
 from voting_svc.views import TallyView
 
+log = logging.getLogger(__name__)
+
 ItemId = Annotated[str, Path(min_length=1, max_length=64)]
+
+# The gateway sends the supports that reach it together; it never gathers more than this.
+MAX_SUPPORTS_PER_REQUEST = 512
 
 
 class VoteIn(BaseModel):
@@ -43,6 +50,15 @@ class BallotIn(BaseModel):
     budget_krw: int | None = None
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
+
+
+class SupportIn(BaseModel):
+    item_id: str = Field(pattern="^[A-Za-z0-9_-]{1,64}$")
+    actor: Actor
+
+
+class SupportsIn(BaseModel):
+    supports: list[SupportIn] = Field(min_length=1, max_length=MAX_SUPPORTS_PER_REQUEST)
 
 
 class ReconcileIn(BaseModel):
@@ -85,6 +101,19 @@ def support_endpoint(casting: Casting) -> Callable[[Request], Awaitable[Response
     return support
 
 
+async def support_outcome(casting: Casting, s: SupportIn) -> dict[str, Any]:
+    """One support of a batch, answered as its own request would have been: {status, body}."""
+    try:
+        accepted = await casting.cast(s.item_id, s.actor, (), support=True)
+    except DomainError as exc:
+        return {"status": exc.status, "body": error_body(exc.code, exc.message, exc.details)}
+    except Exception:
+        # One vote's unexpected failure must not answer for the others in its batch.
+        log.exception("support of %s on %s failed", s.actor.account_id, s.item_id)
+        return {"status": 500, "body": error_body("internal", "Something went wrong on our side")}
+    return {"status": 201, "body": {"item_id": accepted.item_id, "counted": True, "total": accepted.total}}
+
+
 def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, reconciler: Reconciler) -> APIRouter:
     router = APIRouter(tags=["votes"])
     support_hot = support_endpoint(casting)
@@ -93,6 +122,14 @@ def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, r
     async def support(item_id: ItemId, request: Request) -> Response:
         """공감: one per verified citizen per item (a hot route: see support_endpoint)."""
         return await support_hot(request)
+
+    @router.post("/supports")
+    async def supports(body: SupportsIn) -> dict[str, Any]:
+        """Many citizens' 공감 in one request, each with its own actor; the reply has one
+        {status, body} per support, in order, exactly as `POST /items/{id}/support` would answer
+        it. The gateway gathers the supports arriving in one turn of its event loop into one such
+        request: under a burst, the hop between the two processes is paid once per batch."""
+        return {"results": await asyncio.gather(*(support_outcome(casting, s) for s in body.supports))}
 
     @router.post("/items/{item_id}/votes", status_code=201)
     async def vote(item_id: ItemId, body: VoteIn, actor: CurrentActor) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """공감 (support) and tallies: the hot path. No database lookup: the token is the actor.
 
 Support is a hot route (gongnon_chassis.hot_routes): under a burst it is most of the gateway's
-traffic, so it authenticates with a plain call and is also served ahead of FastAPI's machinery."""
+traffic, so it authenticates with a plain call and is also served ahead of FastAPI's machinery,
+and it reaches voting-svc together with the supports arriving at the same moment (SupportRelay)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ async def _support(request: Request, item_id: str) -> Response:
     if me.citizen_key is None:
         # Refused here so unverified clicks never load the voting service.
         raise Forbidden("verify your identity before supporting", code="verification_required")
-    return await ctx.upstream.forward(Service.VOTING, "POST", f"/items/{item_id}/support", actor=me)
+    return await ctx.supports.support(item_id, me)
 
 
 @router.get("/api/proposals/{item_id}/tally", response_class=Response)
