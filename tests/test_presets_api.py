@@ -89,6 +89,12 @@ async def support(gw: Gateway, pid: str, users: list[User]) -> None:
         assert [r.status for r in out] == [201] * len(wave), [r.body for r in out if r.status != 201][:3]
 
 
+async def support_to(gw: Gateway, pid: str, users: list[User], total: int) -> dict[str, Any]:
+    """Each of `users` supports, then the proposal once it has counted `total` in all."""
+    await support(gw, pid, users)
+    return await counted(gw, pid, total)
+
+
 async def import_offline(gw: Gateway, pid: str, keys: list[str]) -> None:
     """An operator's CSV of paper ballots (citizen keys); every line must count."""
     op = await operator(gw)
@@ -191,18 +197,15 @@ async def test_democracy_seoul_2018_ten_supports_open_an_immediate_department_re
     pid = p["id"]
     people = await citizens(gw, 12)
 
-    await support(gw, pid, people[:9])
-    nine = await counted(gw, pid, 9)
+    nine = await support_to(gw, pid, people[:9], 9)
     assert nine["milestones"] == []
     assert nine["next_threshold"]["threshold"] == 10
 
-    await support(gw, pid, people[9:10])
-    await counted(gw, pid, 10)
+    await support_to(gw, pid, people[9:10], 10)
     await assert_fired_once(gw, pid, "supports-10", "department_answer", 10)
     await answer_case(gw, pid, "dept-safety", 20)
 
-    await support(gw, pid, people[10:12])  # more supports change nothing
-    await counted(gw, pid, 12)
+    await support_to(gw, pid, people[10:12], 12)  # more supports change nothing
     await assert_fired_once(gw, pid, "supports-10", "department_answer", 10)
     assert len(await cases(gw, pid)) == 1
 
@@ -212,10 +215,8 @@ async def test_democracy_seoul_2019_fifty_supports_to_the_department_then_500_to
     pid = p["id"]
     people = await citizens(gw, 51)
 
-    await support(gw, pid, people[:49])
-    assert (await counted(gw, pid, 49))["milestones"] == []
-    await support(gw, pid, people[49:51])
-    await counted(gw, pid, 51)
+    assert (await support_to(gw, pid, people[:49], 49))["milestones"] == []
+    await support_to(gw, pid, people[49:51], 51)
     await assert_fired_once(gw, pid, "supports-50", "department_answer", 50)
     await answer_case(gw, pid, "dept-transport", 20)
 
@@ -233,14 +234,12 @@ async def test_democracy_seoul_2020_hundred_supports_make_a_public_debate(gw: Ga
     people = await citizens(gw, 102)
     debate = {"proposal_id": pid, "vote_type": "discussion", "days": 30}
 
-    await support(gw, pid, people[:99])
-    below = await counted(gw, pid, 99)
+    below = await support_to(gw, pid, people[:99], 99)
     assert [m["action"] for m in below["milestones"]] == ["department_answer"]  # 50 → department
     early = await gw.req("POST", "/api/debates", op, debate)
     assert (early.status, early.body["error"]["code"]) == (409, "not_debate_candidate")
 
-    await support(gw, pid, people[99:100])
-    await counted(gw, pid, 100)
+    await support_to(gw, pid, people[99:100], 100)
     await assert_fired_once(gw, pid, "supports-100", "debate_candidate", 100)
     await assert_fired_once(gw, pid, "supports-50", "department_answer", 50)
     await answer_case(gw, pid, "dept-environment", 20)
@@ -251,8 +250,7 @@ async def test_democracy_seoul_2020_hundred_supports_make_a_public_debate(gw: Ga
     twice = await gw.req("POST", "/api/debates", op, debate)
     assert (twice.status, twice.body["error"]["code"]) == (409, "debate_exists")
 
-    await support(gw, pid, people[100:102])
-    await counted(gw, pid, 102)
+    await support_to(gw, pid, people[100:102], 102)
     await assert_fired_once(gw, pid, "supports-100", "debate_candidate", 100)
     assert len(await cases(gw, pid)) == 1
 
@@ -262,15 +260,12 @@ async def test_oasis_five_votes_go_to_department_review(gw: Gateway) -> None:
     pid = p["id"]
     people = await citizens(gw, 7)
 
-    await support(gw, pid, people[:4])
-    assert (await counted(gw, pid, 4))["milestones"] == []
-    await support(gw, pid, people[4:5])
-    await counted(gw, pid, 5)
+    assert (await support_to(gw, pid, people[:4], 4))["milestones"] == []
+    await support_to(gw, pid, people[4:5], 5)
     await assert_fired_once(gw, pid, "votes-5", "department_answer", 5)
     await answer_case(gw, pid, "dept-culture", 20)
 
-    await support(gw, pid, people[5:7])
-    await counted(gw, pid, 7)
+    await support_to(gw, pid, people[5:7], 7)
     await assert_fired_once(gw, pid, "votes-5", "department_answer", 5)
     assert len(await cases(gw, pid)) == 1
 
@@ -285,8 +280,7 @@ async def test_cheongwadae_petition_is_public_at_100_pre_agreements_and_answered
     people = await citizens(gw, 102)
 
     # Before 100 pre-agreements it is reachable by its link only: not listed, in no public list.
-    await support(gw, pid, people[:99])
-    gated = await counted(gw, pid, 99)
+    gated = await support_to(gw, pid, people[:99], 99)
     anonymous = await gw.ok("GET", f"/api/proposals/{pid}")
     for view in (gated, anonymous):
         assert (view["listed"], view["stage"], view["milestones"]) == (False, "proposed", [])
@@ -300,14 +294,12 @@ async def test_cheongwadae_petition_is_public_at_100_pre_agreements_and_answered
     assert not await in_public_list(gw, pid)
 
     # The 100th pre-agreement makes it public.
-    await support(gw, pid, people[99:100])
-    public = await counted(gw, pid, 100)
+    public = await support_to(gw, pid, people[99:100], 100)
     assert (public["listed"], public["stage"]) == (True, "supporting")
     assert public["next_threshold"]["rule_id"] == "agree-200000"
     await eventually(lambda: in_public_list(gw, pid), what="listed publicly")
     await assert_fired_once(gw, pid, "pre-agreement-100", "make_public", 100)
-    await support(gw, pid, people[100:101])
-    await counted(gw, pid, 101)
+    await support_to(gw, pid, people[100:101], 101)
     await assert_fired_once(gw, pid, "pre-agreement-100", "make_public", 100)
     assert await cases(gw, pid) == []  # making it public asks no one for an answer
 
@@ -315,8 +307,7 @@ async def test_cheongwadae_petition_is_public_at_100_pre_agreements_and_answered
     await import_offline(gw, pid, paper("cwd", 199_999 - 101))
     almost = await counted(gw, pid, 199_999, big=True)
     assert fired(almost, "head_answer") == []
-    await support(gw, pid, people[101:102])
-    await counted(gw, pid, 200_000)
+    await support_to(gw, pid, people[101:102], 200_000)
     await assert_fired_once(gw, pid, "agree-200000", "head_answer", 200_000)
     await answer_case(gw, pid, "dept-head", 30)  # 정부 공식 답변, within 30 days
 
@@ -336,13 +327,11 @@ async def test_taiwan_join_5000_in_60_days_gets_an_agency_answer(gw: Gateway) ->
 
     await import_offline(gw, pid, paper("tw", 4_999))
     assert (await counted(gw, pid, 4_999, big=True))["milestones"] == []
-    await support(gw, pid, people[:1])
-    await counted(gw, pid, 5_000)
+    await support_to(gw, pid, people[:1], 5_000)
     await assert_fired_once(gw, pid, "supports-5000", "department_answer", 5_000)
     await answer_case(gw, pid, "dept-economy", 60)  # 2개월 안에 기관 답변
 
-    await support(gw, pid, people[1:2])
-    await counted(gw, pid, 5_001)
+    await support_to(gw, pid, people[1:2], 5_001)
     await assert_fired_once(gw, pid, "supports-5000", "department_answer", 5_000)
     assert len(await cases(gw, pid)) == 1
 
@@ -355,14 +344,12 @@ async def test_uk_petition_10000_signatures_get_a_government_response(gw: Gatewa
 
     await import_offline(gw, pid, paper("uk", 9_999))
     assert (await counted(gw, pid, 9_999, big=True))["milestones"] == []
-    await support(gw, pid, people[:1])
-    reached = await counted(gw, pid, 10_000)
+    reached = await support_to(gw, pid, people[:1], 10_000)
     await assert_fired_once(gw, pid, "signatures-10000", "department_answer", 10_000)
     assert reached["next_threshold"]["rule_id"] == "signatures-100000"  # debate is still ahead
     await answer_case(gw, pid, "dept-housing", 20)
 
-    await support(gw, pid, people[1:2])
-    await counted(gw, pid, 10_001)
+    await support_to(gw, pid, people[1:2], 10_001)
     await assert_fired_once(gw, pid, "signatures-10000", "department_answer", 10_000)
     assert len(await cases(gw, pid)) == 1
 
@@ -381,15 +368,13 @@ async def test_decide_madrid_one_percent_of_the_census_opens_a_decision_vote(gw:
 
     await import_offline(gw, pid, paper("mad", 999))
     assert (await counted(gw, pid, 999))["milestones"] == []
-    await support(gw, pid, people[:1])
-    await counted(gw, pid, 1_000)
+    await support_to(gw, pid, people[:1], 1_000)
     vote = await assert_fired_once(gw, pid, "census-1pct", "open_decision_vote", 1_000)
     assert vote["due_days"] == 90  # the citizen vote is held within three months
     [entry] = entries(await timeline(gw, pid), "proposal.milestone_reached", rule_id="census-1pct")
     assert "결정 투표" in entry["summary"]
 
-    await support(gw, pid, people[1:2])
-    await counted(gw, pid, 1_001)
+    await support_to(gw, pid, people[1:2], 1_001)
     await assert_fired_once(gw, pid, "census-1pct", "open_decision_vote", 1_000)
     assert await cases(gw, pid) == []  # a decision vote is not a department answer
 
@@ -401,13 +386,11 @@ async def test_finland_citizens_initiative_50000_in_six_months_goes_to_parliamen
 
     await import_offline(gw, pid, paper("fi", 49_999))
     assert (await counted(gw, pid, 49_999, big=True))["milestones"] == []
-    await support(gw, pid, people[:1])
-    await counted(gw, pid, 50_000)
+    await support_to(gw, pid, people[:1], 50_000)
     await assert_fired_once(gw, pid, "signatures-50000", "head_answer", 50_000)
     await answer_case(gw, pid, "dept-head", 20)  # the head office takes it to parliament
 
-    await support(gw, pid, people[1:2])
-    await counted(gw, pid, 50_001)
+    await support_to(gw, pid, people[1:2], 50_001)
     await assert_fired_once(gw, pid, "signatures-50000", "head_answer", 50_000)
     assert len(await cases(gw, pid)) == 1
 
@@ -474,8 +457,7 @@ async def test_taiwan_join_expires_after_60_days_without_5000(gw: Gateway) -> No
     p, _ = await propose(gw, "taiwan-join", "하천 산책로에 가로등을 더 달아 주세요", "safety")
     pid = p["id"]
     people = await citizens(gw, 4)
-    await support(gw, pid, people[:3])
-    await counted(gw, pid, 3)
+    await support_to(gw, pid, people[:3], 3)
 
     await gw.advance_clock(60 * DAY_S + 3600)
 

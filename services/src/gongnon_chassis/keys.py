@@ -13,9 +13,9 @@ def pair_key(scope: str, member: str) -> str:
     return f"{len(scope)}:{scope}:{member}"
 
 
-def scope_range(scope: str, after: str | None = None) -> dict[str, Any]:
-    """An `_id` filter for every pair_key of `scope` (members after `after`, if given), in member
-    order: within one scope the keys share a prefix, so `_id` order is member order."""
+def scope_range(scope: str) -> dict[str, Any]:
+    """An `_id` filter for every pair_key of `scope`, in member order: within one scope the keys
+    share a prefix, so `_id` order is member order."""
     prefix = pair_key(scope, "")
     # ";" follows ":" in byte order: every key with the prefix sorts below prefix[:-1] + ";".
-    return {"$gt" if after is not None else "$gte": pair_key(scope, after or ""), "$lt": prefix[:-1] + ";"}
+    return {"$gte": prefix, "$lt": prefix[:-1] + ";"}

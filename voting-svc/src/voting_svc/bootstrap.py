@@ -7,7 +7,6 @@ from datetime import timedelta
 from fastapi import FastAPI
 from pydantic import Field
 
-from gongnon_chassis.hot_routes import serve_first
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_chassis.settings import ServiceSettings
 from gongnon_contracts import Topic
@@ -22,7 +21,7 @@ from voting_svc.closing import DEFAULT_CLOSE_GRACE, BallotCloser
 from voting_svc.defining import BallotDefiner
 from voting_svc.domain.tally import Tally
 from voting_svc.entrypoints.events import register_ballot_handlers
-from voting_svc.entrypoints.http import SUPPORT_HOT_PATH, build_router, support_endpoint
+from voting_svc.entrypoints.http import build_router
 from voting_svc.entrypoints.ledger_writer import attach_ledger_writer
 from voting_svc.entrypoints.offline_http import build_offline_router
 from voting_svc.offline import OfflineImporter
@@ -89,7 +88,6 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         title="voting-svc",
         description="Every vote of every kind, one person one vote, live tallies.",
     )
-    serve_first(app, SUPPORT_HOT_PATH, support_endpoint(casting), ["POST"])
     app.state.vote_gate = gate
     app.state.redis_guard = guard
     app.state.ballot_closer = closer

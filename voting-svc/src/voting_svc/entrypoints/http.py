@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from gongnon_chassis.actor import ACTOR_HEADER, Actor, CurrentActor, OptionalActor, parse_actor
-from gongnon_chassis.errors import DomainError, Unauthorized, Unavailable, error_body
+from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
+from gongnon_chassis.errors import DomainError, Unavailable, error_body
 from gongnon_chassis.responses import json_response
 from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.kafka_offsets import CatchUpTimeout
-from voting_svc.casting import Casting
+from voting_svc.casting import Accepted, Casting
 from voting_svc.defining import BallotDefiner
 from voting_svc.domain.ballot import Ballot, Option, Question, VoteKind
 from voting_svc.recovery import Reconciler, RestoreInProgress
@@ -83,22 +82,8 @@ def ballot_out(b: Ballot) -> dict[str, Any]:
     }
 
 
-SUPPORT_HOT_PATH = "/items/{item_id:id}/support"
-
-
-def support_endpoint(casting: Casting) -> Callable[[Request], Awaitable[Response]]:
-    """The vote hot path: the actor read with a plain call and the reply written directly, served
-    ahead of FastAPI's machinery (gongnon_chassis.hot_routes) and by the documented route."""
-
-    async def support(request: Request) -> Response:
-        actor = parse_actor(request.headers.get(ACTOR_HEADER))
-        if actor is None:
-            raise Unauthorized("sign in first")
-        accepted = await casting.cast(request.path_params["item_id"], actor, (), support=True)
-        body = {"item_id": accepted.item_id, "counted": True, "total": accepted.total}
-        return json_response(body, 201)
-
-    return support
+def supported(accepted: Accepted) -> dict[str, Any]:
+    return {"item_id": accepted.item_id, "counted": True, "total": accepted.total}
 
 
 async def support_outcome(casting: Casting, s: SupportIn) -> dict[str, Any]:
@@ -111,17 +96,18 @@ async def support_outcome(casting: Casting, s: SupportIn) -> dict[str, Any]:
         # One vote's unexpected failure must not answer for the others in its batch.
         log.exception("support of %s on %s failed", s.actor.account_id, s.item_id)
         return {"status": 500, "body": error_body("internal", "Something went wrong on our side")}
-    return {"status": 201, "body": {"item_id": accepted.item_id, "counted": True, "total": accepted.total}}
+    return {"status": 201, "body": supported(accepted)}
 
 
 def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, reconciler: Reconciler) -> APIRouter:
     router = APIRouter(tags=["votes"])
-    support_hot = support_endpoint(casting)
 
     @router.post("/items/{item_id}/support", status_code=201, response_class=Response)
-    async def support(item_id: ItemId, request: Request) -> Response:
-        """공감: one per verified citizen per item (a hot route: see support_endpoint)."""
-        return await support_hot(request)
+    async def support(item_id: ItemId, actor: CurrentActor) -> Response:
+        """공감: one per verified citizen per item. The gateway sends supports as batches
+        (`POST /supports`), which answer each one exactly as this does."""
+        accepted = await casting.cast(item_id, actor, (), support=True)
+        return json_response(supported(accepted), 201)
 
     @router.post("/supports")
     async def supports(body: SupportsIn) -> dict[str, Any]:
