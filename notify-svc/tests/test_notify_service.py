@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from gongnon_chassis.actor import Actor
+from gongnon_chassis.keys import pair_key
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope, EventData
 from gongnon_contracts.events import (
@@ -29,6 +30,7 @@ from gongnon_contracts.events import (
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
 from notify_svc.bootstrap import Components, build_app
 from notify_svc.domain.audience import FollowReason, Notification
+from notify_svc.service_layer.numbering import DONE, number_legacy_followers
 from notify_svc.settings import NotifySettings
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -416,7 +418,76 @@ async def test_a_batch_of_votes_is_followed_in_bulk_with_the_same_outcome_as_one
     assert await notify.kinds(fresh, item) == [MILESTONE]
     assert await notify.kinds(fresh, other) == []
     assert await notify.kinds(office, item) == []
+    assert await followers_of(notify, item) == {f"a-{item}", early, late, fresh}
+    assert await followers_of(notify, other) == {fresh}
+
+
+async def followers_of(notify: Notify, item: str) -> set[str]:
+    return {m["a"] async for d in notify.parts.runtime.db.followers.find({"item_id": item}) for m in d["members"]}
+
+
+async def numbered(notify: Notify, item: str) -> list[tuple[int, str]]:
+    """(number, account) of every follow of the item, in number order, from its chunks."""
+    out: list[tuple[int, str]] = []
+    async for d in notify.parts.runtime.db.followers.find({"item_id": item}):
+        assert d["last"] == d["first"] + len(d["members"]) - 1
+        out += [(d["first"] + i, m["a"]) for i, m in enumerate(d["members"])]
+    return sorted(out)
+
+
+async def test_follows_are_numbered_in_follow_order_and_the_fan_out_pages_by_number(notify: Notify) -> None:
+    # A batch of follows of an item is one chunk, numbered after the item's last follower; the
+    # fan-out reads the chunks starting in a bounded range of numbers, so each page reads only its
+    # followers however many follow the item. Small pages here: 23 followers, 3 chunks, pages of 5.
+    item = new_item()
+    accounts = [f"f{i:02d}-{item}" for i in range(23)]
+    follows = notify.parts.follows
+    for start in range(0, 23, 10):
+        batch = [vote(item, a, T0 + timedelta(minutes=1)) for a in accounts[start : start + 10]]
+        await follows.dispatch_batch([e.model_dump(mode="json") for e in batch + batch[:2]])  # with repeats
+    assert await numbered(notify, item) == list(enumerate(accounts, start=1))
+
+    rt = notify.parts.runtime
+    async with rt.mongo.start_session() as session:
+        page, covered = await notify.parts.fanout.followers.page(item, 10, 15, session)
+        assert ([f.account_id for f in page], covered) == (accounts[10:20], 20)  # the whole chunk 11..20
+        assert await notify.parts.fanout.followers.page(item, 11, 15, session) == ([], None)
+
+    await notify.deliver(milestone(item, T0 + timedelta(minutes=2)))
+    fanout = replace(notify.parts.fanout, page_size=5)
+    assert await fanout.drain() == 23
+    db = rt.db
+    assert await db.notifications.count_documents({"item_id": item}) == 23
+    broadcast = await db.broadcasts.find_one({"item_id": item})
+    assert broadcast is not None
+    assert (broadcast["done"], broadcast["cursor"]) == (True, 23)
+
+
+async def test_followers_kept_one_document_each_move_into_chunks_once_and_are_reached(notify: Notify) -> None:
+    # A database from the version that kept a document per follower, paged by account id. The
+    # upgrade moves them into chunks numbered from 1, new follows come after them, and a broadcast
+    # reaches all of them.
+    item = new_item()
     db = notify.parts.runtime.db
-    assert await db.followers.count_documents({"item_id": item, "account_id": {"$in": [early, late, fresh]}}) == 3
-    assert await db.followers.count_documents({"item_id": item, "account_id": office}) == 0
-    assert await db.followers.count_documents({"item_id": other, "account_id": fresh}) == 1
+    legacy = [f"old{i}-{item}" for i in range(4)]
+    await db.followers.insert_many(
+        [
+            {"_id": pair_key(item, a), "item_id": item, "account_id": a, "since": T0, "reasons": ["supporter"],
+             "agency": "seoul"}
+            for a in legacy
+        ]
+    )  # fmt: skip
+    await db.items.update_one({"_id": item}, {"$set": {"followers": 4, "agency": "seoul"}}, upsert=True)
+    await db.upgrades.delete_one({"_id": DONE})
+    parts = notify.parts
+    assert await number_legacy_followers(parts.runtime.store, parts.fanout.followers, parts.fanout.items) == 4
+    assert await number_legacy_followers(parts.runtime.store, parts.fanout.followers, parts.fanout.items) == 0
+    assert [n for n, _ in await numbered(notify, item)] == [1, 2, 3, 4]
+
+    fresh = f"new-{item}"
+    await notify.parts.follows.dispatch_batch([vote(item, fresh, T0).model_dump(mode="json")])
+    assert (await numbered(notify, item))[-1] == (5, fresh)
+    await notify.deliver(milestone(item, T0 + timedelta(minutes=2)))
+    await notify.fan_out()
+    for account in [*legacy, fresh]:
+        assert await notify.kinds(account, item) == [MILESTONE]

@@ -146,3 +146,24 @@ async def test_idempotent_batch_handlers_write_no_inbox_markers(infra: Any) -> N
     assert (await rt.db.withdrawn.find_one({"_id": "w0"}) or {}).get("n") == 1
     await rt.mongo.close()
     await rt.redis.aclose()
+
+
+async def test_records_sent_together_each_get_their_own_outcome(infra: Any) -> None:
+    # A record Kafka refuses (here: larger than a request may be) fails alone; the others of the
+    # same send are acknowledged (a vote batch answers each vote by its own record's fate).
+    from gongnon_chassis.kafka import Producer, ensure_topics
+
+    topic = "gongnon.test.send-each"  # its own: no service reads these records
+    await ensure_topics(infra.kafka_bootstrap, [topic])
+    producer = Producer(infra.kafka_bootstrap, "chassis-send-each")
+    await producer.start()
+    try:
+        huge = {"x": "y" * 2_000_000}
+        errors = await producer.send_each([(topic, "k1", {"n": 1}, {}), (topic, "k2", huge, {}), (topic, "k3", {}, {})])
+        assert errors[0] is None
+        assert errors[2] is None
+        assert isinstance(errors[1], Exception)
+        with pytest.raises(type(errors[1])):
+            await producer.send_many([(topic, "k4", huge, {})])
+    finally:
+        await producer.stop()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from gongnon_chassis.actor import Actor
-from gongnon_chassis.kafka import Producer
+from gongnon_chassis.kafka import Producer, Record
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.settings import ServiceSettings
 from gongnon_contracts import Envelope, EventData, Topic, new_id
@@ -227,17 +227,17 @@ async def test_kafka_failure_counts_nothing_and_the_citizen_can_retry(
     svc: Svc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     item = await svc.new_proposal()
-    real_send = svc.rt.producer.send
+    real_send = svc.rt.producer.send_each
     failures = 0
 
-    async def failing_once(*args: Any, **kwargs: Any) -> None:
+    async def failing_once(records: Sequence[Record]) -> list[Exception | None]:
         nonlocal failures
         if failures == 0:
             failures += 1
-            raise TimeoutError("broker unavailable")
-        await real_send(*args, **kwargs)
+            return [TimeoutError("broker unavailable") for _ in records]
+        return await real_send(records)
 
-    monkeypatch.setattr(svc.rt.producer, "send", failing_once)
+    monkeypatch.setattr(svc.rt.producer, "send_each", failing_once)
     status, body = await svc.http.post(f"/items/{item}/support", headers=citizen("k"))
     assert (status, body["error"]["code"]) == (503, "vote_not_recorded")
     assert (await svc.votes.live(item))[0] == 0

@@ -129,8 +129,7 @@ class LocalInfra:
         self.mongo_port = self.mongo_port or free_port()
         data = self.workdir / "mongo-data"
         data.mkdir(parents=True, exist_ok=True)
-        exe = Path(sys.executable).parent / "secantusd-py"
-        argv = [str(exe), "--port", str(self.mongo_port), "--storage-path", str(data)]
+        argv = [sys.executable, "-c", SECANTUS_MAIN, "--port", str(self.mongo_port), "--storage-path", str(data)]
         self.procs["mongo"] = Proc("mongo", argv, self.workdir / "logs/mongo.log").start()
         return f"mongodb://127.0.0.1:{self.mongo_port}/?replicaSet=secantus"
 
@@ -144,6 +143,14 @@ class LocalInfra:
         for name in ("kafka", "redis", "mongo"):
             if name in self.procs:
                 self.procs[name].stop(grace=20)
+
+
+# SecantusDB runs a thread per connection, and its storage calls (WiredTiger) release the GIL
+# around every cursor step. While another connection's thread computes, each step then waits up
+# to the interpreter's switch interval (5 ms) to get the GIL back: a transaction's 2,000 look-ups
+# took 7-11 s under the votes bench, holding the storage lock all that time. A shorter interval
+# hands the GIL back sooner.
+SECANTUS_MAIN = "import sys; sys.setswitchinterval(0.0002); from secantus.cli import main; sys.exit(main())"
 
 
 def _kafka_cluster_id() -> str:

@@ -16,6 +16,7 @@ from notify_svc.entrypoints.events import register_broadcast_handlers, register_
 from notify_svc.entrypoints.http import build_router
 from notify_svc.service_layer.fanout import FanOut
 from notify_svc.service_layer.notifier import Notifier
+from notify_svc.service_layer.numbering import number_legacy_followers
 from notify_svc.settings import NotifySettings
 
 
@@ -39,10 +40,10 @@ def build_app(settings: NotifySettings) -> FastAPI:
     items = ItemRepository(rt.db)
     broadcasts = BroadcastRepository(rt.db)
     notifier = Notifier(followers, items, broadcasts, channels)
-    fanout = FanOut(rt.store, followers, broadcasts, channels)
+    fanout = FanOut(rt.store, followers, items, broadcasts, channels)
 
     # Votes are the heavy stream: follows are applied 500 at a time, in one transaction each.
-    follows = rt.consumer("follows", batch_size=500)
+    follows = rt.consumer("follows", batch_size=2000)
     register_follow_handlers(follows, notifier)
     broadcast_consumer = rt.consumer("broadcasts")
     register_broadcast_handlers(broadcast_consumer, notifier)
@@ -51,6 +52,7 @@ def build_app(settings: NotifySettings) -> FastAPI:
 
     async def prepare(_: Runtime) -> None:
         await followers.ensure_indexes()
+        await number_legacy_followers(rt.store, followers, items)
         await broadcasts.ensure_indexes()
         for channel in channels:
             await channel.ensure_indexes()

@@ -3,8 +3,10 @@ and topic creation."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 
 PARTITIONS = 6
 
+# (topic, key, value, headers)
+Record = tuple[str, str, dict[str, Any], dict[str, str]]
+
 
 def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
     return KafkaBroker(
@@ -34,14 +39,14 @@ def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
 # Batch consumers (the heavy streams: votes) ask the broker to wait a moment for a fuller fetch:
 # fewer, larger fetches (and so transactions) cost the broker and the database less per record,
 # for at most 100 ms of extra lag behind the stream.
-BATCH_FETCH: dict[str, Any] = {"fetch_min_bytes": 256 * 1024, "fetch_max_wait_ms": 100}
+BATCH_FETCH: dict[str, Any] = {"fetch_min_bytes": 1024 * 1024, "fetch_max_wait_ms": 300}
 
 
 class Producer:
     """Idempotent, acks=all: a send returns only when every in-sync replica has the record."""
 
     # A few milliseconds of linger let concurrent sends (a burst of votes) share one produce request.
-    def __init__(self, bootstrap: str, client_id: str, linger_ms: int = 5) -> None:
+    def __init__(self, bootstrap: str, client_id: str, linger_ms: int = 0) -> None:
         self._config: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "client_id": client_id,
@@ -64,19 +69,40 @@ class Producer:
             await self._producer.stop()
             self.started = False
 
-    async def send_many(self, records: list[tuple[str, str, dict[str, Any], dict[str, str]]]) -> None:
-        """Send (topic, key, value, headers) records and wait until all are acknowledged."""
-        futures = [
-            await self._producer.send(
-                topic,
-                orjson.dumps(value),
-                key=key.encode(),
-                headers=[(k, v.encode()) for k, v in headers.items()],
-            )
-            for topic, key, value, headers in records
-        ]
-        for fut in futures:
-            await fut
+    async def send_each(self, records: Sequence[Record]) -> list[Exception | None]:
+        """Send (topic, key, value, headers) records together; for each, None once acknowledged,
+        or the exception that kept it from being (the others are unaffected)."""
+        futures: list[asyncio.Future[Any] | Exception] = []
+        for topic, key, value, headers in records:
+            try:
+                futures.append(
+                    await self._producer.send(
+                        topic,
+                        orjson.dumps(value),
+                        key=key.encode(),
+                        headers=[(k, v.encode()) for k, v in headers.items()],
+                    )
+                )
+            except Exception as exc:  # refused before it was queued (e.g. the producer stopped)
+                futures.append(exc)
+        pending = [f for f in futures if not isinstance(f, Exception)]
+        done = iter(await asyncio.gather(*pending, return_exceptions=True))
+        out: list[Exception | None] = []
+        for f in futures:
+            if isinstance(f, Exception):
+                out.append(f)
+                continue
+            result = next(done)
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result  # cancellation
+            out.append(result if isinstance(result, Exception) else None)
+        return out
+
+    async def send_many(self, records: Sequence[Record]) -> None:
+        """Send records and wait until all are acknowledged; the first failure is raised."""
+        for error in await self.send_each(records):
+            if error is not None:
+                raise error
 
     async def send(self, topic: str, key: str, value: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         await self.send_many([(topic, key, value, headers or {})])

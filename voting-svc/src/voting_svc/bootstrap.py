@@ -15,7 +15,7 @@ from voting_svc.adapters.dedupe import RedisVotes
 from voting_svc.adapters.imports import ImportReports
 from voting_svc.adapters.kafka_offsets import wait_until_consumed
 from voting_svc.adapters.ledger import Ledger
-from voting_svc.adapters.offline_claims import BatchClaims
+from voting_svc.adapters.locks import OwnedLocks
 from voting_svc.casting import Casting, VoteGate
 from voting_svc.closing import DEFAULT_CLOSE_GRACE, BallotCloser
 from voting_svc.defining import BallotDefiner
@@ -65,7 +65,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
     offline = OfflineImporter(
         casting,
         votes,
-        BatchClaims(rt.redis, settings.db_name()),
+        OwnedLocks(rt.redis),
         ImportReports(rt.db),
         rt.producer,
         rt.clock,

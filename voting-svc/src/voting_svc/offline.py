@@ -13,20 +13,19 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from redis.exceptions import RedisError
 
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import Clock
 from gongnon_chassis.errors import Conflict, Forbidden, Invalid, Unavailable
-from gongnon_chassis.kafka import Producer
+from gongnon_chassis.kafka import Producer, Record
 from gongnon_contracts import Envelope, new_id
 from gongnon_contracts.events import VoteCast
 from gongnon_contracts.events.common import ActorRole
-from voting_svc.adapters.dedupe import RedisVotes
+from voting_svc.adapters.dedupe import Claim, RedisVotes, StateLost
 from voting_svc.adapters.imports import ImportReports
-from voting_svc.adapters.offline_claims import BatchClaims, LineClaim, StateLost
+from voting_svc.adapters.locks import OwnedLocks
 from voting_svc.casting import PENDING_CLAIM_TTL_S, VOTES, Casting, VoteGate
 from voting_svc.domain.ballot import Ballot, VoteRejected
 from voting_svc.domain.offline import (
@@ -59,7 +58,7 @@ class OfflineImporter:
         self,
         casting: Casting,
         votes: RedisVotes,
-        claims: BatchClaims,
+        locks: OwnedLocks,
         reports: ImportReports,
         producer: Producer,
         clock: Clock,
@@ -68,7 +67,7 @@ class OfflineImporter:
     ) -> None:
         self.casting = casting
         self.votes = votes
-        self.claims = claims
+        self.locks = locks
         self.reports = reports
         self.producer = producer
         self.clock = clock
@@ -112,7 +111,7 @@ class OfflineImporter:
 
         owner = new_id("imp_")
         try:
-            locked = await self.claims.lock(item_id, import_id, owner, LOCK_TTL_S)
+            locked = await self.locks.take(self.votes.keys.import_lock(item_id, import_id), owner, LOCK_TTL_S)
         except RedisError as exc:
             raise Unavailable("the vote register is unreachable; retry shortly", code="votes_recovering") from exc
         if not locked:
@@ -130,7 +129,7 @@ class OfflineImporter:
                 accepted += n
                 rejects += refused
                 pending += busy
-                await self.claims.extend(item_id, import_id, owner, LOCK_TTL_S)
+                await self.locks.extend(self.votes.keys.import_lock(item_id, import_id), owner, LOCK_TTL_S)
             # Online votes of these citizens were in flight: they usually land; look once more.
             if pending:
                 await asyncio.sleep(PENDING_RETRY_PAUSE_S)
@@ -155,7 +154,7 @@ class OfflineImporter:
             await self.reports.save(report)
         finally:
             try:
-                await self.claims.unlock(item_id, import_id, owner)
+                await self.locks.give_back(self.votes.keys.import_lock(item_id, import_id), owner)
             except RedisError:
                 log.warning("import lock of %s on %s not released; it expires", import_id, item_id)
         log.info(
@@ -169,7 +168,9 @@ class OfflineImporter:
         """(votes counted, lines refused, lines waiting on an online vote in flight)."""
         item_id = ballot.item_id
         try:
-            outcome = await self.claims.claim(item_id, [(v.citizen_key, v.vote_id) for v in part], PENDING_CLAIM_TTL_S)
+            outcome = await self.votes.claim_many(
+                [(item_id, v.citizen_key, v.vote_id) for v in part], PENDING_CLAIM_TTL_S
+            )
         except StateLost as exc:
             self.gate.close()  # the guard restores the register and reopens
             raise Unavailable(
@@ -185,16 +186,16 @@ class OfflineImporter:
         refused: list[Reject] = []
         busy: list[OfflineVote] = []
         for v, o in zip(part, outcome, strict=True):
-            if o in (LineClaim.CLAIMED, LineClaim.RESUMED):
+            if o in (Claim.CLAIMED, Claim.RESUMED):
                 take.append(v)
-            elif o is LineClaim.DUPLICATE:
+            elif o is Claim.DUPLICATE:
                 refused.append(Reject(v.line, RejectReason.ALREADY_VOTED))
             else:
                 busy.append(v)
         if not take:
             return 0, refused, busy
         now = self.clock.now()
-        records: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
+        records: list[Record] = []
         for v in take:
             event = VoteCast(
                 vote_id=v.vote_id,

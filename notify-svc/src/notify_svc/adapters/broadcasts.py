@@ -20,7 +20,7 @@ Doc = dict[str, Any]
 @dataclass(frozen=True)
 class FanOutState:
     broadcast: Broadcast
-    cursor: str  # the last follower (account id) already handed to the channels
+    cursor: int  # the last follower number already handed to the channels
     done: bool
 
 
@@ -59,7 +59,7 @@ class BroadcastRepository:
                     "body": b.message.body,
                     "created_at": now,
                     "done": False,
-                    "cursor": "",
+                    "cursor": 0,
                     "delivered": 0,
                 }
             },
@@ -80,10 +80,15 @@ class BroadcastRepository:
 
     async def fan_out_state(self, broadcast_id: str, session: AsyncClientSession) -> FanOutState | None:
         d = await self._col.find_one({"_id": broadcast_id}, session=session)
-        return FanOutState(_from_doc(d), d["cursor"], d["done"]) if d else None
+        if d is None:
+            return None
+        # Earlier versions kept an account id here: such a fan-out starts again from the first
+        # follower (a notification is stored once per broadcast and account, so none is doubled).
+        cursor = d["cursor"] if isinstance(d["cursor"], int) else 0
+        return FanOutState(_from_doc(d), cursor, d["done"])
 
     async def advance(
-        self, broadcast_id: str, cursor: str, done: bool, delivered: int, session: AsyncClientSession
+        self, broadcast_id: str, cursor: int, done: bool, delivered: int, session: AsyncClientSession
     ) -> None:
         await self._col.update_one(
             {"_id": broadcast_id},

@@ -1,14 +1,26 @@
-"""Followers (unique per item and account because _id is that pair: the pair index beside it, for
-paging an item's followers, need not be unique, so a follow — one per vote — checks no second key)
-and the per-item record both follows and broadcasts write, so that a follow and a broadcast racing
-each other always see one another."""
+"""Followers, kept as follow chunks: each batch of follows of an item is one document holding its
+followers, numbered `first`..`last` in the order they followed (from the item record's `followers`
+counter, taken in the same transaction). And the per-item record both follows and broadcasts
+write, so that a follow and a broadcast racing each other always see one another.
+
+Why chunks: a follow comes with every vote, and a document per follow (with its index entries and
+its oplog entry) cost the database as much as the vote's own ledger entry. A chunk is one document
+per batch, and it is also what the fan-out reads: a page is the chunks starting in a bounded range
+of numbers. (An open range, "after this one, sorted, first 500", made SecantusDB, which has no
+streaming index walk, read every later follower for each page: 0.58 s per page behind 25,000
+followers, 0.014 s bounded.)
+
+An account may appear in several chunks of an item (the author who also supports it, a vote
+delivered twice). That changes nothing anyone is told: a broadcast reaches an account if any of
+its follows is from before the broadcast, and a notification is stored once per broadcast and
+account (the inbox's unique key)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -17,7 +29,24 @@ from notify_svc.domain.audience import Follower, FollowWish
 
 Doc = dict[str, Any]
 
-PAIR_INDEX = [("item_id", ASCENDING), ("account_id", ASCENDING)]
+CHUNK_INDEX = [("item_id", ASCENDING), ("first", ASCENDING)]
+# (item_id, agency, how many) → the last of that many new follower numbers, in the transaction.
+TakeNumbers = Callable[[str, str, int, AsyncClientSession], Awaitable[int]]
+
+
+def chunk_id(item_id: str, first: int) -> str:
+    return pair_key(item_id, f"{first:012d}")
+
+
+def chunk_doc(item_id: str, agency: str, first: int, wishes: Sequence[FollowWish]) -> Doc:
+    return {
+        "_id": chunk_id(item_id, first),
+        "item_id": item_id,
+        "agency": agency,
+        "first": first,
+        "last": first + len(wishes) - 1,
+        "members": [{"a": w.account_id, "s": w.since, "r": sorted(r.value for r in w.reasons)} for w in wishes],
+    }
 
 
 class FollowerRepository:
@@ -25,76 +54,53 @@ class FollowerRepository:
         self._col = db.followers
 
     async def ensure_indexes(self) -> None:
-        # Earlier versions had random ids, and this index was unique; same keys, so replace it.
+        # Earlier versions kept one document per follower, paged by account id.
         async for ix in await self._col.list_indexes():
-            if list(ix["key"].items()) == PAIR_INDEX and ix.get("unique"):
+            if list(ix["key"])[:2] == ["item_id", "account_id"]:
                 await self._col.drop_index(ix["name"])
-        await self._col.create_index(PAIR_INDEX)
+        await self._col.create_index(CHUNK_INDEX)
 
-    async def follow_many(
-        self, wishes: Sequence[FollowWish], session: AsyncClientSession
-    ) -> list[tuple[FollowWish, bool, bool]]:
-        """Add or widen follows (one per (item, account): see merge_wishes), in bulk: one look-up
-        per item and one insert for all new followers. Returns (wish, new, earlier) for each:
-        whether the follower is new, and whether their follow now starts earlier than before
-        (both mean: check missed news)."""
+    async def add(self, wishes: Sequence[FollowWish], session: AsyncClientSession, take_numbers: TakeNumbers) -> None:
+        """Record follows (one per (item, account) per call: see merge_wishes): one chunk per item,
+        numbered after the item's last follower."""
         by_item: dict[str, list[FollowWish]] = {}
         for w in wishes:
             by_item.setdefault(w.item_id, []).append(w)
-        out: list[tuple[FollowWish, bool, bool]] = []
-        fresh: list[Doc] = []
-        widen: list[UpdateOne] = []
+        chunks: list[Doc] = []
         for item_id, item_wishes in by_item.items():
-            keys = [pair_key(item_id, w.account_id) for w in item_wishes]
-            known = {
-                d["account_id"]: d
-                async for d in self._col.find(
-                    {"_id": {"$in": keys}},
-                    {"account_id": 1, "since": 1, "reasons": 1},
-                    session=session,
-                )
-            }
-            for w in item_wishes:
-                reasons = sorted(r.value for r in w.reasons)
-                had = known.get(w.account_id)
-                if had is None:
-                    fresh.append(
-                        {
-                            "_id": pair_key(item_id, w.account_id),
-                            "item_id": item_id,
-                            "account_id": w.account_id,
-                            "since": w.since,
-                            "reasons": reasons,
-                            "agency": w.agency,
-                        }
-                    )
-                    out.append((w, True, True))
-                    continue
-                earlier = w.since < had["since"]
-                if earlier or not set(reasons) <= set(had.get("reasons", [])):
-                    widen.append(
-                        UpdateOne(
-                            {"_id": had["_id"]},
-                            {"$min": {"since": w.since}, "$addToSet": {"reasons": {"$each": reasons}}},
-                        )
-                    )
-                out.append((w, False, earlier))
-        if fresh:
-            # A concurrent insert of the same follower is a write conflict: the transaction retries
-            # and then finds it.
-            await self._col.insert_many(fresh, ordered=True, session=session)
-        if widen:
-            await self._col.bulk_write(widen, ordered=False, session=session)
-        return out
+            agency = item_wishes[0].agency
+            last = await take_numbers(item_id, agency, len(item_wishes), session)
+            chunks.append(chunk_doc(item_id, agency, last - len(item_wishes) + 1, item_wishes))
+        if chunks:
+            await self._col.insert_many(chunks, ordered=True, session=session)
 
-    async def page(self, item_id: str, after: str, limit: int, session: AsyncClientSession) -> list[Follower]:
+    async def page(
+        self, item_id: str, after: int, upto: int, session: AsyncClientSession
+    ) -> tuple[list[Follower], int | None]:
+        """The followers in the item's chunks that start after number `after`, up to `upto`, in
+        follow order, and the last number those chunks hold (None: no chunk starts there)."""
         docs = (
-            await self._col.find({"item_id": item_id, "account_id": {"$gt": after}}, session=session)
-            .sort("account_id", ASCENDING)
-            .limit(limit)
-            .to_list(limit)
+            await self._col.find({"item_id": item_id, "first": {"$gt": after, "$lte": upto}}, session=session)
+            .sort("first", ASCENDING)
+            .to_list(None)
         )
-        return [Follower(d["account_id"], d["since"]) for d in docs]
+        followers = [Follower(m["a"], m["s"]) for d in docs for m in d["members"]]
+        return followers, (docs[-1]["last"] if docs else None)
+
+    # Upgrading from one document per follower (see number_legacy_followers) -----------------
+
+    async def legacy(self, limit: int) -> list[Doc]:
+        return await self._col.find({"account_id": {"$exists": True}}).limit(limit).to_list(limit)
+
+    async def last_number(self, item_id: str, session: AsyncClientSession) -> int:
+        doc = await self._col.find_one(
+            {"item_id": item_id, "last": {"$gt": 0}}, {"last": 1}, sort=[("last", DESCENDING)], session=session
+        )
+        return int(doc["last"]) if doc else 0
+
+    async def replace_legacy(self, ids: Sequence[str], chunk: Doc, session: AsyncClientSession) -> None:
+        await self._col.delete_many({"_id": {"$in": list(ids)}}, session=session)
+        await self._col.insert_one(chunk, session=session)
 
 
 class ItemRepository:
@@ -107,6 +113,27 @@ class ItemRepository:
         await self._col.update_one(
             {"_id": item_id}, {"$set": {"title": title, "agency": agency}}, upsert=True, session=session
         )
+
+    async def take_numbers(self, item_id: str, agency: str, count: int, session: AsyncClientSession) -> int:
+        """Count `count` new followers of the item; returns the last one's number. Also the write
+        that makes a racing follow and broadcast conflict (see touch)."""
+        doc = await self._col.find_one_and_update(
+            {"_id": item_id},
+            {"$inc": {"followers": count}, "$setOnInsert": {"agency": agency}},
+            projection={"followers": 1},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        return int((doc or {})["followers"])  # (never None: upserted, and returned as it is after)
+
+    async def follower_count(self, item_id: str, session: AsyncClientSession) -> int:
+        """The last follower number given on the item (every follower has one up to it)."""
+        doc = await self._col.find_one({"_id": item_id}, {"followers": 1}, session=session)
+        return int((doc or {}).get("followers", 0))
+
+    async def set_follower_count(self, item_id: str, last: int, session: AsyncClientSession) -> None:
+        await self._col.update_one({"_id": item_id}, {"$set": {"followers": last}}, upsert=True, session=session)
 
     async def title(self, item_id: str, session: AsyncClientSession) -> str | None:
         doc = await self._col.find_one({"_id": item_id}, {"title": 1}, session=session)

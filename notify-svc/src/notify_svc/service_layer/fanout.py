@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from gongnon_chassis.store import Store, Tx
 from notify_svc.adapters.broadcasts import BroadcastRepository
 from notify_svc.adapters.channels import Channel
-from notify_svc.adapters.followers import FollowerRepository
+from notify_svc.adapters.followers import FollowerRepository, ItemRepository
 from notify_svc.domain.audience import notifications_for
 from notify_svc.service_layer.notifier import deliver
 
@@ -22,6 +22,7 @@ BATCH = 100
 class FanOut:
     store: Store
     followers: FollowerRepository
+    items: ItemRepository
     broadcasts: BroadcastRepository
     channels: Sequence[Channel]
     page_size: int = PAGE
@@ -44,10 +45,18 @@ class FanOut:
         if state is None or state.done:
             return 0, True
         b = state.broadcast
-        page = await self.followers.page(b.item_id, state.cursor, self.page_size, tx.session)
+        # Followers numbered after the last one now are told by their follow (Notifier.follow_many
+        # delivers the broadcasts they missed), so the fan-out ends at the last number it sees.
+        last = await self.items.follower_count(b.item_id, tx.session)
+        page, covered = (
+            await self.followers.page(b.item_id, state.cursor, state.cursor + self.page_size, tx.session)
+            if state.cursor < last
+            else ([], None)
+        )
         notes = notifications_for(b, page)
         await deliver(self.channels, notes, tx)
-        done = len(page) < self.page_size
-        cursor = page[-1].account_id if page else state.cursor
-        await self.broadcasts.advance(broadcast_id, cursor, done, len(notes), tx.session)
+        # No chunk starting in this range (numbers never used): the next range.
+        cursor = covered if covered is not None else min(state.cursor + self.page_size, last)
+        done = max(cursor, state.cursor) >= last
+        await self.broadcasts.advance(broadcast_id, max(cursor, state.cursor), done, len(notes), tx.session)
         return len(notes), done

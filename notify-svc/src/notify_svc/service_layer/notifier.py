@@ -53,23 +53,19 @@ class Notifier:
 
     async def follow_many(self, tx: Tx, wishes: Sequence[FollowWish]) -> int:
         """Record follows in bulk (a batch of votes); returns how many missed broadcasts were
-        delivered to the new or earlier followers."""
+        delivered to these followers (already told of them: not again, see the inbox's key)."""
         # Decide with the values the fan-out will read back, so both paths agree on each follower.
-        outcomes = await self.followers.follow_many(merge_wishes(wishes), tx.session)
-        changed: dict[str, list[tuple[FollowWish, bool]]] = {}
-        for w, new, earlier in outcomes:
-            if new or earlier:  # else already following from an earlier moment: nothing missed
-                changed.setdefault(w.item_id, []).append((w, new))
+        merged = merge_wishes(wishes)
+        await self.followers.add(merged, tx.session, self.items.take_numbers)
+        by_item: dict[str, list[FollowWish]] = {}
+        for w in merged:
+            by_item.setdefault(w.item_id, []).append(w)
         delivered = 0
-        for item_id, follows in changed.items():
-            added = sum(1 for _, new in follows if new)
-            agency = follows[0][0].agency
-            if added:
-                await self.items.touch(item_id, agency, "followers", tx.session, by=added)
-            if added < len(follows):
-                await self.items.touch(item_id, agency, "refollows", tx.session, by=len(follows) - added)
-            missed = await self.broadcasts.since(item_id, min(w.since for w, _ in follows), tx.session)
-            audience = [Follower(w.account_id, w.since) for w, _ in follows]
+        for item_id, follows in by_item.items():
+            missed = await self.broadcasts.since(item_id, min(w.since for w in follows), tx.session)
+            if not missed:
+                continue
+            audience = [Follower(w.account_id, w.since) for w in follows]
             notes = [n for b in missed for n in notifications_for(b, audience)]
             await deliver(self.channels, notes, tx)
             delivered += len(notes)

@@ -6,7 +6,8 @@ in braces is a Redis Cluster hash tag, so an item's keys live on one shard):
   travels to Kafka (pending), made permanent once Kafka acknowledged it (confirmed)
 - `P:v:{ITEM}:count` (hash)       → `total` and `o:OPTION` per option, HINCRBY
 - `P:state:ready`                  → marker: present while the claims above are complete
-- `P:state:restore-lock`           → one instance rebuilds at a time (SET NX EX)
+- `P:state:restore-lock`           → one instance rebuilds at a time (an OwnedLocks lock)
+- `P:offline:{ITEM}:IMPORT:lock`    → one upload of an offline file at a time
 
 Redis must run with `maxmemory-policy noeviction`: an evicted claim would let a second vote
 through to the ledger (which still counts it once) and inflate the live counter."""
@@ -18,13 +19,38 @@ from enum import Enum
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError, WatchError
 
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+from voting_svc.adapters.locks import OwnedLocks
+
+# Claim one item's voters (one hash slot): KEYS = voter keys, ARGV[1] = pending expiry in s,
+# ARGV[i+1] = the vote id for KEYS[i]. Per key: 0 claimed now, 1 already held by this very vote,
+# 2 a confirmed vote (no expiry), 3 another vote still pending. One script per item instead of two
+# commands per vote: the client packs and parses one command and one array per batch.
+_CLAIM_MANY = """
+local out = {}
+for i = 1, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[i + 1], 'NX', 'EX', ARGV[1]) then
+    out[i] = 0
+  elseif redis.call('GET', KEYS[i]) == ARGV[i + 1] then
+    out[i] = 1
+  elseif redis.call('PTTL', KEYS[i]) == -1 then
+    out[i] = 2
+  else
+    out[i] = 3
+  end
+end
+return out
 """
-_UNLOCK = _RELEASE
+# Give back claims that still hold the given vote ids (never another vote's claim).
+_RELEASE_MANY = """
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then n = n + redis.call('DEL', KEYS[i]) end
+end
+return n
+"""
 # Confirm claims whose votes Kafka acknowledged, and count each in the live counter exactly once.
 # KEYS[1] = the item's counter, KEYS[2..n+1] = voter keys; ARGV[1..n] = vote ids,
 # ARGV[n+1..2n] = each vote's choices joined by ",". Returns {votes counted now, live total, the
@@ -59,19 +85,21 @@ local out = {counted, total}
 for i = 1, n do out[i + 2] = after[i] end
 return out
 """
-_EXTEND = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
 TOTAL_FIELD = "total"
+# (script, keys, args): one call of a Lua script.
+ScriptCall = tuple[AsyncScript, list[str], list[Any]]
 OPTION_PREFIX = "o:"
 
 
 class Claim(Enum):
-    CLAIMED = "claimed"
-    DUPLICATE = "duplicate"  # confirmed: the citizen's vote reached Kafka
-    PENDING = "pending"  # another vote of the citizen is on its way to Kafka (or died on the way)
-    STATE_LOST = "state_lost"  # Redis restarted empty: claims cannot be trusted until restored
+    CLAIMED = 0
+    RESUMED = 1  # held by this very vote id already (an offline file uploaded again)
+    DUPLICATE = 2  # confirmed: the citizen's vote reached Kafka
+    PENDING = 3  # another vote of the citizen is on its way to Kafka (or died on the way)
+
+
+class StateLost(Exception):
+    """Redis lost its claims (restarted empty): nothing can be claimed until they are restored."""
 
 
 class VoteKeys:
@@ -86,45 +114,80 @@ class VoteKeys:
     def counter(self, item_id: str) -> str:
         return f"{self.ns}:v:{{{item_id}}}:count"
 
+    def import_lock(self, item_id: str, import_id: str) -> str:
+        return f"{self.ns}:offline:{{{item_id}}}:{import_id}:lock"
+
 
 class RedisVotes:
     def __init__(self, redis: Redis, namespace: str) -> None:
         self.redis = redis
         self.keys = VoteKeys(namespace)
-        self._release = redis.register_script(_RELEASE)
-        self._unlock = redis.register_script(_UNLOCK)
-        self._extend = redis.register_script(_EXTEND)
+        self._claim_many = redis.register_script(_CLAIM_MANY)
+        self._release_many = redis.register_script(_RELEASE_MANY)
+        self._locks = OwnedLocks(redis)
         self._confirm = redis.register_script(_CONFIRM)
-
-    async def claim(self, item_id: str, citizen_key: str, vote_id: str, pending_ttl_s: int) -> Claim:
-        """Claim the (item, citizen) slot for `pending_ttl_s` (until `confirm`); see claim_many."""
-        return (await self.claim_many([(item_id, citizen_key, vote_id)], pending_ttl_s))[0]
 
     async def claim_many(self, claims: Sequence[tuple[str, str, str]], pending_ttl_s: int) -> list[Claim]:
         """Claim (item_id, citizen_key, vote_id) slots for `pending_ttl_s` each (until `confirm`),
-        in one round trip that also checks the state marker. A process that dies before its vote
-        reached Kafka leaves a claim that expires, so the citizen can vote again instead of being
-        refused forever."""
-        keys = [self.keys.voter(item_id, citizen_key) for item_id, citizen_key, _ in claims]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.exists(self.keys.marker)
-            for key, (_, _, vote_id) in zip(keys, claims, strict=True):
-                pipe.set(key, vote_id, nx=True, ex=pending_ttl_s)
-                pipe.pttl(key)
-            replies = await pipe.execute()
-        if not replies[0]:
+        in one round trip that also checks the state marker; StateLost if the register is not
+        intact. A process that dies before its vote reached Kafka leaves a claim that expires, so
+        the citizen can vote again instead of being refused forever."""
+        by_item = _by_item(claims)
+        calls = [
+            (
+                self._claim_many,
+                [self.keys.voter(item_id, ck) for ck, _ in item_claims],
+                [pending_ttl_s, *(vid for _, vid in item_claims)],
+            )
+            for item_id, item_claims in by_item.items()
+        ]
+        has_marker, *replies = await self._run(calls, marker=True)
+        codes = {item_id: iter(reply) for item_id, reply in zip(by_item, replies, strict=True)}
+        out = [Claim(int(next(codes[item_id]))) for item_id, _, _ in claims]
+        if not has_marker:
             # Redis restarted empty: give back what this batch just took; nothing can be trusted.
-            for key, (_, _, vote_id), claimed in zip(keys, claims, replies[1::2], strict=True):
-                if claimed:
-                    await self._release(keys=[key], args=[vote_id])
-            return [Claim.STATE_LOST] * len(claims)
-        out: list[Claim] = []
-        for claimed, ttl_ms in zip(replies[1::2], replies[2::2], strict=True):
-            if claimed:
-                out.append(Claim.CLAIMED)
-            else:  # -1: no expiry, a confirmed vote; otherwise still pending (or expired just now).
-                out.append(Claim.DUPLICATE if ttl_ms == -1 else Claim.PENDING)
+            await self.release_many([c for c, o in zip(claims, out, strict=True) if o is Claim.CLAIMED])
+            raise StateLost("the vote register is being restored")
         return out
+
+    async def release_many(self, claims: Sequence[tuple[str, str, str]]) -> None:
+        """Give back (item_id, citizen_key, vote_id) slots, each only if it still holds that vote
+        (never another request's claim)."""
+        if claims:
+            await self._run(
+                [
+                    (
+                        self._release_many,
+                        [self.keys.voter(item_id, ck) for ck, _ in item_claims],
+                        [v for _, v in item_claims],
+                    )
+                    for item_id, item_claims in _by_item(claims).items()
+                ]
+            )
+
+    async def _run(self, calls: Sequence[ScriptCall], *, marker: bool = False) -> list[Any]:
+        """Script calls (after an EXISTS of the state marker, if asked) in one round trip, by
+        EVALSHA. (A pipeline given the script objects first asks Redis whether it knows them,
+        SCRIPT EXISTS: a second round trip per batch.) A script Redis does not know yet (it
+        restarted) is run again on its own, which loads it."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if marker:
+                pipe.exists(self.keys.marker)
+            for script, keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            replies = await pipe.execute(raise_on_error=False)
+        head = replies[:1] if marker else []
+        out: list[Any] = []
+        for reply, (script, keys, args) in zip(replies[len(head) :], calls, strict=True):
+            if isinstance(reply, NoScriptError):
+                reply = await script(keys=keys, args=args)
+            elif isinstance(reply, Exception):
+                raise reply
+            out.append(reply)
+        for reply in head:
+            if isinstance(reply, Exception):
+                raise reply
+        return head + out
 
     async def confirm(self, item_id: str, votes: Sequence[tuple[str, str, Sequence[str]]]) -> tuple[int, int]:
         """Make the claims of (citizen_key, vote_id, choices) votes that Kafka acknowledged
@@ -139,11 +202,9 @@ class RedisVotes:
         by_item: dict[str, list[tuple[str, str, Sequence[str]]]] = {}
         for item_id, citizen_key, vote_id, choices in votes:
             by_item.setdefault(item_id, []).append((citizen_key, vote_id, choices))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for item_id, item_votes in by_item.items():
-                keys, args = self._confirm_call(item_id, item_votes)
-                await self._confirm(keys=keys, args=args, client=pipe)
-            replies = await pipe.execute()
+        replies = await self._run(
+            [(self._confirm, *self._confirm_call(item_id, item_votes)) for item_id, item_votes in by_item.items()]
+        )
         # Each item's per-vote totals, handed back in the order its votes came.
         after = {item_id: iter(reply[2:]) for item_id, reply in zip(by_item, replies, strict=True)}
         return [int(next(after[v[0]])) for v in votes]
@@ -154,10 +215,6 @@ class RedisVotes:
         keys = [self.keys.counter(item_id)] + [self.keys.voter(item_id, ck) for ck, _, _ in votes]
         args = [vid for _, vid, _ in votes] + [",".join(choices) for _, _, choices in votes]
         return keys, args
-
-    async def release(self, item_id: str, citizen_key: str, vote_id: str) -> None:
-        """Give the slot back, only if it still holds this vote (never another request's claim)."""
-        await self._release(keys=[self.keys.voter(item_id, citizen_key)], args=[vote_id])
 
     async def count(self, item_id: str, choices: Iterable[str]) -> int:
         """Add one voter (and their choices) to the live counter; returns the new live total."""
@@ -212,13 +269,13 @@ class RedisVotes:
         await self.redis.set(self.keys.marker, at)
 
     async def try_lock(self, owner: str, ttl_s: int) -> bool:
-        return bool(await self.redis.set(self.keys.restore_lock, owner, nx=True, ex=ttl_s))
+        return await self._locks.take(self.keys.restore_lock, owner, ttl_s)
 
     async def extend_lock(self, owner: str, ttl_s: int) -> bool:
-        return bool(await self._extend(keys=[self.keys.restore_lock], args=[owner, ttl_s]))
+        return await self._locks.extend(self.keys.restore_lock, owner, ttl_s)
 
     async def unlock(self, owner: str) -> None:
-        await self._unlock(keys=[self.keys.restore_lock], args=[owner])
+        await self._locks.give_back(self.keys.restore_lock, owner)
 
     async def restore_claims(self, claims: Iterable[tuple[str, str, str]]) -> int:
         """Write a chunk of (item_id, citizen_key, vote_id) claims in one pipeline; returns how many."""
@@ -230,6 +287,15 @@ class RedisVotes:
             if n:
                 await pipe.execute()
         return n
+
+
+def _by_item(claims: Sequence[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """(item_id, citizen_key, vote_id) claims as (citizen_key, vote_id) per item, in order: one
+    script call per item keeps each call's keys on one hash slot."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for item_id, citizen_key, vote_id in claims:
+        out.setdefault(item_id, []).append((citizen_key, vote_id))
+    return out
 
 
 def _parse(raw: Mapping[Any, Any]) -> tuple[int, dict[str, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Annotated, Any
 
@@ -14,7 +13,7 @@ from gongnon_chassis.errors import DomainError, Unavailable, error_body
 from gongnon_chassis.responses import json_response
 from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.kafka_offsets import CatchUpTimeout
-from voting_svc.casting import Accepted, Casting
+from voting_svc.casting import Accepted, Casting, CastRequest, Outcome
 from voting_svc.defining import BallotDefiner
 from voting_svc.domain.ballot import Ballot, Option, Question, VoteKind
 from voting_svc.recovery import Reconciler, RestoreInProgress
@@ -86,17 +85,11 @@ def supported(accepted: Accepted) -> dict[str, Any]:
     return {"item_id": accepted.item_id, "counted": True, "total": accepted.total}
 
 
-async def support_outcome(casting: Casting, s: SupportIn) -> dict[str, Any]:
+def support_reply(outcome: Outcome) -> dict[str, Any]:
     """One support of a batch, answered as its own request would have been: {status, body}."""
-    try:
-        accepted = await casting.cast(s.item_id, s.actor, (), support=True)
-    except DomainError as exc:
-        return {"status": exc.status, "body": error_body(exc.code, exc.message, exc.details)}
-    except Exception:
-        # One vote's unexpected failure must not answer for the others in its batch.
-        log.exception("support of %s on %s failed", s.actor.account_id, s.item_id)
-        return {"status": 500, "body": error_body("internal", "Something went wrong on our side")}
-    return {"status": 201, "body": supported(accepted)}
+    if isinstance(outcome, DomainError):
+        return {"status": outcome.status, "body": error_body(outcome.code, outcome.message, outcome.details)}
+    return {"status": 201, "body": supported(outcome)}
 
 
 def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, reconciler: Reconciler) -> APIRouter:
@@ -115,7 +108,8 @@ def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, r
         {status, body} per support, in order, exactly as `POST /items/{id}/support` would answer
         it. The gateway gathers the supports arriving in one turn of its event loop into one such
         request: under a burst, the hop between the two processes is paid once per batch."""
-        return {"results": await asyncio.gather(*(support_outcome(casting, s) for s in body.supports))}
+        outcomes = await casting.cast_many([CastRequest(s.item_id, s.actor, support=True) for s in body.supports])
+        return {"results": [support_reply(o) for o in outcomes]}
 
     @router.post("/items/{item_id}/votes", status_code=201)
     async def vote(item_id: ItemId, body: VoteIn, actor: CurrentActor) -> dict[str, Any]:

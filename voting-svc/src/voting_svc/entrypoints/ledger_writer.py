@@ -25,7 +25,7 @@ from voting_svc.recording import record_votes
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 2000
 # Validating 500 envelopes at once would hold this process's event loop (and every vote it is
 # answering) for tens of milliseconds; in slices, requests run in between.
 PARSE_SLICE = 50
