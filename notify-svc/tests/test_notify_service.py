@@ -26,6 +26,7 @@ from gongnon_contracts.events import (
     ReviewCaseOpened,
     ReviewCaseOverdue,
     VoteCast,
+    VotesCast,
 )
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
 from notify_svc.bootstrap import Components, build_app
@@ -490,4 +491,19 @@ async def test_followers_kept_one_document_each_move_into_chunks_once_and_are_re
     await notify.deliver(milestone(item, T0 + timedelta(minutes=2)))
     await notify.fan_out()
     for account in [*legacy, fresh]:
+        assert await notify.kinds(account, item) == [MILESTONE]
+
+
+async def test_a_batch_of_votes_in_one_record_follows_each_voter(notify: Notify) -> None:
+    # voting-svc sends the votes on an item that it accepted together as one votes.cast record:
+    # each voter follows exactly as from their own vote.cast.
+    item = new_item()
+    voters = [f"b{i}-{item}" for i in range(3)]
+    batch = VotesCast(item_id=item, votes=[vote(item, a, T0 + timedelta(minutes=1)).parse() for a in voters])
+    assert isinstance(batch.votes[0], VoteCast)
+    await notify.parts.follows.dispatch_batch([wrap(batch, T0, "voting-svc").model_dump(mode="json")])
+    assert await followers_of(notify, item) == set(voters)
+    await notify.deliver(milestone(item, T0 + timedelta(minutes=2)))
+    await notify.fan_out()
+    for account in voters:
         assert await notify.kinds(account, item) == [MILESTONE]

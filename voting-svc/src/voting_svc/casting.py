@@ -1,7 +1,7 @@
 """Casting votes: the hot path, a batch at a time.
 
 ballot from memory → Redis claims (SET NX per item+citizen_key, pending with a short expiry, one
-script per item) → `vote.cast` records on Kafka (acks=all, idempotent producer) → claims confirmed
+script per item) → one `votes.cast` record per item on Kafka (acks=all, idempotent producer) → claims confirmed
 (permanent) and counted live → 201 each. No MongoDB I/O: the ledger writer records the votes from
 Kafka. A vote Kafka does not take gets its claim back and is not counted; if the process dies on
 the way, the pending claims expire, so no citizen is locked out by a vote that was never recorded.
@@ -31,7 +31,7 @@ from gongnon_chassis.errors import Conflict, DomainError, Forbidden, Invalid, No
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_chassis.telemetry import current_trace_context
 from gongnon_contracts import Envelope, new_id
-from gongnon_contracts.events import VoteCast
+from gongnon_contracts.events import VoteCast, VotesCast
 from voting_svc.adapters.ballots import BallotCache
 from voting_svc.adapters.dedupe import Claim, RedisVotes, StateLost
 from voting_svc.domain.ballot import Ballot, VoteKind, VoteRejected
@@ -243,29 +243,41 @@ class Casting:
                 VOTES.labels(kind, outcome).inc(n)
 
     async def _send(self, votes: Sequence[_Valid], now: datetime) -> list[bool]:
-        """`vote.cast` of each vote to Kafka; whether each was acknowledged. The claims of those
-        that were not are given back: not durable, so not counted, and the citizen can retry."""
+        """The votes to Kafka, one `votes.cast` record per item; whether each vote was acknowledged.
+        The claims of those that were not are given back: not durable, so not counted, and the
+        citizen can retry."""
         if not votes:
             return []
         trace = current_trace_context()  # the batch's request: one trace for its votes
-        records: list[Record] = []
+        # One record per item: Kafka, the ledger writer and notify-svc then pay per batch.
+        by_item: dict[str, list[_Valid]] = {}
         for v in votes:
-            event = VoteCast(
-                vote_id=v.vote_id,
-                item_id=v.ballot.item_id,
-                kind=v.ballot.kind.value,
-                citizen_key=v.citizen_key,
-                account_id=v.account_id,
-                choices=list(v.picked),
-                cast_at=now,
+            by_item.setdefault(v.ballot.item_id, []).append(v)
+        records: list[Record] = []
+        for item_id, item_votes in by_item.items():
+            event = VotesCast(
+                item_id=item_id,
+                votes=[
+                    VoteCast(
+                        vote_id=v.vote_id,
+                        item_id=item_id,
+                        kind=v.ballot.kind.value,
+                        citizen_key=v.citizen_key,
+                        account_id=v.account_id,
+                        choices=list(v.picked),
+                        cast_at=now,
+                    )
+                    for v in item_votes
+                ],
             )
-            env = Envelope.wrap(event, source=self.source, agency=v.ballot.agency, time=now, trace=trace)
-            records.append((VoteCast.TOPIC, v.ballot.item_id, env.model_dump(mode="json"), trace))
+            env = Envelope.wrap(event, source=self.source, agency=item_votes[0].ballot.agency, time=now, trace=trace)
+            records.append((VotesCast.TOPIC, item_id, env.model_dump(mode="json"), trace))
         errors = await self.producer.send_each(records)
-        lost = [v for v, e in zip(votes, errors, strict=True) if e is not None]
+        failed = {item_id for item_id, e in zip(by_item, errors, strict=True) if e is not None}
+        lost = [v for v in votes if v.ballot.item_id in failed]
         if lost:
             log.warning(
-                "%d vote.cast record(s) not acknowledged by Kafka; releasing their claims",
+                "%d vote(s) not acknowledged by Kafka; releasing their claims",
                 len(lost),
                 exc_info=next(e for e in errors if e is not None),
             )
@@ -273,7 +285,7 @@ class Casting:
                 await self.votes.release_many([(v.ballot.item_id, v.citizen_key, v.vote_id) for v in lost])
             except RedisError:
                 log.error("%d claim(s) could not be released; they expire", len(lost), exc_info=True)
-        return [e is None for e in errors]
+        return [v.ballot.item_id not in failed for v in votes]
 
     async def _confirm(self, votes: Sequence[_Valid]) -> dict[str, int]:
         """Make the claims of durable votes permanent and count them live; the live total after

@@ -15,7 +15,7 @@ from gongnon_contracts.events.reviews import (
     ReviewCaseOpened,
     ReviewCaseOverdue,
 )
-from gongnon_contracts.events.votes import BallotClosed, TallyUpdated, VoteCast
+from gongnon_contracts.events.votes import BallotClosed, TallyUpdated, VoteCast, VotesCast
 
 __all__ = [
     "BallotClosed",
@@ -33,4 +33,5 @@ __all__ = [
     "RuleExpired",
     "TallyUpdated",
     "VoteCast",
+    "VotesCast",
 ]

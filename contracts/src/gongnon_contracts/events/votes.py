@@ -29,6 +29,23 @@ class VoteCast(EventData):
 
 
 @register
+class VotesCast(EventData):
+    """Votes on one item accepted together (a burst answered as one batch): one record for all of
+    them, so Kafka, the ledger writer and the followers pay per batch what they paid per vote.
+    Each vote means exactly what its own `vote.cast` would. Private: it names voters' identities."""
+
+    TYPE = "votes.cast"
+    TOPIC = Topic.VOTES.value
+    PUBLIC = False
+    SUMMARY = "voting-svc accepted votes on one item together (each as its vote.cast would be)"
+    item_id: str
+    votes: list[VoteCast] = Field(min_length=1)
+
+    def subject(self) -> str:
+        return self.item_id
+
+
+@register
 class TallyUpdated(EventData):
     """A snapshot of an item's counts. Coalesced: one event covers many votes, and counts are
     absolute, so a consumer that sees them late, twice or out of order still ends right."""

@@ -4,6 +4,7 @@ so a burst of votes never delays telling people what happened."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.store import Tx
@@ -15,6 +16,7 @@ from gongnon_contracts.events import (
     ReviewCaseOpened,
     ReviewCaseOverdue,
     VoteCast,
+    VotesCast,
 )
 from notify_svc.domain.audience import FollowReason, FollowWish
 from notify_svc.service_layer.notifier import Notifier
@@ -37,9 +39,8 @@ def register_follow_handlers(consumer: EventConsumer, notifier: Notifier) -> Non
 
     # Following is set-like (a second delivery finds the follow and changes nothing), so votes
     # need no inbox marker: one write per vote instead of two.
-    @consumer.on_many(VoteCast, idempotent=True)
-    async def on_votes(votes: list[tuple[VoteCast, Envelope]], tx: Tx) -> None:
-        # In bulk: votes are the heavy stream (one look-up per item per batch, not per vote).
+    async def follow_voters(votes: Iterable[tuple[VoteCast, Envelope]], tx: Tx) -> None:
+        # In bulk: votes are the heavy stream (one chunk per item per batch, not per vote).
         wishes = [
             FollowWish(
                 ev.item_id,
@@ -54,6 +55,14 @@ def register_follow_handlers(consumer: EventConsumer, notifier: Notifier) -> Non
         ]
         if wishes:
             await notifier.follow_many(tx, wishes)
+
+    @consumer.on_many(VoteCast, idempotent=True)
+    async def on_votes(votes: list[tuple[VoteCast, Envelope]], tx: Tx) -> None:
+        await follow_voters(votes, tx)
+
+    @consumer.on_many(VotesCast, idempotent=True)
+    async def on_vote_batches(batches: list[tuple[VotesCast, Envelope]], tx: Tx) -> None:
+        await follow_voters(((v, env) for batch, env in batches for v in batch.votes), tx)
 
 
 def register_broadcast_handlers(consumer: EventConsumer, notifier: Notifier) -> None:

@@ -18,7 +18,7 @@ from gongnon_chassis.kafka import BATCH_FETCH
 from gongnon_chassis.metrics import EVENTS_CONSUMED
 from gongnon_chassis.store import Store
 from gongnon_contracts import Envelope, Topic
-from gongnon_contracts.events import VoteCast
+from gongnon_contracts.events import VoteCast, VotesCast
 from voting_svc.adapters.ledger import Ledger, LedgerVote
 from voting_svc.domain.tally import Tally
 from voting_svc.recording import record_votes
@@ -29,6 +29,7 @@ BATCH = 2000
 # Validating 500 envelopes at once would hold this process's event loop (and every vote it is
 # answering) for tens of milliseconds; in slices, requests run in between.
 PARSE_SLICE = 50
+VOTE_TYPES = frozenset({VoteCast.TYPE, VotesCast.TYPE})
 RETRY_PAUSE_S = 1.0
 
 
@@ -37,7 +38,8 @@ def ledger_group(service_name: str) -> str:
 
 
 def parse_votes(bodies: Sequence[Any], source: str, consumer: str) -> list[LedgerVote]:
-    """The batch's vote.cast records emitted by this service; anything else is skipped."""
+    """The votes in the batch's vote.cast and votes.cast records emitted by this service; anything
+    else is skipped."""
     votes: list[LedgerVote] = []
     for body in bodies:
         try:
@@ -47,15 +49,19 @@ def parse_votes(bodies: Sequence[Any], source: str, consumer: str) -> list[Ledge
             EVENTS_CONSUMED.labels(consumer, "?", "invalid").inc()
             continue
         # Only votes this service accepted count (it alone owns the topic; tests share a broker).
-        if env.type != VoteCast.TYPE or env.source != source:
+        if env.type not in VOTE_TYPES or env.source != source:
             continue
         try:
-            data = VoteCast.model_validate(env.data)
+            cast = (
+                VotesCast.model_validate(env.data).votes
+                if env.type == VotesCast.TYPE
+                else [VoteCast.model_validate(env.data)]
+            )
         except ValidationError:
             log.error("skipping %s %s: data does not match its contract", env.type, env.id)
             EVENTS_CONSUMED.labels(consumer, env.type, "invalid").inc()
             continue
-        votes.append(
+        votes += [
             LedgerVote(
                 vote_id=data.vote_id,
                 item_id=data.item_id,
@@ -68,7 +74,8 @@ def parse_votes(bodies: Sequence[Any], source: str, consumer: str) -> list[Ledge
                 agency=env.agency,
                 event_id=env.id,
             )
-        )
+            for data in cast
+        ]
     return votes
 
 
