@@ -52,9 +52,9 @@ class EventConsumer:
     def on_many(
         self, event_cls: type[E], *, idempotent: bool = False
     ) -> Callable[[Callable[[list[tuple[E, Envelope]], Tx], Awaitable[None]]], BatchHandler]:
-        """idempotent=True: the handler itself gives the same state however often an event is
-        applied (e.g. "follow", a set-like upsert), so its events need no inbox marker; at one
-        event per vote, the marker would be as much database work as the handler."""
+        """idempotent=True: applying an event again changes nothing anyone observes (e.g. "follow":
+        a follower recorded twice is still told everything once), so its events need no inbox
+        marker; at one event per vote, the marker would be as much database work as the handler."""
 
         def register(fn: Callable[[list[tuple[E, Envelope]], Tx], Awaitable[None]]) -> BatchHandler:
             many: BatchHandler = fn

@@ -37,8 +37,8 @@ def register_follow_handlers(consumer: EventConsumer, notifier: Notifier) -> Non
             agency=env.agency,
         )
 
-    # Following is set-like (a second delivery finds the follow and changes nothing), so votes
-    # need no inbox marker: one write per vote instead of two.
+    # A second delivery of a vote adds its voter to a chunk again, which changes what no one is
+    # told (one notification per broadcast and account), so votes need no inbox marker.
     async def follow_voters(votes: Iterable[tuple[VoteCast, Envelope]], tx: Tx) -> None:
         # In bulk: votes are the heavy stream (one chunk per item per batch, not per vote).
         wishes = [
