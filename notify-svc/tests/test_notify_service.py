@@ -31,7 +31,7 @@ from gongnon_contracts.events import (
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
 from notify_svc.bootstrap import Components, build_app
 from notify_svc.domain.audience import FollowReason, Notification
-from notify_svc.service_layer.numbering import DONE, number_legacy_followers
+from notify_svc.service_layer.legacy_followers import DONE, move_legacy_followers
 from notify_svc.settings import NotifySettings
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -481,8 +481,8 @@ async def test_followers_kept_one_document_each_move_into_chunks_once_and_are_re
     await db.items.update_one({"_id": item}, {"$set": {"followers": 4, "agency": "seoul"}}, upsert=True)
     await db.upgrades.delete_one({"_id": DONE})
     parts = notify.parts
-    assert await number_legacy_followers(parts.runtime.store, parts.fanout.followers, parts.fanout.items) == 4
-    assert await number_legacy_followers(parts.runtime.store, parts.fanout.followers, parts.fanout.items) == 0
+    assert await move_legacy_followers(parts.runtime.store, parts.fanout.followers, parts.fanout.items) == 4
+    assert await move_legacy_followers(parts.runtime.store, parts.fanout.followers, parts.fanout.items) == 0
     assert [n for n, _ in await numbered(notify, item)] == [1, 2, 3, 4]
 
     fresh = f"new-{item}"

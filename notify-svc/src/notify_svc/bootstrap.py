@@ -15,8 +15,8 @@ from notify_svc.adapters.inbox import Inbox
 from notify_svc.entrypoints.events import register_broadcast_handlers, register_follow_handlers
 from notify_svc.entrypoints.http import build_router
 from notify_svc.service_layer.fanout import FanOut
+from notify_svc.service_layer.legacy_followers import move_legacy_followers
 from notify_svc.service_layer.notifier import Notifier
-from notify_svc.service_layer.numbering import number_legacy_followers
 from notify_svc.settings import NotifySettings
 
 
@@ -52,7 +52,7 @@ def build_app(settings: NotifySettings) -> FastAPI:
 
     async def prepare(_: Runtime) -> None:
         await followers.ensure_indexes()
-        await number_legacy_followers(rt.store, followers, items)
+        await move_legacy_followers(rt.store, followers, items)
         await broadcasts.ensure_indexes()
         for channel in channels:
             await channel.ensure_indexes()

@@ -87,7 +87,7 @@ class FollowerRepository:
         followers = [Follower(m["a"], m["s"]) for d in docs for m in d["members"]]
         return followers, (docs[-1]["last"] if docs else None)
 
-    # Upgrading from one document per follower (see number_legacy_followers) -----------------
+    # Upgrading from one document per follower (see move_legacy_followers) -----------------
 
     async def legacy(self, limit: int) -> list[Doc]:
         return await self._col.find({"account_id": {"$exists": True}}).limit(limit).to_list(limit)

@@ -216,16 +216,6 @@ class RedisVotes:
         args = [vid for _, vid, _ in votes] + [",".join(choices) for _, _, choices in votes]
         return keys, args
 
-    async def count(self, item_id: str, choices: Iterable[str]) -> int:
-        """Add one voter (and their choices) to the live counter; returns the new live total."""
-        key = self.keys.counter(item_id)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hincrby(key, TOTAL_FIELD, 1)
-            for c in choices:
-                pipe.hincrby(key, OPTION_PREFIX + c, 1)
-            results = await pipe.execute()
-        return int(results[0])
-
     async def live(self, item_id: str) -> tuple[int, dict[str, int]]:
         """(live total, live count per option)."""
         return _parse(await self.redis.hgetall(self.keys.counter(item_id)))

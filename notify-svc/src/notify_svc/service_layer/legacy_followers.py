@@ -12,7 +12,7 @@ CHUNK = 500
 DONE = "follow_chunks"
 
 
-async def number_legacy_followers(store: Store, followers: FollowerRepository, items: ItemRepository) -> int:
+async def move_legacy_followers(store: Store, followers: FollowerRepository, items: ItemRepository) -> int:
     """Returns how many followers were moved into chunks. Marked done once, so later starts skip
     the scan."""
     if await store.db.upgrades.find_one({"_id": DONE}):
