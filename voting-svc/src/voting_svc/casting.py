@@ -28,6 +28,7 @@ from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import Clock
 from gongnon_chassis.coalesce import Coalescer
 from gongnon_chassis.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
+from gongnon_chassis.grouping import group_by
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_chassis.telemetry import current_trace_context
 from gongnon_contracts import Envelope, new_id
@@ -250,9 +251,7 @@ class Casting:
             return []
         trace = current_trace_context()  # the batch's request: one trace for its votes
         # One record per item: Kafka, the ledger writer and notify-svc then pay per batch.
-        by_item: dict[str, list[_Valid]] = {}
-        for v in votes:
-            by_item.setdefault(v.ballot.item_id, []).append(v)
+        by_item = group_by(votes, key=lambda v: v.ballot.item_id)
         records: list[Record] = []
         for item_id, item_votes in by_item.items():
             event = VotesCast(

@@ -221,7 +221,7 @@ class OfflineImporter:
                 code="import_interrupted",
             ) from exc
         try:
-            await self.votes.confirm(item_id, [(v.citizen_key, v.vote_id, v.choices) for v in take])
+            await self.votes.confirm_many([(item_id, v.citizen_key, v.vote_id, v.choices) for v in take])
         except RedisError as exc:
             raise Unavailable(
                 "the import was interrupted (the vote register is unreachable); upload the same file again shortly",

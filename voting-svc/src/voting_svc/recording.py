@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from gongnon_chassis.grouping import group_by
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events import TallyUpdated
 from voting_svc.adapters.ledger import Ledger, LedgerVote
@@ -31,9 +32,7 @@ async def record_votes(store: Store, ledger: Ledger, votes: Sequence[LedgerVote]
 
     async def body(tx: Tx) -> list[Tally]:
         fresh = await ledger.insert_new(tx, votes)
-        by_item: dict[str, list[LedgerVote]] = {}
-        for v in fresh:
-            by_item.setdefault(v.item_id, []).append(v)
+        by_item = group_by(fresh, key=lambda v: v.item_id)
         snapshots: list[Tally] = []
         for item_id, item_votes in by_item.items():
             first = item_votes[0]

@@ -24,6 +24,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gongnon_chassis.grouping import group_by
 from gongnon_chassis.keys import pair_key
 from notify_svc.domain.audience import Follower, FollowWish
 
@@ -63,11 +64,8 @@ class FollowerRepository:
     async def add(self, wishes: Sequence[FollowWish], session: AsyncClientSession, take_numbers: TakeNumbers) -> None:
         """Record follows (one per (item, account) per call: see merge_wishes): one chunk per item,
         numbered after the item's last follower."""
-        by_item: dict[str, list[FollowWish]] = {}
-        for w in wishes:
-            by_item.setdefault(w.item_id, []).append(w)
         chunks: list[Doc] = []
-        for item_id, item_wishes in by_item.items():
+        for item_id, item_wishes in group_by(wishes, key=lambda w: w.item_id).items():
             agency = item_wishes[0].agency
             last = await take_numbers(item_id, agency, len(item_wishes), session)
             chunks.append(chunk_doc(item_id, agency, last - len(item_wishes) + 1, item_wishes))

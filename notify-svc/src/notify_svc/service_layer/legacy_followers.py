@@ -4,6 +4,7 @@ to match, so the fan-out's pages cover them and new follows are numbered after t
 
 from __future__ import annotations
 
+from gongnon_chassis.grouping import group_by
 from gongnon_chassis.store import Store, Tx
 from notify_svc.adapters.followers import Doc, FollowerRepository, ItemRepository, chunk_doc
 from notify_svc.domain.audience import FollowReason, FollowWish
@@ -19,9 +20,6 @@ async def move_legacy_followers(store: Store, followers: FollowerRepository, ite
         return 0
     moved = 0
     while batch := await followers.legacy(CHUNK):
-        by_item: dict[str, list[Doc]] = {}
-        for d in batch:
-            by_item.setdefault(d["item_id"], []).append(d)
 
         async def move(tx: Tx, item_id: str, docs: list[Doc]) -> None:
             top = await followers.last_number(item_id, tx.session)
@@ -39,7 +37,7 @@ async def move_legacy_followers(store: Store, followers: FollowerRepository, ite
             await followers.replace_legacy([d["_id"] for d in docs], chunk, tx.session)
             await items.set_follower_count(item_id, chunk["last"], tx.session)
 
-        for item_id, docs in by_item.items():
+        for item_id, docs in group_by(batch, key=lambda d: d["item_id"]).items():
             await store.transaction(lambda tx, i=item_id, docs=docs: move(tx, i, docs))
             moved += len(docs)
     await store.db.upgrades.update_one({"_id": DONE}, {"$set": {"moved": moved}}, upsert=True)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from gongnon_chassis.grouping import group_by
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import MilestoneReached, ReviewAnswerPublished, ReviewCaseOpened
@@ -57,11 +58,8 @@ class Notifier:
         # Decide with the values the fan-out will read back, so both paths agree on each follower.
         merged = merge_wishes(wishes)
         await self.followers.add(merged, tx.session, self.items.take_numbers)
-        by_item: dict[str, list[FollowWish]] = {}
-        for w in merged:
-            by_item.setdefault(w.item_id, []).append(w)
         delivered = 0
-        for item_id, follows in by_item.items():
+        for item_id, follows in group_by(merged, key=lambda w: w.item_id).items():
             missed = await self.broadcasts.since(item_id, min(w.since for w in follows), tx.session)
             if not missed:
                 continue

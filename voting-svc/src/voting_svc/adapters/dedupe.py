@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError, WatchError
 
+from gongnon_chassis.grouping import group_by
 from voting_svc.adapters.locks import OwnedLocks
 
 # Claim one item's voters (one hash slot): KEYS = voter keys, ARGV[1] = pending expiry in s,
@@ -86,9 +87,9 @@ for i = 1, n do out[i + 2] = after[i] end
 return out
 """
 TOTAL_FIELD = "total"
+OPTION_PREFIX = "o:"
 # (script, keys, args): one call of a Lua script.
 ScriptCall = tuple[AsyncScript, list[str], list[Any]]
-OPTION_PREFIX = "o:"
 
 
 class Claim(Enum):
@@ -132,12 +133,13 @@ class RedisVotes:
         in one round trip that also checks the state marker; StateLost if the register is not
         intact. A process that dies before its vote reached Kafka leaves a claim that expires, so
         the citizen can vote again instead of being refused forever."""
-        by_item = _by_item(claims)
+        # One script call per item keeps each call's keys on one hash slot.
+        by_item = group_by(claims, key=lambda c: c[0])
         calls = [
             (
                 self._claim_many,
-                [self.keys.voter(item_id, ck) for ck, _ in item_claims],
-                [pending_ttl_s, *(vid for _, vid in item_claims)],
+                [self.keys.voter(item_id, ck) for _, ck, _ in item_claims],
+                [pending_ttl_s, *(vid for _, _, vid in item_claims)],
             )
             for item_id, item_claims in by_item.items()
         ]
@@ -158,10 +160,10 @@ class RedisVotes:
                 [
                     (
                         self._release_many,
-                        [self.keys.voter(item_id, ck) for ck, _ in item_claims],
-                        [v for _, v in item_claims],
+                        [self.keys.voter(item_id, ck) for _, ck, _ in item_claims],
+                        [vid for _, _, vid in item_claims],
                     )
-                    for item_id, item_claims in _by_item(claims).items()
+                    for item_id, item_claims in group_by(claims, key=lambda c: c[0]).items()
                 ]
             )
 
@@ -189,19 +191,11 @@ class RedisVotes:
                 raise reply
         return head + out
 
-    async def confirm(self, item_id: str, votes: Sequence[tuple[str, str, Sequence[str]]]) -> tuple[int, int]:
-        """Make the claims of (citizen_key, vote_id, choices) votes that Kafka acknowledged
-        permanent and count them live; returns (votes counted now, the live total)."""
-        keys, args = self._confirm_call(item_id, votes)
-        counted, total, *_ = await self._confirm(keys=keys, args=args)
-        return int(counted), int(total)
-
     async def confirm_many(self, votes: Sequence[tuple[str, str, str, Sequence[str]]]) -> list[int]:
-        """confirm() for (item_id, citizen_key, vote_id, choices) votes on any items, in one round
-        trip; returns the live total of each vote's item right after that vote."""
-        by_item: dict[str, list[tuple[str, str, Sequence[str]]]] = {}
-        for item_id, citizen_key, vote_id, choices in votes:
-            by_item.setdefault(item_id, []).append((citizen_key, vote_id, choices))
+        """Make the claims of (item_id, citizen_key, vote_id, choices) votes that Kafka acknowledged
+        permanent and count them live, in one round trip; returns the live total of each vote's
+        item right after that vote."""
+        by_item = group_by(votes, key=lambda v: v[0])
         replies = await self._run(
             [(self._confirm, *self._confirm_call(item_id, item_votes)) for item_id, item_votes in by_item.items()]
         )
@@ -210,10 +204,10 @@ class RedisVotes:
         return [int(next(after[v[0]])) for v in votes]
 
     def _confirm_call(
-        self, item_id: str, votes: Sequence[tuple[str, str, Sequence[str]]]
+        self, item_id: str, votes: Sequence[tuple[str, str, str, Sequence[str]]]
     ) -> tuple[list[str], list[str]]:
-        keys = [self.keys.counter(item_id)] + [self.keys.voter(item_id, ck) for ck, _, _ in votes]
-        args = [vid for _, vid, _ in votes] + [",".join(choices) for _, _, choices in votes]
+        keys = [self.keys.counter(item_id)] + [self.keys.voter(item_id, ck) for _, ck, _, _ in votes]
+        args = [vid for _, _, vid, _ in votes] + [",".join(choices) for _, _, _, choices in votes]
         return keys, args
 
     async def live(self, item_id: str) -> tuple[int, dict[str, int]]:
@@ -277,15 +271,6 @@ class RedisVotes:
             if n:
                 await pipe.execute()
         return n
-
-
-def _by_item(claims: Sequence[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
-    """(item_id, citizen_key, vote_id) claims as (citizen_key, vote_id) per item, in order: one
-    script call per item keeps each call's keys on one hash slot."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for item_id, citizen_key, vote_id in claims:
-        out.setdefault(item_id, []).append((citizen_key, vote_id))
-    return out
 
 
 def _parse(raw: Mapping[Any, Any]) -> tuple[int, dict[str, int]]:
