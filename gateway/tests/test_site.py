@@ -157,6 +157,57 @@ async def test_unknown_and_malformed_proposals_are_404_pages(browser: httpx.Asyn
     assert r.status_code == 404
 
 
+async def test_site_paths_answer_with_pages_and_the_api_with_json(browser: httpx.AsyncClient) -> None:
+    for path in ("/proposals", "/no/such/page"):
+        r = await browser.get(path)
+        assert r.status_code == 404, path
+        assert "text/html" in r.headers["content-type"]
+        assert '<html lang="ko">' in r.text
+        assert "찾을 수 없습니다" in r.text
+    r = await browser.delete("/proposals/p_1")
+    assert r.status_code == 405
+    assert "text/html" in r.headers["content-type"]
+    assert "GET" in r.headers["allow"]
+    for path in ("/api/no-such-route", "/api"):
+        api = await browser.get(path)
+        assert api.status_code == 404, path
+        assert api.json()["error"]["code"] == "not_found"
+    api = await browser.delete("/api/proposals")
+    assert api.status_code == 405
+    assert api.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_head_is_get_without_a_body(browser: httpx.AsyncClient) -> None:
+    for path in ("/", "/proposals/p_1", "/login"):
+        page = await browser.get(path)
+        head = await browser.head(path)
+        assert head.status_code == page.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == page.headers["content-type"]
+    missing = await browser.head("/no/such/page")
+    assert missing.status_code == 404
+    assert missing.content == b""
+
+
+async def test_an_unexpected_failure_is_a_500_page_on_the_site_and_json_on_the_api(app: FastAPI) -> None:
+    async def boom() -> None:
+        raise RuntimeError("a secret detail")
+
+    for path in ("/boom-page", "/api/boom"):
+        app.router.add_api_route(path, boom, methods=["GET"])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+        page = await c.get("/boom-page")
+        api = await c.get("/api/boom")
+    assert page.status_code == 500
+    assert "text/html" in page.headers["content-type"]
+    assert "일시적인 오류가 발생했습니다" in page.text
+    assert "a secret detail" not in page.text
+    assert api.status_code == 500
+    assert api.json()["error"]["code"] == "internal"
+    assert "a secret detail" not in api.text
+
+
 async def test_a_failing_review_panel_does_not_break_the_page(browser: httpx.AsyncClient, services: Any) -> None:
     closed = {**PROPOSAL, "id": "p_2", "closes_at": "2019-10-11T15:00:00Z", "next_threshold": None}
     services.on("GET", "/proposals/p_2", (200, closed))

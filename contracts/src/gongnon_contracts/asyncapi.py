@@ -72,7 +72,8 @@ def build_asyncapi(public_only: bool = False, server: str = "127.0.0.1:9092") ->
             "title": "Gongnon events",
             "version": "1.0.0",
             "description": "Events of the Gongnon civic platform. Every message is an Envelope keyed "
-            "by its subject (the item id). Agencies receive public events by signed webhook or feed.",
+            "by its subject (the item id). These are the platform's internal events; a separate public "
+            "stream for partner agencies (webhooks, feed, Kafka credentials) is not built yet.",
         },
         "defaultContentType": "application/json",
         "servers": {"kafka": {"host": server, "protocol": "kafka"}},

@@ -35,7 +35,7 @@ from gongnon_gateway.counters import ensure_collections, register_counters
 from gongnon_gateway.live_tally import TallyFeed
 from gongnon_gateway.site.community_routes import router as community_site_router
 from gongnon_gateway.site.deliberation_routes import router as deliberation_site_router
-from gongnon_gateway.site.routes import install_error_pages
+from gongnon_gateway.site.error_pages import install_error_pages
 from gongnon_gateway.site.routes import router as site_router
 from gongnon_gateway.support_relay import SupportRelay
 from gongnon_gateway.upstream import Service, Upstream

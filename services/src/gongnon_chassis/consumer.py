@@ -32,7 +32,7 @@ class EventConsumer:
     """batch_size > 1 takes up to that many records per poll and applies them in ONE transaction
     (one inbox look-up, one commit, one offset commit): for heavy streams such as votes. There a
     handler registered with `on_many` gets each run of consecutive events of its type in one
-    call, so it can read and write them in bulk (one query for 500 votes, not 500)."""
+    call, so it can read and write them in bulk (one query for a batch of votes, not one per vote)."""
 
     def __init__(self, name: str, store: Store, batch_size: int = 1) -> None:
         self.name = name  # also the Kafka consumer group

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -71,33 +72,42 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def _clean(errors: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for e in errors:
-        out.append({"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")})
-    return out
+def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")} for e in errors]
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def json_error(exc: Exception) -> JSONResponse:
+    """The one JSON error response for any exception; an unexpected one is logged and hides its text."""
+    if isinstance(exc, DomainError):
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    if isinstance(exc, RequestValidationError):
+        details = validation_details(list(exc.errors()))
+        return JSONResponse(error_body("validation_error", "The request is not valid", details), status_code=422)
+    if isinstance(exc, StarletteHTTPException):
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
         return JSONResponse(
-            error_body("validation_error", "The request is not valid", _clean(list(exc.errors()))),
-            status_code=422,
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=dict(exc.headers or {})
         )
+    log.error("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("internal", "Something went wrong on our side"), status_code=500)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
-            exc.status_code, "http_error"
-        )
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse(error_body("internal", "Something went wrong on our side"), status_code=500)
+# A process that also serves people (the gateway's site) turns an error into a page for some paths:
+# it returns a response, or None to keep the JSON body.
+ErrorPage = Callable[[Request, JSONResponse], Awaitable[Response | None]]
+
+
+def install_error_handlers(app: FastAPI, page: ErrorPage | None = None) -> None:
+    async def handle(request: Request, exc: Exception) -> Response:
+        response = json_error(exc)
+        if page is not None:
+            shown = await page(request, response)
+            if shown is not None:
+                return shown
+        return response
+
+    for kind in (DomainError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(kind, handle)

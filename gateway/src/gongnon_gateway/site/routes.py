@@ -1,7 +1,7 @@
 """The public site: pages rendered on the server, forms with a cookie session.
 
 Every page survives a service outage: the main data failing gives a friendly Korean page
-with 503 (see `install_error_pages`); secondary panels show a note instead."""
+with 503 (see `error_pages.py`); secondary panels show a note instead."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gongnon_chassis.actor import Actor
-from gongnon_chassis.errors import DomainError, error_body
+from gongnon_chassis.errors import DomainError
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
 from gongnon_gateway.api.deps import ID_PATTERN, SESSION_COOKIE, ContextDep
 from gongnon_gateway.context import GatewayContext
@@ -100,14 +100,12 @@ def _with_session(response: Response, ctx: GatewayContext, token: str) -> Respon
 
 
 def _not_found(request: Request, user: SiteSession | None) -> HTMLResponse:
-    return render(
-        request,
-        "error.html",
-        user,
-        status=404,
-        title="찾을 수 없습니다",
-        detail="요청하신 페이지가 없거나 삭제되었습니다.",
-    )
+    return _error(request, user, 404)
+
+
+def _error(request: Request, user: SiteSession | None, status: int) -> HTMLResponse:
+    title, detail = views.error_text(status)
+    return render(request, "error.html", user, status=status, title=title, detail=detail)
 
 
 # --- home and proposals ------------------------------------------------------------------
@@ -427,41 +425,4 @@ async def inbox_read(
 
 
 def _failed_page(request: Request, user: SiteSession | None, reply: UpstreamReply) -> HTMLResponse:
-    if reply.status == 401:
-        return render(
-            request, "error.html", user, status=401, title="로그인이 필요합니다", detail="다시 로그인해 주세요."
-        )
-    if reply.status == 403:
-        return render(
-            request, "error.html", user, status=403, title="권한이 없습니다", detail="이 페이지를 볼 수 없습니다."
-        )
-    return render(
-        request,
-        "error.html",
-        user,
-        status=reply.status if reply.status >= 400 else 502,
-        title="요청을 처리하지 못했습니다",
-        detail="잠시 후 다시 시도해 주세요.",
-    )
-
-
-_OUTAGE_DETAIL = "일시적인 장애로 정보를 불러오지 못했습니다. 잠시 후 다시 시도해 주세요. 불편을 드려 죄송합니다."
-
-
-def install_error_pages(app: FastAPI) -> None:
-    """An unreachable or failing service: JSON for /api, a friendly Korean page elsewhere."""
-
-    @app.exception_handler(UpstreamProblem)
-    async def _upstream(request: Request, exc: UpstreamProblem) -> Response:
-        if request.url.path.startswith("/api/") or request.url.path.endswith(".json"):
-            return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
-        ctx: GatewayContext = request.app.state.gateway
-        user = await _site_session(request, ctx)
-        return render(
-            request,
-            "error.html",
-            user,
-            status=exc.status,
-            title="서비스를 잠시 이용할 수 없습니다",
-            detail=_OUTAGE_DETAIL,
-        )
+    return _error(request, user, reply.status if reply.status >= 400 else 502)

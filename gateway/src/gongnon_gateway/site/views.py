@@ -34,6 +34,28 @@ ACTION_LABELS = {
 DECISION_LABELS = {"accept": "수용", "partial": "부분수용", "reject": "불수용"}
 METRIC_UNITS = {"supports": "공감", "debate_participants": "토론 참여"}
 
+_OUTAGE = "일시적인 장애로 정보를 불러오지 못했습니다. 잠시 후 다시 시도해 주세요. 불편을 드려 죄송합니다."
+# Error pages: (title, detail) per status; other statuses read as "could not be processed".
+ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: ("요청을 처리하지 못했습니다", "요청 내용을 확인한 뒤 다시 시도해 주세요."),
+    401: ("로그인이 필요합니다", "다시 로그인해 주세요."),
+    403: ("권한이 없습니다", "이 페이지를 볼 수 없습니다."),
+    404: ("찾을 수 없습니다", "요청하신 페이지가 없거나 삭제되었습니다."),
+    405: ("지원하지 않는 요청입니다", "이 주소에서는 그런 방식의 요청을 받지 않습니다."),
+    413: ("보내신 내용이 너무 큽니다", "내용을 줄여 다시 시도해 주세요."),
+    422: ("입력 내용을 확인해 주세요", "보내신 내용 중 올바르지 않은 값이 있습니다."),
+    429: ("요청이 너무 많습니다", "잠시 후 다시 시도해 주세요."),
+    500: ("일시적인 오류가 발생했습니다", "잠시 후 다시 시도해 주세요. 불편을 드려 죄송합니다."),
+    502: ("서비스를 잠시 이용할 수 없습니다", _OUTAGE),
+    503: ("서비스를 잠시 이용할 수 없습니다", _OUTAGE),
+    504: ("서비스를 잠시 이용할 수 없습니다", _OUTAGE),
+}
+
+
+def error_text(status: int) -> tuple[str, str]:
+    return ERROR_PAGES.get(status, ERROR_PAGES[400] if status < 500 else ERROR_PAGES[500])
+
+
 # Flash messages after a redirect: a fixed set of codes, never text from the query string.
 MESSAGES = {
     "supported": ("ok", "공감해 주셔서 감사합니다. 공감 수는 잠시 후 반영됩니다."),

@@ -1,4 +1,4 @@
-"""The ledger writer: a batch consumer of `gongnon.votes` (up to 500 records per batch).
+"""The ledger writer: a batch consumer of `gongnon.votes` (up to BATCH = 2,000 records per batch).
 
 Offsets are committed only after the batch's transaction commits (NACK_ON_ERROR): a failure
 rewinds and the batch comes again, which the ledger's unique key makes harmless."""
@@ -26,7 +26,7 @@ from voting_svc.recording import record_votes
 log = logging.getLogger(__name__)
 
 BATCH = 2000
-# Validating 500 envelopes at once would hold this process's event loop (and every vote it is
+# Validating 2,000 envelopes at once would hold this process's event loop (and every vote it is
 # answering) for tens of milliseconds; in slices, requests run in between.
 PARSE_SLICE = 50
 VOTE_TYPES = frozenset({VoteCast.TYPE, VotesCast.TYPE})
