@@ -49,7 +49,7 @@ class UpstreamFailed(UpstreamProblem):
 def actor_header(actor: Actor) -> dict[str, str]:
     # Actor.header(), but ASCII-escaped JSON: only ASCII header values are safe through every proxy
     # and server (RFC 9110), and a display name is usually Korean. Services parse it the same way.
-    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json"), separators=(",", ":"))}
+    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json", exclude_defaults=True), separators=(",", ":"))}
 
 
 @dataclass(frozen=True)

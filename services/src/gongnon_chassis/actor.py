@@ -22,6 +22,9 @@ class Actor(BaseModel):
     citizen_key: str | None = None  # the verified identity (one person, one vote)
     department_id: str | None = None
     display_name: str = ""
+    # Set when an agency system acts through an API key (docs/federation.md): which key, which scopes.
+    key_id: str | None = None
+    scopes: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -33,7 +36,7 @@ class Actor(BaseModel):
 
     def header(self) -> dict[str, str]:
         # ASCII-escaped JSON: header values are latin-1 on the wire, and names are Korean.
-        return {ACTOR_HEADER: json.dumps(self.model_dump(mode="json"))}
+        return {ACTOR_HEADER: json.dumps(self.model_dump(mode="json", exclude_defaults=True))}
 
 
 SYSTEM = Actor(account_id="system", role=ActorRole.SYSTEM)

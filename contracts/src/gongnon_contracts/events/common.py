@@ -12,6 +12,7 @@ class ActorRole(StrEnum):
     AGENCY_ADMIN = "agency_admin"
     SUPER_ADMIN = "super_admin"
     SYSTEM = "system"
+    AGENCY_SYSTEM = "agency_system"  # a partner agency's own platform, through an API key
 
 
 class RuleAction(StrEnum):
