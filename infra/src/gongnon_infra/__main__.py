@@ -54,8 +54,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         if not args.no_seed:
             from gongnon_infra.demo.seed import dev_accounts_help, seed
 
-            _step("seeding demo data through the gateway API …")
-            summary = asyncio.run(seed(cluster.gateway_url))
+            _step("seeding demo data through the gateway API (what is already there is kept) …")
+            summary = asyncio.run(seed(cluster.gateway_url, progress=lambda line: print(line, flush=True)))
             _step(f"seeded {summary} ({time.monotonic() - t0:.1f}s)")
             print(dev_accounts_help())
         gw = cluster.gateway_url

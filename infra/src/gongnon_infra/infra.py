@@ -4,15 +4,25 @@
 - Redis from Debian's redis-server;
 - SecantusDB, a MongoDB wire-protocol server (stand-in for mongod on machines without it).
 
+Their data lives under `workdir` and survives a restart: Kafka's log (formatted once, same
+cluster id and controller port afterwards) beside MongoDB's data. The two are one set, recorded
+in `workdir/stores.json`: when one of them is missing or belongs to another set, both start
+afresh, so MongoDB never holds state that Kafka's log and consumer offsets know nothing of.
+Redis starts empty every time on purpose: it holds live counts, vote claims and locks, which
+voting-svc rebuilds from its MongoDB ledger (recovery.RedisGuard) before it takes votes.
+
 KAFKA_BOOTSTRAP, MONGODB_URI and REDIS_URL, when set, point at existing servers instead, and
 when a Docker engine answers the test fixtures use testcontainers with the real images."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +32,9 @@ from gongnon_infra.procs import Proc, free_port, port_open, wait_until
 ROOT = Path(__file__).resolve().parents[3]
 KAFKA_DIR = ROOT / "infra" / "kafka"
 KAFKA_LIB = KAFKA_DIR / "lib"
+# How many jars infra/kafka/pom.xml resolves to; only for the progress line of the first fetch.
+KAFKA_JARS_EXPECTED = 92
+STORES_FILE = "stores.json"
 
 
 @dataclass
@@ -34,21 +47,75 @@ class Endpoints:
         return {"KAFKA_BOOTSTRAP": self.kafka_bootstrap, "MONGODB_URI": self.mongodb_uri, "REDIS_URL": self.redis_url}
 
 
-def ensure_kafka_jars(quiet: bool = False) -> None:
-    """Fetch Kafka and its dependencies from Maven Central once (infra/kafka/lib)."""
-    marker = KAFKA_LIB / ".complete"
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def ensure_kafka_jars(quiet: bool = False, lib: Path = KAFKA_LIB) -> None:
+    """Fetch Kafka and its dependencies from Maven Central once (infra/kafka/lib), with progress."""
+    marker = lib / ".complete"
     if marker.exists():
         return
-    if not quiet:
-        print("• fetching Apache Kafka 4.3.1 from Maven Central (first run only) …", flush=True)
     if shutil.which("mvn") is None:
-        raise RuntimeError("Maven (mvn) is needed to fetch Kafka; install Java 17 and Maven")
-    subprocess.run(
-        ["mvn", "-B", "-q", "dependency:copy-dependencies", f"-DoutputDirectory={KAFKA_LIB}", "-DincludeScope=runtime"],
-        cwd=KAFKA_DIR,
-        check=True,
-    )
-    marker.write_text("ok\n")
+        raise RuntimeError("Maven (mvn) is needed to fetch Kafka; ./dev installs it (apt-get install maven)")
+    say = (lambda _msg: None) if quiet else _say
+    say(f"• fetching Apache Kafka 4.3.1 and its dependencies from Maven Central into {lib} (first run only) …")
+    # Fetched beside lib/ and renamed into place complete (marker included), so a run stopped
+    # half-way leaves no lib/ that looks done, and two first runs at once do not mix their files.
+    partial = lib.with_name(f".{lib.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    argv = ["mvn", "-B", "-Dstyle.color=never", "dependency:copy-dependencies"]
+    argv += [f"-DoutputDirectory={partial}", "-DincludeScope=runtime"]
+    proc = subprocess.Popen(argv, cwd=KAFKA_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    tail: list[str] = []
+    downloaded = jars_downloaded = copied = 0
+    last = 0.0
+
+    def progress(final: bool = False) -> None:
+        nonlocal last
+        if final or time.monotonic() - last >= 2:
+            last = time.monotonic()
+            say(
+                f"  Maven: {downloaded} files downloaded ({jars_downloaded} jars), "
+                f"{copied} of ~{KAFKA_JARS_EXPECTED} jars copied"
+            )
+
+    try:
+        for line in proc.stdout:
+            tail = [*tail[-40:], line.rstrip()]
+            if line.startswith("Downloaded from") or "] Downloaded from" in line:
+                downloaded += 1
+                jars_downloaded += ".jar " in line
+                progress()
+            elif "] Copying " in line:
+                copied += 1
+                progress()
+        if proc.wait() != 0:
+            raise RuntimeError("fetching Kafka with Maven failed:\n" + "\n".join(tail))
+        progress(final=True)
+        if marker.exists():  # another run finished first: its copy serves
+            return
+        (partial / ".complete").write_text("ok\n")
+        shutil.rmtree(lib, ignore_errors=True)  # an incomplete one from before the marker existed
+        partial.rename(lib)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(partial, ignore_errors=True)
+    jars = list(lib.glob("*.jar"))
+    say(f"  {len(jars)} jars in {lib} ({sum(p.stat().st_size for p in jars) / 1e6:.0f} MB)")
+
+
+def kafka_cluster_id_of(log_dir: Path) -> str | None:
+    """The cluster id a formatted Kafka log dir belongs to (meta.properties), None if unformatted."""
+    try:
+        text = (log_dir / "meta.properties").read_text()
+    except OSError:
+        return None
+    m = re.search(r"^cluster\.id=(\S+)$", text, re.MULTILINE)
+    return m.group(1) if m else None
 
 
 @dataclass
@@ -61,11 +128,21 @@ class LocalInfra:
     mongo_port: int = 0
     procs: dict[str, Proc] = field(default_factory=dict)
 
+    @property
+    def kafka_data(self) -> Path:
+        return self.workdir / "kafka-data"
+
+    @property
+    def mongo_data(self) -> Path:
+        return self.workdir / "mongo-data"
+
     def start(self) -> Endpoints:
         self.workdir.mkdir(parents=True, exist_ok=True)
         env_kafka = os.environ.get("KAFKA_BOOTSTRAP")
         env_mongo = os.environ.get("MONGODB_URI")
         env_redis = os.environ.get("REDIS_URL")
+        if not env_kafka and not env_mongo:
+            self.keep_stores_together()
         kafka = env_kafka or self._start_kafka()
         mongo = env_mongo or self._start_mongo()
         redis = env_redis or self._start_redis()
@@ -73,11 +150,54 @@ class LocalInfra:
             self._wait(name, proc)
         return Endpoints(kafka, mongo, redis)
 
+    # -- Kafka and MongoDB: one set of data -------------------------------------------------------
+
+    def _stores(self) -> dict[str, object]:
+        try:
+            data = json.loads((self.workdir / STORES_FILE).read_text())
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def keep_stores_together(self) -> None:
+        """Reuse Kafka's log and MongoDB's data when they were made together; else wipe both.
+
+        Reused: Kafka's log is formatted with the cluster id recorded in stores.json and MongoDB's
+        data is there. Fresh: neither is there. Anything else (one missing, a log of another
+        cluster, data from before stores.json existed) would leave MongoDB's state without the
+        events and consumer offsets it was built from, so both go."""
+        cluster_id = kafka_cluster_id_of(self.kafka_data)
+        mongo_there = self.mongo_data.is_dir() and any(self.mongo_data.iterdir())
+        if cluster_id is None and not mongo_there:
+            return
+        if cluster_id is not None and mongo_there and self._stores().get("kafka_cluster_id") == cluster_id:
+            return
+        why = (
+            "Kafka's log is missing"
+            if cluster_id is None
+            else "MongoDB's data is missing"
+            if not mongo_there
+            else "they were not made together"
+        )
+        _say(f"• {self.workdir}: Kafka's log and MongoDB's data are out of step ({why}); starting both afresh")
+        shutil.rmtree(self.kafka_data, ignore_errors=True)
+        shutil.rmtree(self.mongo_data, ignore_errors=True)
+        (self.workdir / STORES_FILE).unlink(missing_ok=True)
+
     def _start_kafka(self) -> str:
         ensure_kafka_jars()
         self.kafka_port = self.kafka_port or free_port()
-        controller_port = free_port()
-        data = self.workdir / "kafka-data"
+        data = self.kafka_data
+        stores = self._stores()
+        cluster_id = kafka_cluster_id_of(data)
+        saved_port = stores.get("kafka_controller_port")
+        fresh = cluster_id is None or stores.get("kafka_cluster_id") != cluster_id
+        # The controller's address is in the KRaft voter set written at format time: keep it. A
+        # single voter also starts on another port (tried), so a port taken meanwhile is replaced.
+        if not fresh and isinstance(saved_port, int) and port_free(saved_port):
+            controller_port = saved_port
+        else:
+            controller_port = free_port()
         props = (KAFKA_DIR / "server.properties").read_text()
         props = (
             props.replace("${KAFKA_PORT}", str(self.kafka_port))
@@ -88,14 +208,14 @@ class LocalInfra:
         conf.write_text(props)
         cp = f"{KAFKA_LIB}/*"
         java = ["java", "-Xms256m", "-Xmx768m", f"-Dlog4j2.configurationFile={KAFKA_DIR / 'log4j2.yaml'}", "-cp", cp]
-        if data.exists():
-            shutil.rmtree(data)
-        cluster_id = _kafka_cluster_id()
-        subprocess.run(
-            [*java, "kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}", "-c", str(conf)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        if fresh:
+            shutil.rmtree(data, ignore_errors=True)
+            cluster_id = _kafka_cluster_id()
+            fmt = ["kafka.tools.StorageTool", "format", "--standalone", f"--cluster-id={cluster_id}", "-c", str(conf)]
+            subprocess.run([*java, *fmt], check=True, stdout=subprocess.DEVNULL)
+        if fresh or saved_port != controller_port:
+            state = {"kafka_cluster_id": cluster_id, "kafka_controller_port": controller_port}
+            (self.workdir / STORES_FILE).write_text(json.dumps(state, indent=2) + "\n")
         self.procs["kafka"] = Proc("kafka", [*java, "kafka.Kafka", str(conf)], self.workdir / "logs/kafka.log").start()
         return f"127.0.0.1:{self.kafka_port}"
 
@@ -106,6 +226,8 @@ class LocalInfra:
         self.procs["kafka"] = Proc("kafka", proc.argv, proc.log_path).start()
         self._wait("kafka", self.procs["kafka"])
 
+    # -- Redis: empty at every start ------------------------------------------------------------
+
     def _start_redis(self) -> str:
         binary = shutil.which("redis-server")
         if binary is None:
@@ -113,6 +235,10 @@ class LocalInfra:
         self.redis_port = self.redis_port or free_port()
         data = self.workdir / "redis"
         data.mkdir(parents=True, exist_ok=True)
+        # Redis keeps no snapshot: voting-svc rebuilds claims and counts from its ledger (a
+        # snapshot from an earlier run could disagree with MongoDB). A dump left by a manual SAVE
+        # would still be loaded at start, so it goes.
+        (data / "dump.rdb").unlink(missing_ok=True)
         argv = [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(data)]
         argv += ["--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no"]
         self.procs["redis"] = Proc("redis", argv, self.workdir / "logs/redis.log").start()
@@ -127,7 +253,7 @@ class LocalInfra:
 
     def _start_mongo(self) -> str:
         self.mongo_port = self.mongo_port or free_port()
-        data = self.workdir / "mongo-data"
+        data = self.mongo_data
         data.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-c", SECANTUS_MAIN, "--port", str(self.mongo_port), "--storage-path", str(data)]
         self.procs["mongo"] = Proc("mongo", argv, self.workdir / "logs/mongo.log").start()
@@ -151,6 +277,18 @@ class LocalInfra:
 # took 7-11 s under the votes bench, holding the storage lock all that time. A shorter interval
 # hands the GIL back sooner.
 SECANTUS_MAIN = "import sys; sys.setswitchinterval(0.0002); from secantus.cli import main; sys.exit(main())"
+
+
+def port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def _kafka_cluster_id() -> str:

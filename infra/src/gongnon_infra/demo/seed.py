@@ -1,19 +1,30 @@
 """Seeds demo data through the gateway's public API, the way real users would create it:
-staff accounts for every department, verified citizens, Korean proposals and their supports."""
+staff accounts for every department, verified citizens, Korean proposals and their supports.
+
+Idempotent: run again on the same data it creates nothing twice. Accounts answer 409 when they
+exist; a demo proposal is looked up first by its stable key (title, category, district, found
+through the title search as its author sees it) and created only when missing; supports are
+one per citizen (409 when given) and skipped when the proposal already has them all."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from gongnon_infra.cluster import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
-from gongnon_infra.demo.proposals import PROPOSALS
+from gongnon_infra.demo.proposals import PROPOSALS, DemoProposal
 
 DEMO_PASSWORD = "gongnon-demo-1234"
 FAMILY = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["민준", "서연", "도윤", "하은", "시우", "지유", "주원", "서윤", "예준", "지민", "하준", "수아"]
+# voting-svc answers 503 while it rebuilds Redis from its ledger (a restart): wait that long for it.
+UNAVAILABLE_WAIT_S = 120.0
+PROGRESS_EVERY = 6  # proposals
 
 
 def citizen_name(i: int) -> str:
@@ -26,17 +37,56 @@ class Api:
         self.base = base
 
     async def call(
-        self, method: str, path: str, token: str | None = None, json: Any = None, ok: tuple[int, ...] = (200, 201)
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: Any = None,
+        ok: tuple[int, ...] = (200, 201),
+        params: dict[str, str] | None = None,
     ) -> Any:
+        return (await self.call_status(method, path, token, json, ok, params))[1]
+
+    async def call_status(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: Any = None,
+        ok: tuple[int, ...] = (200, 201),
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with self.s.request(method, f"{self.base}{path}", json=json, headers=headers) as resp:
-            body = await resp.json(content_type=None)
-            if resp.status not in ok:
-                raise RuntimeError(f"{method} {path} → {resp.status}: {body}")
-            return body
+        deadline = time.monotonic() + UNAVAILABLE_WAIT_S
+        while True:
+            async with self.s.request(method, f"{self.base}{path}", json=json, headers=headers, params=params) as resp:
+                body = await resp.json(content_type=None)
+                status = resp.status
+            if status == 503 and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                continue
+            if status not in ok:
+                raise RuntimeError(f"{method} {path} → {status}: {body}")
+            return status, body
 
     async def login(self, email: str, password: str) -> str:
         return str((await self.call("POST", "/api/auth/login", json={"email": email, "password": password}))["token"])
+
+
+@dataclass
+class SeedSummary:
+    proposals: int = 0  # demo proposals there after the seed
+    created: int = 0  # of which this run created
+    supports: int = 0  # supports the demo proposals are meant to have
+    supports_added: int = 0  # of which this run gave (201)
+    citizens: int = 0
+    staff: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.proposals} proposals ({self.created} new, {self.proposals - self.created} already there), "
+            f"{self.supports:,} supports ({self.supports_added:,} new), {self.citizens} citizens, {self.staff} staff"
+        )
 
 
 async def _citizen(api: Api, i: int) -> str:
@@ -62,7 +112,44 @@ async def _citizen(api: Api, i: int) -> str:
     return await api.login(email, DEMO_PASSWORD)
 
 
-async def seed(gateway_url: str, citizens: int = 60) -> dict[str, Any]:
+async def find_demo_proposal(api: Api, token: str, demo: DemoProposal) -> str | None:
+    """The id of the proposal with this demo proposal's key (title, category, district), if any."""
+    title, category, district = demo[0], demo[1], demo[2]
+    cursor: str | None = None
+    for _ in range(20):  # a search page may end short of the last match: follow the cursor a while
+        params = {"q": title, "limit": "100"}
+        if cursor:
+            params["cursor"] = cursor
+        page = await api.call("GET", "/api/proposals", token, params=params)
+        for card in page["items"]:
+            if card["title"] == title and card["category"] == category and card["district"] == district:
+                return str(card["id"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return None
+    return None
+
+
+async def _wait_for_ballot(api: Api, pid: str) -> dict[str, Any]:
+    """voting-svc learns of the item from proposal.submitted: its tally answers 404 until then."""
+    for _ in range(400):
+        status, body = await api.call_status("GET", f"/api/proposals/{pid}/tally", ok=(200, 404))
+        if status == 200:
+            return dict(body)
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"voting-svc never learnt of proposal {pid}")
+
+
+async def seed(
+    gateway_url: str,
+    citizens: int = 60,
+    proposals: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SeedSummary:
+    """Seed (or complete) the demo data; `proposals` limits it to the first N demo proposals."""
+    say = progress or (lambda _msg: None)
+    demo = PROPOSALS if proposals is None else PROPOSALS[:proposals]
+    summary = SeedSummary(citizens=citizens)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         api = Api(session, gateway_url)
         admin = await api.login(DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD)
@@ -87,29 +174,37 @@ async def seed(gateway_url: str, citizens: int = 60) -> dict[str, Any]:
                 },
                 ok=(201, 409),
             )
+        summary.staff = len(staff)
+        say(f"  {len(staff)} staff accounts; signing in {citizens} verified citizens …")
         tokens = await asyncio.gather(*(_citizen(api, i) for i in range(citizens)))
-        created = 0
-        supports = 0
-        for n, (title, category, district, tags, body, supporters) in enumerate(PROPOSALS):
+        for n, item in enumerate(demo):
+            title, category, district, tags, body, supporters = item
             author = tokens[n % len(tokens)]
-            prop = await api.call(
-                "POST",
-                "/api/proposals",
-                author,
-                {"title": title, "body": body, "category": category, "district": district, "hashtags": tags},
-            )
-            created += 1
-            pid = prop["id"]
-            for _ in range(200):  # voting-svc learns of the item from proposal.submitted
-                async with session.get(f"{gateway_url}/api/proposals/{pid}/tally") as resp:
-                    if resp.status == 200:
-                        break
-                await asyncio.sleep(0.05)
-            results = await asyncio.gather(
-                *(api.call("POST", f"/api/proposals/{pid}/support", t, ok=(201, 409)) for t in tokens[:supporters])
-            )
-            supports += len(results)
-        return {"proposals": created, "supports": supports, "citizens": citizens, "staff": len(staff)}
+            pid = await find_demo_proposal(api, author, item)
+            if pid is None:
+                prop = await api.call(
+                    "POST",
+                    "/api/proposals",
+                    author,
+                    {"title": title, "body": body, "category": category, "district": district, "hashtags": tags},
+                )
+                pid = str(prop["id"])
+                summary.created += 1
+            summary.proposals += 1
+            wanted = min(supporters, len(tokens))
+            summary.supports += wanted
+            tally = await _wait_for_ballot(api, pid)
+            if max(int(tally.get("total") or 0), int(tally.get("live_total") or 0)) < wanted:
+                results = await asyncio.gather(
+                    *(
+                        api.call_status("POST", f"/api/proposals/{pid}/support", t, ok=(201, 409))
+                        for t in tokens[:wanted]
+                    )
+                )
+                summary.supports_added += sum(1 for status, _ in results if status == 201)
+            if (n + 1) % PROGRESS_EVERY == 0 or n + 1 == len(demo):
+                say(f"  proposals {n + 1}/{len(demo)} ({summary.created} new), supports {summary.supports_added:,} new")
+    return summary
 
 
 def dev_accounts_help() -> str:
