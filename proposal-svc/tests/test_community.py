@@ -372,7 +372,7 @@ async def test_lists_by_hashtag_district_agency_and_title_search(svc: Svc) -> No
     assert await svc.ids(f"/proposals?q=산책로 가로등&agency=seoul&hashtag={tag}") == [b, a]
     assert await svc.ids("/proposals?q=%21%3F") == []
     assert await svc.error("GET", "/proposals?district=gotham", None, 422) == "unknown_district"
-    assert await svc.error("GET", "/proposals?cursor=abc", None, 422) == "invalid_cursor"
+    assert await svc.error("GET", "/proposals?cursor=abc", None, 400) == "invalid_cursor"
 
     await svc.supports(b, 7)
     await svc.supports(c, 2)
@@ -381,7 +381,7 @@ async def test_lists_by_hashtag_district_agency_and_title_search(svc: Svc) -> No
     second = await svc.ok("GET", f"/proposals?sort=popular&hashtag={tag}&limit=2&cursor={first['next_cursor']}")
     assert ([i["id"] for i in second["items"]], second["next_cursor"]) == ([busan, a], None)
     assert (
-        await svc.error("GET", f"/proposals?sort=latest&cursor={first['next_cursor']}", None, 422) == "invalid_cursor"
+        await svc.error("GET", f"/proposals?sort=latest&cursor={first['next_cursor']}", None, 400) == "invalid_cursor"
     )
 
 

@@ -316,9 +316,14 @@ async def test_case_lists_respect_departments(review: Review) -> None:
 
     # Paging: newest first, the cursor continues strictly after the last item.
     first = (await review.http.get("/cases?limit=1", headers=OPERATOR.header())).json()
-    assert first["next_cursor"] == first["items"][0]["id"]
     rest = (await review.http.get(f"/cases?limit=200&before={first['next_cursor']}", headers=OPERATOR.header())).json()
     assert first["items"][0]["id"] not in {c["id"] for c in rest["items"]}
+    assert rest["items"], "the cursor continues the list"
+    # The cursor is opaque and signed: a case id, or the cursor edited, is not one the list issued.
+    for forged in (first["items"][0]["id"], "zzzz", first["next_cursor"][:-1], first["next_cursor"] + "A"):
+        r = await review.http.get("/cases", params={"before": forged}, headers=OPERATOR.header())
+        assert r.status_code == 400, (forged, r.text)
+        assert r.json()["error"]["code"] == "invalid_cursor"
 
     busan_operator = Actor(account_id="op-b", role=ActorRole.OPERATOR, agency="busan")
     r = await review.http.get(f"/cases/{welfare_case['id']}", headers=busan_operator.header())

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from opentelemetry import propagate
 
 from gongnon_chassis.actor import ACTOR_HEADER, Actor
-from gongnon_chassis.errors import DomainError, error_body
+from gongnon_chassis.errors import DomainError, Invalid, error_body
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,10 @@ class Upstream:
             headers.update(actor_header(actor))
         data: bytes | None = None
         if json_body is not None:
-            data = orjson.dumps(json_body)
+            try:
+                data = orjson.dumps(json_body)
+            except orjson.JSONEncodeError as exc:  # an integer beyond 64 bits that a model let through
+                raise Invalid("a number in the request is out of range", code="number_out_of_range") from exc
             headers["Content-Type"] = "application/json"
         query = {k: str(v) for k, v in (params or {}).items() if v is not None and v != ""}
         url = f"{self._urls[service]}{path}"

@@ -6,17 +6,31 @@ from __future__ import annotations
 from typing import Any
 
 from gongnon_chassis.actor import Actor
-from gongnon_chassis.errors import Forbidden, Invalid
+from gongnon_chassis.cursors import REFUSED, CursorSigner
+from gongnon_chassis.errors import Forbidden, Invalid, InvalidCursor
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
 from proposal_svc import views
 from proposal_svc.access import is_moderator
 from proposal_svc.adapters.listing import Listing, admin_spec, cursor_of, public_spec
 from proposal_svc.adapters.repository import from_doc
-from proposal_svc.domain.listing import BadCursor, decode_cursor, encode_cursor
+from proposal_svc.domain.listing import BadCursor, Cursor, cursor_fields, cursor_from_fields
 from proposal_svc.domain.proposal import STATUSES, normalize_hashtags
 from proposal_svc.domain.search import parse_query
 
 AGENCY_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+SCOPE = "proposals"  # the lists' cursors are good for these lists only (any filters, one order)
+
+
+def seal(cursors: CursorSigner, scope: str, c: Cursor) -> str:
+    return cursors.seal_fields(scope, cursor_fields(c))
+
+
+def unseal(cursors: CursorSigner, scope: str, text: str, sort: str) -> Cursor:
+    """The position a cursor this service issued for `scope` holds; 400 `invalid_cursor` otherwise."""
+    try:
+        return cursor_from_fields(cursors.open_fields(scope, text), sort)
+    except BadCursor as exc:
+        raise InvalidCursor(REFUSED, details={"reason": str(exc)}) from exc
 
 
 def _check(name: str, value: str | None, allowed: Any) -> None:
@@ -26,6 +40,7 @@ def _check(name: str, value: str | None, allowed: Any) -> None:
 
 async def list_page(
     listing: Listing,
+    cursors: CursorSigner,
     actor: Actor | None,
     *,
     sort: str,
@@ -56,10 +71,7 @@ async def list_page(
         search = parse_query(q)
         if search is None:  # nothing searchable in it (punctuation only): nothing matches
             return {"items": [], "next_cursor": None}
-    try:
-        after = decode_cursor(cursor, sort) if cursor else None
-    except BadCursor as exc:
-        raise Invalid("the cursor is not valid for this list", code="invalid_cursor") from exc
+    after = unseal(cursors, SCOPE, cursor, sort) if cursor else None
     if status is None:
         spec = public_spec(filters, search, sort, limit, after)
     else:
@@ -71,9 +83,9 @@ async def list_page(
     page = await listing.page(spec)
     shown = page.docs[:limit]
     if len(page.docs) > limit:
-        next_cursor: str | None = encode_cursor(cursor_of(sort, shown[-1]))
+        next_cursor: str | None = seal(cursors, SCOPE, cursor_of(sort, shown[-1]))
     else:  # a short page may still have more after it when the request ran out of work
-        next_cursor = encode_cursor(page.resume) if page.resume else None
+        next_cursor = seal(cursors, SCOPE, page.resume) if page.resume else None
     now = listing.now()
     cards = []
     for d in shown:

@@ -50,7 +50,7 @@ def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastA
 
     app = create_app(
         rt,
-        [build_router(service, settings.default_agency)],
+        [build_router(service, settings.default_agency, rt.cursors)],
         on_start=[prepare],
         title="review-svc",
         description="Departments, review cases, answers, approvals and deadlines (부서검토)",

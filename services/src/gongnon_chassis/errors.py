@@ -28,6 +28,13 @@ class DomainError(Exception):
         self.details = details
 
 
+class InvalidCursor(DomainError):
+    """A list cursor the platform did not issue (edited, truncated, made up, another list's)."""
+
+    status = 400
+    code = "invalid_cursor"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

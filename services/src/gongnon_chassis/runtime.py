@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from gongnon_chassis.clock import Clock, ShiftedClock, SystemClock
 from gongnon_chassis.consumer import EventConsumer
+from gongnon_chassis.cursors import CursorSigner
 from gongnon_chassis.errors import install_error_handlers
 from gongnon_chassis.kafka import Producer, ensure_topics, make_broker
 from gongnon_chassis.logs import setup_logging
@@ -48,11 +49,19 @@ class Runtime:
         self.consumers: list[EventConsumer] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._periodic: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._cursors: CursorSigner | None = None
         self.ready = False
 
     @property
     def db(self) -> Any:
         return self.store.db
+
+    @property
+    def cursors(self) -> CursorSigner:
+        """Seals and opens the list cursors this service hands out (made on first use)."""
+        if self._cursors is None:
+            self._cursors = CursorSigner.for_service(self.settings)
+        return self._cursors
 
     def consumer(self, name: str, batch_size: int = 1) -> EventConsumer:
         c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size)

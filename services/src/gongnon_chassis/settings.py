@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     outbox_poll_s: float = Field(0.5, alias="OUTBOX_POLL_S")
     scheduler_interval_s: float = Field(5.0, alias="SCHEDULER_INTERVAL_S")
+    # Signs list cursors (gongnon_chassis.cursors). Set it in production, the same for every
+    # replica of the service; clients never see it. Empty: a development key (logged).
+    cursor_secret: str = Field("", alias="GONGNON_CURSOR_SECRET", repr=False)
     # Fault injection for tests: names a point at which the process kills itself (SIGKILL).
     fault_point: str = Field("", alias="GONGNON_FAULT_POINT")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from gongnon_contracts.bounds import Moment
 from gongnon_gateway.api.schemas import _In
 
 REF = r"^[A-Za-z0-9_\-]{1,64}$"
@@ -29,8 +30,8 @@ class _BallotIn(_In):
     options: list[OptionIn] | None = Field(None, max_length=32, description="choice: labels of yes / no / other")
     questions: list[QuestionIn] | None = Field(None, max_length=32, description="research: one answer each")
     max_choices: int | None = Field(None, ge=1, le=32, description="multi: pick up to N (default 3)")
-    opens_at: AwareDatetime | None = Field(None, description="Default: now")
-    closes_at: AwareDatetime | None = Field(None, description="Or give days")
+    opens_at: Moment | None = Field(None, description="Default: now (2000..2100)")
+    closes_at: Moment | None = Field(None, description="Or give days (2000..2100)")
     days: int | None = Field(None, ge=1, le=366, description="Length of the voting period (default 30)")
 
 

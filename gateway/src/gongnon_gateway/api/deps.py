@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gongnon_chassis.actor import Actor
+from gongnon_chassis.cursors import MAX_CURSOR_CHARS
 from gongnon_chassis.errors import Forbidden, Unauthorized
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.accounts import Accounts
@@ -99,3 +100,12 @@ ItemIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The item (prop
 CaseIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The review case id")]
 NotificationIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The notification id")]
 AgencyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9\-]{0,39}$", description="The agency id")]
+# A list's cursor passes through unchanged: the service that issued it checks it (its HMAC).
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_CURSOR_CHARS,
+        description="Cursor: `next_cursor` of the previous page, sent back unchanged. Opaque and signed: "
+        "one the platform did not issue (edited, made up, another list's) → 400 `invalid_cursor`.",
+    ),
+]

@@ -26,6 +26,7 @@ from gongnon_gateway.core.security import TokenError
 from gongnon_gateway.counters import read_counters
 from gongnon_gateway.site import views
 from gongnon_gateway.site.community_views import community_panels
+from gongnon_gateway.site.origin import same_origin
 from gongnon_gateway.upstream import Service, UpstreamProblem, UpstreamReply
 
 _env = jinja2.Environment(
@@ -40,6 +41,7 @@ templates = Jinja2Templates(env=_env)
 router = APIRouter(include_in_schema=False)
 _ID = re.compile(ID_PATTERN)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CROSS_SITE = "다른 사이트에서 보낸 요청은 받지 않습니다. 이 페이지에서 다시 시도해 주세요."
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,8 @@ async def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     target = _safe_next(next)
+    if not same_origin(request):  # another site's form would sign the visitor in to its account
+        return render(request, "login.html", user, status=403, next=target, email="", error=CROSS_SITE)
     try:
         account = await ctx.accounts.authenticate(email[:254], password[:256])
     except DomainError:
@@ -332,6 +336,8 @@ async def register(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     form = {"email": email, "display_name": display_name}
+    if not same_origin(request):  # registering signs in too: another site's form must not
+        return render(request, "register.html", user, status=403, form={}, error=CROSS_SITE)
     error = None
     if not _EMAIL.match(email.strip()) or len(email) > 254:
         error = "올바른 이메일 주소를 입력해 주세요."

@@ -8,9 +8,6 @@ about the number of documents still needed, judged from how full the previous wi
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -46,6 +43,12 @@ def grow(width: float, fetched: int, target: float) -> float:
 
 
 # --- cursors: the sort key of the last item shown, opaque to clients ---
+# The service seals these fields (gongnon_chassis.cursors: an HMAC, so clients cannot edit them)
+# and still checks each one when a cursor comes back: what passes is a value the queries can use.
+
+CURSOR_ID_MAX = 64
+CURSOR_COUNT_MAX = 2**63 - 1  # a count MongoDB holds (support counts are far below)
+CURSOR_LATEST = datetime(9000, 1, 1, tzinfo=UTC)  # windows reach back from a cursor's time
 
 
 @dataclass(frozen=True)
@@ -56,28 +59,36 @@ class Cursor:
     support_count: int = 0
 
 
-def encode_cursor(c: Cursor) -> str:
-    raw: dict[str, object] = {"s": c.sort, "t": c.created_at.isoformat(), "id": c.id}
-    if c.sort == "popular":
-        raw["c"] = c.support_count
-    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
 class BadCursor(ValueError):
     pass
 
 
-def decode_cursor(text: str, sort: str) -> Cursor:
+def cursor_fields(c: Cursor) -> dict[str, object]:
+    raw: dict[str, object] = {"s": c.sort, "t": c.created_at.isoformat(), "id": c.id}
+    if c.sort == "popular":
+        raw["c"] = c.support_count
+    return raw
+
+
+def cursor_from_fields(raw: object, sort: str) -> Cursor:
+    """The cursor the fields describe, checked field by field; BadCursor for anything else."""
+    if not isinstance(raw, dict) or set(raw) - {"s", "t", "id", "c"}:
+        raise BadCursor("not a cursor")
+    if raw.get("s") != sort or sort not in SORTS:
+        raise BadCursor("a cursor of another sort order")
+    last_id, at_text, count = raw.get("id"), raw.get("t"), raw.get("c", 0)
+    if not isinstance(last_id, str) or len(last_id) > CURSOR_ID_MAX:
+        raise BadCursor("a cursor id is a short string")
+    if not isinstance(at_text, str) or len(at_text) > 40:
+        raise BadCursor("a cursor time is an ISO 8601 string")
     try:
-        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if raw["s"] != sort or not isinstance(raw["id"], str):
-            raise ValueError("a cursor of another sort order")
-        at = datetime.fromisoformat(raw["t"])
-        if at.tzinfo is None:
-            raise ValueError("a cursor time without a zone")
-        count = int(raw["c"]) if sort == "popular" else 0
-        if count < 0:
-            raise ValueError("a negative count")
-    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None or not FLOOR <= at <= CURSOR_LATEST:
+            raise BadCursor("a cursor time with a zone, within the platform's lifetime")
+    except (ValueError, OverflowError) as exc:
         raise BadCursor(str(exc)) from exc
-    return Cursor(sort, at, raw["id"], count)
+    if sort == "popular" and "c" not in raw:
+        raise BadCursor("a popular cursor holds a support count")
+    if type(count) is not int or not 0 <= count <= CURSOR_COUNT_MAX:
+        raise BadCursor("a cursor count is a whole number a database holds")
+    return Cursor(sort, at.astimezone(UTC), last_id, count if sort == "popular" else 0)

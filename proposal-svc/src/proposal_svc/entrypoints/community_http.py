@@ -9,11 +9,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from gongnon_chassis.actor import CurrentActor, OptionalActor
-from gongnon_chassis.errors import Invalid
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
-from proposal_svc import community, views
+from proposal_svc import browse, community, views
 from proposal_svc.adapters.community import CommunityRepository
 from proposal_svc.adapters.moderation import ModerationRepository
 from proposal_svc.adapters.repository import ProposalRepository
@@ -21,7 +20,7 @@ from proposal_svc.community_views import comment_view, proposal_standing, thread
 from proposal_svc.domain import moderation
 from proposal_svc.domain.authoring import Edit
 from proposal_svc.domain.comment import BODY_MAX, Comment
-from proposal_svc.domain.listing import BadCursor, Cursor, decode_cursor, encode_cursor
+from proposal_svc.domain.listing import Cursor
 from proposal_svc.domain.proposal import (
     BODY_MAX as PROPOSAL_BODY_MAX,
 )
@@ -126,22 +125,20 @@ def build_community_router(
         item_id: str,
         actor: OptionalActor,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        cursor: str | None = None,
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page (opaque)")] = None,
     ) -> dict[str, Any]:
         """Comments newest first, each with its replies oldest first; hidden ones as placeholders."""
         await community.visible_proposal(repo, item_id, actor)
-        try:
-            after = decode_cursor(cursor, "latest") if cursor else None
-        except BadCursor as exc:
-            raise Invalid("the cursor is not valid for this list", code="invalid_cursor") from exc
+        scope = f"comments:{item_id}"  # a cursor of one thread is no good for another
+        after = browse.unseal(rt.cursors, scope, cursor, "latest") if cursor else None
         found, resume = await comms.thread_page(item_id, after, limit)
         top = found[:limit]
         replies = await comms.replies([c.id for c in top])
         last = top[-1] if len(found) > limit else None
         if last is not None:
-            next_cursor: str | None = encode_cursor(Cursor("latest", last.created_at, last.id))
+            next_cursor: str | None = browse.seal(rt.cursors, scope, Cursor("latest", last.created_at, last.id))
         else:
-            next_cursor = encode_cursor(resume) if resume else None
+            next_cursor = browse.seal(rt.cursors, scope, resume) if resume else None
         return {"items": threads(top, replies, actor), "next_cursor": next_cursor}
 
     async def _comment(actor: Any, body: str, item_id: str | None = None, reply_to: str | None = None) -> Comment:

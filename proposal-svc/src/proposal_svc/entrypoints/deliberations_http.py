@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pymongo.errors import DuplicateKeyError
 
 from gongnon_chassis.actor import CurrentActor
 from gongnon_chassis.errors import Conflict, Invalid, NotFound
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
+from gongnon_contracts.bounds import Moment
 from gongnon_contracts.reference import POLICY_CATEGORIES
 from proposal_svc import deliberation_views as views
 from proposal_svc import deliberations
@@ -59,8 +60,8 @@ class BallotIn(_In):
     options: list[OptionIn] = Field(default_factory=list, max_length=32, description="choice: yes/no/other labels")
     questions: list[QuestionIn] = Field(default_factory=list, max_length=32, description="research only")
     max_choices: int | None = Field(None, ge=1, le=32, description="multi: pick up to this many (default 3)")
-    opens_at: AwareDatetime | None = Field(None, description="Default: now")
-    closes_at: AwareDatetime | None = Field(None, description="Or give days")
+    opens_at: Moment | None = Field(None, description="Default: now")
+    closes_at: Moment | None = Field(None, description="Or give days")
     days: int | None = Field(None, ge=1, le=MAX_DAYS, description="Length of the period (default 30)")
 
     def spec(self) -> BallotSpec:
@@ -99,7 +100,7 @@ class DebateIn(BallotIn):
 
 # Module level: with postponed annotations FastAPI resolves these names in the module.
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="the last id seen")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page (opaque)")]
 
 
 def build_deliberation_router(rt: Runtime, prepo: ProposalRepository, drepo: DeliberationRepository) -> APIRouter:
@@ -156,12 +157,13 @@ def build_deliberation_router(rt: Runtime, prepo: ProposalRepository, drepo: Del
         return await _create(tx_fn)
 
     async def _page(kind: DeliberationKind, limit: int, cursor: str | None) -> dict[str, Any]:
-        found = await drepo.page(kind, cursor, limit + 1)
+        scope = f"{kind.value}s"  # a cursor holds the last id shown, sealed for its own list
+        found = await drepo.page(kind, rt.cursors.open_id(scope, cursor) if cursor else None, limit + 1)
         page = found[:limit]
         now = rt.clock.now()
         return {
             "items": [views.card(d, now) for d in page],
-            "next_cursor": page[-1].id if len(found) > limit else None,
+            "next_cursor": rt.cursors.seal_id(scope, page[-1].id) if len(found) > limit else None,
         }
 
     @router.get("/consultations")

@@ -124,11 +124,12 @@ def build_router(
         q: Annotated[str | None, Query(max_length=100, description="Words of the title (제목 검색)")] = None,
         status: Annotated[str | None, Query(description="An admin status tab (operators)")] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        cursor: str | None = None,
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page (opaque)")] = None,
     ) -> dict[str, Any]:
         async def read() -> dict[str, Any]:
             return await browse.list_page(
                 listing,
+                rt.cursors,
                 actor,
                 sort=sort,
                 category=category,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from gongnon_chassis.actor import CurrentActor
+from gongnon_chassis.cursors import CursorSigner
 from review_svc.domain.cases import Decision, Status
 from review_svc.entrypoints.views import admin_view, department_view, public_view
 from review_svc.service_layer.cases import CaseService
@@ -27,7 +28,10 @@ class AssignBody(BaseModel):
     department_id: str = Field(min_length=1, max_length=64)
 
 
-def build_router(service: CaseService, default_agency: str) -> APIRouter:
+CASES_SCOPE = "review-cases"
+
+
+def build_router(service: CaseService, default_agency: str, cursors: CursorSigner) -> APIRouter:
     router = APIRouter(tags=["review"])
 
     @router.get("/departments")
@@ -40,13 +44,14 @@ def build_router(service: CaseService, default_agency: str) -> APIRouter:
         actor: CurrentActor,
         department_id: Annotated[str | None, Query(max_length=64)] = None,
         status: Status | None = None,
-        before: Annotated[str | None, Query(max_length=64, description="cursor: a case id")] = None,
+        before: Annotated[str | None, Query(description="cursor: next_cursor of the previous page (opaque)")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
-        found = await service.search(actor, department_id, status, before, limit)
+        after_id = cursors.open_id(CASES_SCOPE, before) if before else None
+        found = await service.search(actor, department_id, status, after_id, limit)
         return {
             "items": [admin_view(c) for c in found],
-            "next_cursor": found[-1].id if len(found) == limit else None,
+            "next_cursor": cursors.seal_id(CASES_SCOPE, found[-1].id) if len(found) == limit else None,
         }
 
     @router.get("/cases/{case_id}")

@@ -6,11 +6,12 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
 from gongnon_chassis.errors import DomainError, Unavailable, error_body
 from gongnon_chassis.responses import json_response
+from gongnon_contracts.bounds import KRW_MAX, Moment
 from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.kafka_offsets import CatchUpTimeout
 from voting_svc.casting import Accepted, Casting, CastRequest, Outcome
@@ -44,10 +45,10 @@ class BallotIn(BaseModel):
     kind: VoteKind
     options: list[OptionIn] = Field(default_factory=list, max_length=32)
     questions: list[QuestionIn] = Field(default_factory=list, max_length=32)
-    max_choices: int | None = None
-    budget_krw: int | None = None
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    max_choices: int | None = Field(None, ge=1, le=32)
+    budget_krw: int | None = Field(None, ge=0, le=KRW_MAX, description="Decision votes: the project's budget")
+    opens_at: Moment | None = None
+    closes_at: Moment | None = None
 
 
 class SupportIn(BaseModel):

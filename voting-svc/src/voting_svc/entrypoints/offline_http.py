@@ -16,16 +16,17 @@ from voting_svc.offline import OfflineImporter
 ItemId = Annotated[str, Path(min_length=1, max_length=64)]
 ImportId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
 MAX_LINES = 200_000
+LINE_MAX = 2**31 - 1  # a line number of the uploaded file: far beyond any file the gateway takes
 
 
 class OfflineVoteIn(BaseModel):
-    line: int = Field(ge=1)
+    line: int = Field(ge=1, le=LINE_MAX)
     citizen_key: str = Field(min_length=1, max_length=128)
     choices: list[str] = Field(default_factory=list, max_length=64)
 
 
 class RejectIn(BaseModel):
-    line: int = Field(ge=1)
+    line: int = Field(ge=1, le=LINE_MAX)
     reason: RejectReason
     message: str = Field("", max_length=300)
 

@@ -10,7 +10,14 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from gongnon_gateway.api.deps import ID_PATTERN, CurrentAccount, ItemIdPath, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.deps import (
+    ID_PATTERN,
+    CurrentAccount,
+    CursorQuery,
+    ItemIdPath,
+    OptionalAccount,
+    UpstreamDep,
+)
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -75,7 +82,7 @@ async def list_comments(
     up: UpstreamDep,
     me: OptionalAccount,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """{items: [comment with replies], next_cursor}; hidden comments come as placeholders."""
     params = {"limit": limit, "cursor": cursor}

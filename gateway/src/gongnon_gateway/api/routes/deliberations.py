@@ -10,14 +10,13 @@ from fastapi.responses import Response
 
 from gongnon_chassis.errors import Forbidden
 from gongnon_gateway.api.deliberation_schemas import ConsultationIn, DebateIn, VoteIn
-from gongnon_gateway.api.deps import CurrentAccount, ItemIdPath, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.deps import CurrentAccount, CursorQuery, ItemIdPath, OptionalAccount, UpstreamDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
 router = APIRouter(tags=["deliberations"], responses=ERROR_RESPONSES)
 
 Limit = Annotated[int | None, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=64, description="The last id of the previous page")]
 
 
 # --- 서울시가 묻습니다 ---------------------------------------------------------------------
@@ -32,7 +31,7 @@ async def open_consultation(body: ConsultationIn, me: CurrentAccount, up: Upstre
 
 
 @router.get("/api/consultations", response_class=Response)
-async def list_consultations(up: UpstreamDep, limit: Limit = None, cursor: Cursor = None) -> Response:
+async def list_consultations(up: UpstreamDep, limit: Limit = None, cursor: CursorQuery = None) -> Response:
     """{items, next_cursor}, newest first; each with status, D-day (days_left) and participants."""
     return await up.forward(Service.PROPOSAL, "GET", "/consultations", params={"limit": limit, "cursor": cursor})
 
@@ -54,7 +53,7 @@ async def open_debate(body: DebateIn, me: CurrentAccount, up: UpstreamDep) -> Re
 
 
 @router.get("/api/debates", response_class=Response)
-async def list_debates(up: UpstreamDep, limit: Limit = None, cursor: Cursor = None) -> Response:
+async def list_debates(up: UpstreamDep, limit: Limit = None, cursor: CursorQuery = None) -> Response:
     return await up.forward(Service.PROPOSAL, "GET", "/debates", params={"limit": limit, "cursor": cursor})
 
 

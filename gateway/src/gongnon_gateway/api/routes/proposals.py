@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from gongnon_contracts.rulesets import RuleSetChoice
-from gongnon_gateway.api.deps import AgencyPath, CurrentAccount, ItemIdPath, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.deps import (
+    AgencyPath,
+    CurrentAccount,
+    CursorQuery,
+    ItemIdPath,
+    OptionalAccount,
+    UpstreamDep,
+)
 from gongnon_gateway.api.schemas import ERROR_RESPONSES, ProposalIn
 from gongnon_gateway.upstream import Service
 
@@ -36,7 +43,7 @@ async def list_proposals(
     q: Annotated[str | None, Query(max_length=100, description="Words of the title (제목 검색)")] = None,
     status: Annotated[str | None, Query(max_length=20, description="Admin tab (operators): private, trash…")] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     """{items, next_cursor}"""
     params = {

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from gongnon_gateway.api.deps import CaseIdPath, CurrentAccount, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.deps import CaseIdPath, CurrentAccount, CursorQuery, OptionalAccount, UpstreamDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES, AnswerIn, AssignIn, ReasonIn
 from gongnon_gateway.upstream import Service
 
@@ -29,7 +29,7 @@ async def list_cases(
     up: UpstreamDep,
     department_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=40)] = None,
-    before: Annotated[str | None, Query(max_length=64, description="cursor: the last case id seen")] = None,
+    before: CursorQuery = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
 ) -> Response:
     params = {"department_id": department_id, "status": status, "before": before, "limit": limit}
