@@ -398,7 +398,8 @@ async def test_openapi_and_asyncapi_documents(client: httpx.AsyncClient) -> None
     public = (await client.get("/asyncapi.json")).json()
     assert public["asyncapi"] == "3.0.0"
     names = {m["name"] for m in public["components"]["messages"].values()}
-    assert "proposal.submitted" in names
+    assert "item.submitted" in names  # the public stream agencies subscribe to (gongnon.public)
+    assert "proposal.submitted" not in names  # internal: carries the author's account
     assert "vote.cast" not in names  # private: carries identities
     full = (await client.get("/asyncapi.json", params={"public_only": "false"})).json()
     assert "vote.cast" in {m["name"] for m in full["components"]["messages"].values()}

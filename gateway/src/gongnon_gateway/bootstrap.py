@@ -16,6 +16,7 @@ from gongnon_gateway.api.routes import (
     auth,
     community,
     deliberations,
+    feed,
     inbox,
     live,
     moderation,
@@ -24,6 +25,7 @@ from gongnon_gateway.api.routes import (
     proposals,
     review,
     similar,
+    subscriptions,
     votes,
 )
 from gongnon_gateway.context import GatewayContext
@@ -33,6 +35,7 @@ from gongnon_gateway.core.identity import build_identity_provider
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
 from gongnon_gateway.live_tally import TallyFeed
+from gongnon_gateway.public_signal import PublicSignal
 from gongnon_gateway.site.community_routes import router as community_site_router
 from gongnon_gateway.site.deliberation_routes import router as deliberation_site_router
 from gongnon_gateway.site.error_pages import install_error_pages
@@ -76,6 +79,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers += [offline.router, live.router]
     routers.append(deliberations.router)
     routers += [community.router, moderation.router, similar.router]
+    routers += [subscriptions.router, feed.router]
     if settings.test_mode:
         routers.append(ops.test_router)
     routers.append(site_router)
@@ -95,6 +99,9 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Live counts (server-sent events): this process's own Kafka reader of tally snapshots.
     tally_feed = TallyFeed(settings.kafka_bootstrap, f"{settings.service_name}-live-tally")
     app.state.tally_feed = tally_feed
+    # The feed's server-sent event streams wake on this process's own reader of gongnon.public.
+    public_signal = PublicSignal(settings.kafka_bootstrap, f"{settings.service_name}-public-feed")
+    app.state.public_signal = public_signal
     install_error_pages(app)
 
     # The chassis lifespan starts the runtime; the upstream session lives inside it.
@@ -104,10 +111,12 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         await upstream.start()
         await tally_feed.start()
+        await public_signal.start()
         try:
             async with runtime_lifespan(a):
                 yield
         finally:
+            await public_signal.stop()
             await tally_feed.stop()
             await upstream.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -12,12 +14,18 @@ from notify_svc.adapters.broadcasts import BroadcastRepository
 from notify_svc.adapters.channels import Channel, build_channels
 from notify_svc.adapters.followers import FollowerRepository, ItemRepository
 from notify_svc.adapters.inbox import Inbox
+from notify_svc.adapters.public_events import PublicEventStore
 from notify_svc.entrypoints.events import register_broadcast_handlers, register_follow_handlers
 from notify_svc.entrypoints.http import build_router
+from notify_svc.entrypoints.public_http import build_public_router
 from notify_svc.service_layer.fanout import FanOut
 from notify_svc.service_layer.legacy_followers import move_legacy_followers
 from notify_svc.service_layer.notifier import Notifier
+from notify_svc.service_layer.public_projector import PublicProjector
 from notify_svc.settings import NotifySettings
+from notify_svc.webhooks.lanes import Dispatcher, LaneSettings
+from notify_svc.webhooks.repository import DeliveryLog, SubscriptionRepository
+from notify_svc.webhooks.service import Webhooks
 
 
 @dataclass
@@ -30,6 +38,8 @@ class Components:
     follows: EventConsumer
     broadcasts: EventConsumer
     channels: list[Channel]
+    projector: PublicProjector
+    dispatcher: Dispatcher
 
 
 def build_app(settings: NotifySettings) -> FastAPI:
@@ -50,19 +60,56 @@ def build_app(settings: NotifySettings) -> FastAPI:
     # Fan-out polls like the outbox relay does: new broadcasts wait at most one poll interval.
     rt.every(settings.outbox_poll_s, fanout.drain, "notify-fanout")
 
+    # The public stream for agencies: projected from the internal topics, delivered to webhooks
+    # by one lane per subscription, read by the pull feed.
+    public_events = PublicEventStore(rt.db)
+    subscriptions = SubscriptionRepository(rt.db)
+    deliveries = DeliveryLog(rt.db)
+    lane_settings = LaneSettings(
+        policy=settings.retry_policy(),
+        timeout_s=settings.webhook_timeout_s,
+        concurrency=settings.webhook_lane_concurrency,
+        allow_private=settings.private_targets_allowed(),
+    )
+    dispatcher = Dispatcher(public_events, subscriptions, deliveries, rt.clock, lane_settings)
+    projector = PublicProjector(
+        rt.store, public_events, rt.clock, f"{settings.service_name}.public", on_commit=dispatcher.advanced
+    )
+    projector.attach(rt.broker)
+    webhooks = Webhooks(subscriptions, deliveries, public_events, dispatcher, rt.clock, lane_settings)
+
     async def prepare(_: Runtime) -> None:
         await followers.ensure_indexes()
         await move_legacy_followers(rt.store, followers, items)
         await broadcasts.ensure_indexes()
         for channel in channels:
             await channel.ensure_indexes()
+        await public_events.ensure_indexes()
+        await subscriptions.ensure_indexes()
+        await deliveries.ensure_indexes()
+        await dispatcher.start()
 
     app = create_app(
         rt,
-        [build_router(inbox, rt.clock)],
+        [build_router(inbox, rt.clock), build_public_router(public_events, webhooks)],
         on_start=[prepare],
         title="notify-svc",
-        description="Followers, the in-app inbox, and e-mail/SMS behind one channel interface",
+        description="Followers, the in-app inbox, e-mail/SMS behind one channel interface, and the public "
+        "event stream for agencies (webhooks, pull feed)",
     )
-    app.state.components = Components(rt, notifier, fanout, follows, broadcast_consumer, channels)
+    app.state.components = Components(
+        rt, notifier, fanout, follows, broadcast_consumer, channels, projector, dispatcher
+    )
+    # The lanes stop before the runtime closes the database they log to.
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        async with runtime_lifespan(a):
+            try:
+                yield
+            finally:
+                await dispatcher.stop()
+
+    app.router.lifespan_context = lifespan
     return app

@@ -107,6 +107,7 @@ async def submit(
             district=p.district,
             author_account=p.author_account,
             author_role=p.author_role,
+            author_name=p.author_name,
             rule_set_id=rule_set.id,
             listed=p.listed,
         ),

@@ -37,11 +37,18 @@ class Tx:
     now: datetime
     source: str
     events: list[Envelope] = field(default_factory=list)
+    # Outbox records that are not internal events (notify-svc's public stream), published as they are.
+    records: list[Doc] = field(default_factory=list)
 
     def emit(self, data: EventData, *, agency: str) -> Envelope:
         env = Envelope.wrap(data, source=self.source, agency=agency, time=self.now, trace=current_trace_context())
         self.events.append(env)
         return env
+
+    def emit_record(self, *, outbox_id: str, topic: str, key: str, value: dict[str, Any]) -> None:
+        """Publish `value` unchanged on `topic` (keyed by `key`) once this transaction commits. The
+        relay sends unpublished records in `outbox_id` order."""
+        self.records.append({"_id": outbox_id, "topic": topic, "key": key, "envelope": value, "published": False})
 
 
 class Store:
@@ -67,20 +74,18 @@ class Store:
         async def attempt(session: AsyncClientSession) -> None:
             tx = Tx(session=session, db=self.db, now=self.clock.now(), source=self.source)
             value = await fn(tx)
-            if tx.events:
-                await self.db.outbox.insert_many(
-                    [
-                        {
-                            "_id": e.id,
-                            "topic": e.topic(),
-                            "key": e.subject,
-                            "envelope": e.model_dump(mode="json"),
-                            "published": False,
-                        }
-                        for e in tx.events
-                    ],
-                    session=session,
-                )
+            records = [
+                {
+                    "_id": e.id,
+                    "topic": e.topic(),
+                    "key": e.subject,
+                    "envelope": e.model_dump(mode="json"),
+                    "published": False,
+                }
+                for e in tx.events
+            ]
+            if records or tx.records:
+                await self.db.outbox.insert_many([*records, *tx.records], session=session)
             result[:] = [value]
             emitted[:] = tx.events
 

@@ -25,6 +25,8 @@ class ProposalSubmitted(_ProposalEvent):
     author_role: ActorRole
     rule_set_id: str
     listed: bool
+    # The display name the site shows beside the proposal (the public stream publishes it).
+    author_name: str | None = None
 
 
 @register

@@ -1,0 +1,140 @@
+"""The pull feed of public events for agencies behind firewalls (docs/federation.md):
+`GET /api/feed` by cursor, and `GET /api/feed/stream` as server-sent events that resume from
+`Last-Event-ID`. The cursor is a public event's `seq`: everything after it is returned."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.errors import Forbidden, Invalid, Unavailable
+from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.webhooks import SEQ_MAX, public_types
+from gongnon_gateway.api.deps import CurrentAccount, UpstreamDep
+from gongnon_gateway.api.schemas import ERROR_RESPONSES
+from gongnon_gateway.public_signal import PublicSignal, TooManyStreams
+from gongnon_gateway.upstream import Service, Upstream, UpstreamProblem
+
+router = APIRouter(tags=["federation"], responses=ERROR_RESPONSES)
+
+HEARTBEAT_S = 15.0
+RETRY_MS = 3000
+STREAM_PAGE = 200
+FEED_SCOPES = frozenset({"subscriptions", "read"})
+
+Scope = Literal["own", "all"]
+Types = Annotated[
+    str | None, Query(max_length=500, description="Comma-separated public event types, e.g. item.submitted")
+]
+
+
+def require_feed(actor: Actor) -> None:
+    """Agency staff and agency systems with the `read` or `subscriptions` scope (notify-svc checks again)."""
+    if actor.role in (ActorRole.SUPER_ADMIN, ActorRole.AGENCY_ADMIN, ActorRole.OPERATOR):
+        return
+    if actor.role == ActorRole.AGENCY_SYSTEM and FEED_SCOPES & set(actor.scopes):
+        return
+    raise Forbidden("the feed is for agency staff and agency systems (scope 'read' or 'subscriptions')")
+
+
+def checked_types(types: str | None) -> str | None:
+    try:
+        names = public_types([t.strip() for t in (types or "").split(",") if t.strip()])
+    except ValueError as exc:
+        raise Invalid(str(exc), code="unknown_event_type") from exc
+    return ",".join(names) or None
+
+
+@router.get("/api/feed", response_class=Response)
+async def feed(
+    me: CurrentAccount,
+    up: UpstreamDep,
+    cursor: Annotated[int, Query(ge=0, le=SEQ_MAX, description="The last seq you have; 0 from the start")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    types: Types = None,
+    scope: Scope = "own",
+) -> Response:
+    """{items: [PublicEvent], next_cursor, head, has_more}: public events after `cursor` in seq
+    order (own: the caller's agency's items; all: every public item)."""
+    require_feed(me)
+    params = {"after": cursor, "limit": limit, "types": checked_types(types), "scope": scope}
+    return await up.forward(Service.NOTIFY, "GET", "/public-events", actor=me, params=params)
+
+
+def sse(event: dict[str, Any]) -> bytes:
+    return b"id: %d\nevent: %s\ndata: %s\n\n" % (event["seq"], event["type"].encode(), orjson.dumps(event))
+
+
+async def _stream(
+    signal: PublicSignal, up: Upstream, me: Actor, cursor: int, types: str | None, scope: str
+) -> AsyncIterator[bytes]:
+    try:
+        yield b"retry: %d\n\n" % RETRY_MS
+        while True:
+            params = {"after": cursor, "limit": STREAM_PAGE, "types": types, "scope": scope}
+            try:
+                reply = await up.request(Service.NOTIFY, "GET", "/public-events", actor=me, params=params)
+            except UpstreamProblem:
+                reply = None
+            body = reply.json() if reply is not None and reply.ok else None
+            if not isinstance(body, dict):
+                # The browser or agent reconnects after `retry` with its Last-Event-ID.
+                yield b'event: error\ndata: {"code": "feed_unavailable"}\n\n'
+                return
+            for event in body["items"]:
+                yield sse(event)
+            cursor = int(body["next_cursor"])
+            if body.get("has_more"):
+                continue
+            if not await signal.wait_beyond(cursor, HEARTBEAT_S):
+                yield b": keep-alive\n\n"
+    finally:
+        signal.close_stream()
+
+
+@router.get(
+    "/api/feed/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+async def feed_stream(
+    request: Request,
+    me: CurrentAccount,
+    up: UpstreamDep,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=SEQ_MAX, description="Start after this seq (else Last-Event-ID)")
+    ] = None,
+    types: Types = None,
+    scope: Scope = "own",
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+) -> Response:
+    """The feed as server-sent events: `id: <seq>`, `event: <type>`, `data: <PublicEvent>`; after a
+    break, reconnect with `Last-Event-ID` (browsers do it themselves) and nothing is missed. Without
+    either, the stream starts at the newest event (from now on)."""
+    require_feed(me)
+    wanted = checked_types(types)
+    start = cursor
+    if start is None and last_event_id:
+        if not last_event_id.isdigit() or int(last_event_id) > SEQ_MAX:
+            raise Invalid("Last-Event-ID must be the seq of the last event received", code="invalid_cursor")
+        start = int(last_event_id)
+    if start is None:  # from now on: the current head
+        head = await up.request(
+            Service.NOTIFY, "GET", "/public-events", actor=me, params={"limit": 1, "after": SEQ_MAX}
+        )
+        start = int((head.json() or {}).get("head", 0)) if head.ok else 0
+    signal: PublicSignal = request.app.state.public_signal
+    try:
+        signal.open_stream()
+    except TooManyStreams as exc:
+        raise Unavailable("too many feed streams on this server; retry later", code="too_many_streams") from exc
+    return StreamingResponse(
+        _stream(signal, up, me, start, wanted, scope),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

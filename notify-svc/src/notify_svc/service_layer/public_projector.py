@@ -1,0 +1,152 @@
+"""The public projector: a consumer group of its own on the internal topics (proposals, reviews,
+tallies; never votes), a batch at a time, one transaction per batch:
+
+1. the items' public state is read once, the pure projection (domain/public_events.py) turns the
+   batch into drafts, and drafts whose id is recorded already (a redelivery) are dropped;
+2. one counter write reserves the batch's seq numbers (one write per batch, not per event: it is
+   also where concurrent projectors queue, so it should be taken as rarely as possible);
+3. the events, the items' state and one outbox record per event (topic gongnon.public, keyed by
+   item) commit together. Kafka offsets are committed only after that (NACK_ON_ERROR).
+
+No inbox markers: the public ids (derived from the internal ids) and the items' state make a
+second delivery change nothing. After each commit, `on_commit(last_seq)` wakes the webhook lanes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
+from pydantic import ValidationError
+
+from gongnon_chassis.clock import Clock
+from gongnon_chassis.metrics import EVENTS_CONSUMED
+from gongnon_chassis.store import Store, Tx
+from gongnon_contracts import Envelope, Topic
+from gongnon_contracts.public_events import PUBLIC_TOPIC, PublicEvent
+from gongnon_contracts.registry import event_class
+from notify_svc.adapters.public_events import PublicEventStore
+from notify_svc.domain.public_events import PROJECTED, Draft, project
+
+log = logging.getLogger(__name__)
+
+TOPICS = (Topic.PROPOSALS.value, Topic.REVIEWS.value, Topic.TALLIES.value)
+
+
+def outbox_id(seq: int) -> str:
+    # The relay publishes in _id order: zero-padded seq keeps one item's events in seq order on Kafka.
+    return f"pub_{seq:020d}"
+
+
+class PublicProjector:
+    def __init__(
+        self,
+        store: Store,
+        events: PublicEventStore,
+        clock: Clock,
+        group: str,
+        batch_size: int = 1000,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.group = group
+        self.batch_size = batch_size
+        self.on_commit = on_commit
+
+    def attach(self, broker: KafkaBroker) -> None:
+        async def handle(bodies: list[dict[str, Any]]) -> None:
+            await self.apply(bodies)
+
+        broker.subscriber(
+            *TOPICS,
+            group_id=self.group,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            batch=True,
+            max_records=self.batch_size,
+        )(handle)
+
+    def _parse(self, bodies: list[dict[str, Any]]) -> list[Envelope]:
+        """The envelopes the projection reads; malformed ones are logged and skipped (retrying a
+        message that can never parse would block its partition)."""
+        out: list[Envelope] = []
+        for body in bodies:
+            try:
+                env = Envelope.model_validate(body)
+            except ValidationError:
+                log.error("public projector: skipping a message that is not an envelope")
+                EVENTS_CONSUMED.labels(self.group, "?", "invalid").inc()
+                continue
+            if env.type not in PROJECTED:
+                continue
+            try:
+                event_class(env.type).model_validate(env.data)
+            except ValidationError:
+                log.error("public projector: skipping %s %s: data does not match its contract", env.type, env.id)
+                EVENTS_CONSUMED.labels(self.group, env.type, "invalid").inc()
+                continue
+            out.append(env)
+        return out
+
+    async def apply(self, bodies: list[dict[str, Any]]) -> int:
+        """Project one batch; returns how many public events it recorded."""
+        envelopes = self._parse(bodies)
+        if not envelopes:
+            return 0
+
+        async def run(tx: Tx) -> int:
+            return await self._project(tx, envelopes)
+
+        last = await self.store.transaction(run)
+        for env in envelopes:
+            EVENTS_CONSUMED.labels(self.group, env.type, "applied").inc()
+        if last and self.on_commit is not None:
+            self.on_commit(last)
+        return last
+
+    async def _project(self, tx: Tx, envelopes: list[Envelope]) -> int:
+        states = await self.events.load_states({e.subject for e in envelopes}, tx.session)
+        before = {k: v.to_doc() for k, v in states.items()}
+        drafts = project(envelopes, states)
+        known = await self.events.known({d.id for d in drafts}, tx.session)
+        fresh: list[Draft] = []
+        for d in drafts:
+            if d.id not in known:
+                fresh.append(d)
+                known.add(d.id)
+        changed = [s for k, s in states.items() if before.get(k) != s.to_doc()]
+        await self.events.save_states(changed, tx.session)
+        if not fresh:
+            return 0
+        first = await self.events.take_seqs(len(fresh), tx.session)
+        recorded_at = self.clock.now()
+        docs = []
+        for n, d in enumerate(fresh):
+            event = PublicEvent(
+                id=d.id,
+                type=d.type,
+                version=d.data.VERSION,
+                seq=first + n,
+                time=d.time,
+                recorded_at=recorded_at,
+                agency=d.agency,
+                item_id=d.item_id,
+                data=d.data.model_dump(mode="json"),
+            ).model_dump(mode="json")
+            docs.append(
+                {
+                    "_id": d.id,
+                    "seq": first + n,
+                    "agency": d.agency,
+                    "type": d.type,
+                    "item_id": d.item_id,
+                    "event": event,
+                }
+            )
+            tx.emit_record(outbox_id=outbox_id(first + n), topic=PUBLIC_TOPIC, key=d.item_id, value=event)
+        await self.events.insert(docs, tx.session)
+        return first + len(fresh) - 1
