@@ -10,6 +10,7 @@ class Topic(StrEnum):
     TALLIES = "gongnon.tallies"  # voting-svc: coalesced tally snapshots
     REVIEWS = "gongnon.reviews"  # review-svc: cases, answers, approvals
     NOTIFICATIONS = "gongnon.notifications"  # notify-svc: notifications created
+    AGENCIES = "gongnon.agencies"  # gateway: partner agencies registered, updated, closed
     PUBLIC = "gongnon.public"  # notify-svc: the public stream for agencies (public_events.py)
 
     @classmethod

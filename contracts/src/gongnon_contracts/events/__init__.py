@@ -1,5 +1,6 @@
 """Every event the platform emits, grouped by the service that owns it."""
 
+from gongnon_contracts.events.agencies import AgencyClosed, AgencyRegistered, AgencyUpdated
 from gongnon_contracts.events.deliberations import DeliberationOpened, DeliberationResultPublished
 from gongnon_contracts.events.notifications import NotificationCreated
 from gongnon_contracts.events.proposals import (
@@ -18,6 +19,9 @@ from gongnon_contracts.events.reviews import (
 from gongnon_contracts.events.votes import BallotClosed, TallyUpdated, VoteCast, VotesCast
 
 __all__ = [
+    "AgencyClosed",
+    "AgencyRegistered",
+    "AgencyUpdated",
     "BallotClosed",
     "DeliberationOpened",
     "DeliberationResultPublished",

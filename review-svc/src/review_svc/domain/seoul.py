@@ -8,6 +8,8 @@ from review_svc.domain.departments import Department, DepartmentKind
 
 AGENCY = "seoul"
 HEAD_DEPARTMENT_ID = "dept-head"
+# Where a case of a category the map does not name goes (the one that also takes "other").
+DEFAULT_DEPARTMENT_ID = "dept-innovation"
 
 SEOUL_DEPARTMENTS: tuple[Department, ...] = (
     Department("dept-welfare", AGENCY, "복지정책실", categories=("welfare",)),

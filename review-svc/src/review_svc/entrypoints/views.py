@@ -16,6 +16,8 @@ def department_view(d: Department) -> dict[str, Any]:
         "unit": d.unit,
         "kind": d.kind.value,
         "categories": list(d.categories),
+        "parent_id": d.parent_id,
+        "archived": d.archived,
     }
 
 

@@ -64,7 +64,8 @@ class CaseService:
         """Open the one case for (item, rule), routed by category; None if nothing was opened."""
         if ev.action not in ROUTED_ACTIONS:
             return None
-        department = route(await self.departments.for_agency(agency, tx.session), ev.category, ev.action)
+        pool = await self.departments.for_agency(agency, tx.session)
+        department = route(pool, ev.category, ev.action, await self.departments.map_of(agency, tx.session))
         case = ReviewCase.open(
             case_id=new_id("case_"),
             agency=agency,
@@ -100,11 +101,17 @@ class CaseService:
         department = None
         if ev.department_id:
             asked = await self.departments.get(ev.department_id, tx.session)
-            if asked is not None and asked.agency == agency and asked.kind == DepartmentKind.DEPARTMENT:
+            if (
+                asked is not None
+                and asked.agency == agency
+                and asked.kind == DepartmentKind.DEPARTMENT
+                and asked.takes_cases
+            ):
                 department = asked
         if department is None:
             pool = await self.departments.for_agency(agency, tx.session)
-            department = route(pool, ev.category, RuleAction.DEPARTMENT_ANSWER)
+            cmap = await self.departments.map_of(agency, tx.session)
+            department = route(pool, ev.category, RuleAction.DEPARTMENT_ANSWER, cmap)
         case = ReviewCase.open_for_result(
             case_id=new_id("case_"),
             agency=agency,
@@ -158,7 +165,7 @@ class CaseService:
         return await self.cases.for_item(item_id)
 
     async def list_departments(self, agency: str) -> list[Department]:
-        return await self.departments.for_agency(agency)
+        return await self.departments.with_categories(agency)
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -223,6 +230,8 @@ class CaseService:
         department = await self.departments.get(department_id)
         if department is None:
             raise Invalid(f"there is no department {department_id!r}", code="unknown_department")
+        if not department.takes_cases:
+            raise Invalid(f"the department {department_id!r} is archived", code="department_archived")
 
         def change(case: ReviewCase, caller: Caller, tx: Tx) -> list[EventData]:
             access.require_operator(caller)
