@@ -260,6 +260,8 @@ async def test_public_reads_are_forwarded_with_their_queries(client: httpx.Async
 async def test_review_commands_carry_the_officer(client: httpx.AsyncClient, kit: Any, services: Any) -> None:
     r = await client.post("/api/auth/login", json={"email": kit.admin_email, "password": kit.admin_password})
     admin = r.json()["token"]
+    # The gateway asks review-svc whether the officer's department is the agency's.
+    services.on("GET", "/departments/dept_transport", (200, {"id": "dept_transport", "agency": "seoul"}))
     r = await client.post(
         "/api/admin/accounts",
         json={
@@ -327,7 +329,8 @@ async def test_upstream_down_is_503_and_upstream_failure_is_502(
 # --- staff accounts --------------------------------------------------------------------
 
 
-async def test_only_staff_managers_create_staff(client: httpx.AsyncClient, kit: Any) -> None:
+async def test_only_staff_managers_create_staff(client: httpx.AsyncClient, kit: Any, services: Any) -> None:
+    services.on("GET", "/departments/d1", (200, {"id": "d1", "agency": "seoul", "archived": False}))
     staff = {"email": "x@seoul.go.kr", "password": "password-123", "display_name": "x", "role": "operator"}
     citizen = await kit.register_and_login(client, "wannabe@example.org")
     r = await client.post("/api/admin/accounts", json=staff, headers=kit.bearer(citizen))

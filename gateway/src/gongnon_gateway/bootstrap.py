@@ -13,9 +13,11 @@ from gongnon_chassis.hot_routes import serve_first
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_gateway.api.routes import (
     admin,
+    agencies,
     auth,
     community,
     deliberations,
+    departments,
     feed,
     inbox,
     live,
@@ -30,12 +32,15 @@ from gongnon_gateway.api.routes import (
 )
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.accounts import Accounts
+from gongnon_gateway.core.agency_registry import AgencyRegistry
 from gongnon_gateway.core.config import GatewaySettings
 from gongnon_gateway.core.identity import build_identity_provider
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
 from gongnon_gateway.live_tally import TallyFeed
 from gongnon_gateway.public_signal import PublicSignal
+from gongnon_gateway.site.agency_site import AgencyHostHome
+from gongnon_gateway.site.agency_site import router as agency_site_router
 from gongnon_gateway.site.community_routes import router as community_site_router
 from gongnon_gateway.site.deliberation_routes import router as deliberation_site_router
 from gongnon_gateway.site.error_pages import install_error_pages
@@ -67,24 +72,29 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     # weeks must not sign everybody out.
     tokens = TokenSigner(settings.signing_secret(), timedelta(seconds=settings.token_ttl_s), SystemClock())
     register_counters(rt)
+    agency_registry = AgencyRegistry(rt.store, settings.default_agency)
 
     async def prepare(_: Runtime) -> None:
         await accounts.ensure_indexes()
         await ensure_collections(rt.db)
         if settings.admin_email and settings.admin_password:
             await accounts.ensure_super_admin(settings.admin_email, settings.admin_password)
+        await agency_registry.ensure_collections()
+        await agency_registry.ensure_host_agency()
 
     # The vote path first: Starlette matches routes in order, and supports are most of the traffic.
     routers = [votes.router, auth.router, admin.router, proposals.router, review.router, inbox.router, ops.router]
     routers += [offline.router, live.router]
     routers.append(deliberations.router)
     routers += [community.router, moderation.router, similar.router]
+    routers += [agencies.router, departments.router]
     routers += [subscriptions.router, feed.router]
     if settings.test_mode:
         routers.append(ops.test_router)
     routers.append(site_router)
     routers.append(deliberation_site_router)
     routers.append(community_site_router)
+    routers.append(agency_site_router)
     app = create_app(rt, routers, on_start=[prepare], title="Gongnon gateway", description=DESCRIPTION)
     serve_first(app, votes.SUPPORT_HOT_PATH, votes.support_hot, ["POST"])
     app.state.gateway = GatewayContext(
@@ -102,6 +112,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     # The feed's server-sent event streams wake on this process's own reader of gongnon.public.
     public_signal = PublicSignal(settings.kafka_bootstrap, f"{settings.service_name}-public-feed")
     app.state.public_signal = public_signal
+    app.state.agencies = agency_registry
+    app.add_middleware(AgencyHostHome, registry=agency_registry)
     install_error_pages(app)
 
     # The chassis lifespan starts the runtime; the upstream session lives inside it.

@@ -98,6 +98,9 @@ class ProposalIn(_In):
     category: str = Field(min_length=1, max_length=40, description="A 정책분류 key from GET /api/meta")
     district: str | None = Field(None, max_length=40, description="A 자치구 key from GET /api/meta")
     hashtags: list[str] | None = Field(None, max_length=20)
+    agency: str | None = Field(
+        None, pattern=r"^[a-z][a-z0-9-]{1,30}$", description="The agency (기관) it is filed under (GET /api/agencies)"
+    )
 
 
 class AnswerIn(_In):

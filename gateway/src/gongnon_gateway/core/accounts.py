@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,8 @@ CREATABLE_BY: dict[ActorRole, frozenset[ActorRole]] = {
     ActorRole.AGENCY_ADMIN: frozenset({ActorRole.OFFICER, ActorRole.OPERATOR, ActorRole.COMMITTEE, ActorRole.HEAD}),
     ActorRole.OPERATOR: frozenset({ActorRole.OFFICER, ActorRole.COMMITTEE, ActorRole.HEAD}),
 }
+# Checks a new staff account's agency and department before it is created.
+StaffVet = Callable[[str, ActorRole, str | None], Awaitable[None]]
 
 
 def normalize_email(email: str) -> str:
@@ -183,7 +186,10 @@ class Accounts:
         role: ActorRole,
         department_id: str | None,
         agency: str | None,
+        vet: StaffVet | None = None,
     ) -> Account:
+        """vet(agency, role, department_id), once the creator may create this role there: refuses
+        an agency or a department that does not exist (staff_vetting.py)."""
         allowed = CREATABLE_BY.get(creator.role, frozenset())
         if not allowed:
             raise Forbidden("only an operator or an administrator creates staff accounts")
@@ -198,6 +204,8 @@ class Accounts:
                 code="department_required",
                 details=[{"loc": ["body", "department_id"], "msg": "required for officers", "type": "missing"}],
             )
+        if vet is not None:
+            await vet(target_agency, role, department_id)
         return await self._insert(
             email=email,
             password=password,

@@ -24,7 +24,7 @@ from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.identity import IdentityClaim
 from gongnon_gateway.core.security import TokenError
 from gongnon_gateway.counters import read_counters
-from gongnon_gateway.site import views
+from gongnon_gateway.site import agency_form, views
 from gongnon_gateway.site.community_views import community_panels
 from gongnon_gateway.site.origin import same_origin
 from gongnon_gateway.upstream import Service, UpstreamProblem, UpstreamReply
@@ -161,10 +161,13 @@ async def home(
 
 
 @router.get("/proposals/new", response_class=HTMLResponse, response_model=None)
-async def new_proposal_form(request: Request, user: SiteUser) -> Response:
+async def new_proposal_form(request: Request, user: SiteUser, agency: str = "") -> Response:
     if user is None:
-        return _login_redirect("/proposals/new")
-    return render(request, "new_proposal.html", user, categories=POLICY_CATEGORIES, districts=SEOUL_DISTRICTS, form={})
+        return _login_redirect("/proposals/new" + (f"?agency={quote(agency[:40])}" if agency else ""))
+    choices = await agency_form.agency_choices(request, agency or user.actor.agency)
+    return render(
+        request, "new_proposal.html", user, categories=POLICY_CATEGORIES, districts=SEOUL_DISTRICTS, form={}, **choices
+    )
 
 
 @router.post("/proposals/new", response_class=HTMLResponse, response_model=None)
@@ -176,11 +179,13 @@ async def new_proposal(
     body: Annotated[str, Form()] = "",
     category: Annotated[str, Form()] = "",
     district: Annotated[str, Form()] = "",
+    agency: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     if user is None:
         return _login_redirect("/proposals/new")
     form = {"title": title, "body": body, "category": category, "district": district}
+    choices = await agency_form.agency_choices(request, agency)
 
     def again(error: str, status: int) -> HTMLResponse:
         return render(
@@ -192,6 +197,7 @@ async def new_proposal(
             districts=SEOUL_DISTRICTS,
             form=form,
             error=error,
+            **choices,
         )
 
     if not ctx.tokens.check_csrf(user.token, csrf):
@@ -201,6 +207,11 @@ async def new_proposal(
     payload: dict[str, Any] = {"title": title.strip()[:300], "body": body.strip()[:50_000], "category": category}
     if district in SEOUL_DISTRICTS:
         payload["district"] = district
+    if agency:  # filed under a partner agency (기관); none: the host
+        problem = await agency_form.open_agency_problem(request, agency)
+        if problem:
+            return again(problem, 409)
+        payload["agency"] = agency
     reply = await ctx.upstream.request(Service.PROPOSAL, "POST", "/proposals", actor=user.actor, json_body=payload)
     if not reply.ok:
         if reply.status == 403:

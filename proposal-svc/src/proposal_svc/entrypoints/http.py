@@ -50,6 +50,7 @@ class ProposalIn(BaseModel):
     category: str = Field(description="A key of POLICY_CATEGORIES (정책분류)")
     district: str | None = Field(None, description="A key of SEOUL_DISTRICTS (자치구), or null for city-wide")
     hashtags: list[Hashtag] = Field(default_factory=list, max_length=HASHTAGS_MAX)
+    agency: str | None = Field(None, pattern=browse.AGENCY_PATTERN, description="The agency it is filed under")
 
     @field_validator("category")
     @classmethod
@@ -81,6 +82,16 @@ def proposer(actor: CurrentActor) -> Actor:
     return actor
 
 
+def in_space(author: Actor, agency: str | None) -> Actor:
+    """The author acting in the agency's space the proposal is filed under (the gateway checked
+    that it is registered and open): a citizen chooses any; staff file under their own only."""
+    if agency is None or agency == author.agency:
+        return author
+    if author.role not in (ActorRole.CITIZEN, ActorRole.SUPER_ADMIN):
+        raise Forbidden("staff file proposals under their own agency", code="other_agency")
+    return author.model_copy(update={"agency": agency})
+
+
 def agency_admin(agency: AgencyId, actor: CurrentActor) -> Actor:
     actor.require(ActorRole.OPERATOR, ActorRole.AGENCY_ADMIN)
     if actor.role != ActorRole.SUPER_ADMIN and actor.agency != agency:
@@ -100,9 +111,11 @@ def build_router(
 
     @router.post("/proposals", status_code=201)
     async def submit(body: ProposalIn, author: Annotated[Actor, Depends(proposer)]) -> dict[str, Any]:
+        space = in_space(author, body.agency)
+
         async def tx_fn(tx: Tx) -> Proposal:
             p = await handlers.submit(
-                repo, tx, author, body.title, body.body, body.category, body.district, body.hashtags
+                repo, tx, space, body.title, body.body, body.category, body.district, body.hashtags
             )
             await moderating.auto_check(mod, tx, moderating.proposal_target(p), f"{p.title}\n{p.body}")
             return p

@@ -16,6 +16,7 @@ from gongnon_gateway.api.deps import (
     OptionalAccount,
     UpstreamDep,
 )
+from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES, ProposalIn
 from gongnon_gateway.upstream import Service
 
@@ -23,8 +24,11 @@ router = APIRouter(tags=["proposals"], responses=ERROR_RESPONSES)
 
 
 @router.post("/api/proposals", status_code=201, response_class=Response)
-async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep) -> Response:
-    """Submit a proposal (verified citizen or operator). proposal-svc answers 201 with it."""
+async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
+    """Submit a proposal (verified citizen or operator), under `agency` (default: the host; an
+    operator files under its own). proposal-svc answers 201 with it. An agency that is not
+    registered → 422 `unknown_agency`, a closed one → 409 `agency_closed`."""
+    await agencies.require_open(body.agency or me.agency)
     return await up.forward(
         Service.PROPOSAL, "POST", "/proposals", actor=me, json_body=body.model_dump(exclude_unset=True)
     )
@@ -34,6 +38,7 @@ async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep)
 async def list_proposals(
     up: UpstreamDep,
     me: OptionalAccount,
+    agencies: AgenciesDep,
     sort: Literal["latest", "popular"] = "latest",
     category: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=40)] = None,
@@ -45,7 +50,10 @@ async def list_proposals(
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
     cursor: CursorQuery = None,
 ) -> Response:
-    """{items, next_cursor}"""
+    """{items, next_cursor}. `agency`: that agency's items; the host agency's list holds every
+    agency's items (the host archives everything)."""
+    if agency == agencies.host_agency and status is None:
+        agency = None
     params = {
         "sort": sort,
         "category": category,

@@ -1,0 +1,47 @@
+"""The agency choice on the proposal form (기관 선택): which agencies take new items, and why
+one cannot. Apart from agency_site.py so the site's routes can use it without a cycle."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import Request
+
+from gongnon_gateway.core.agency_registry import AgencyRegistry
+
+log = logging.getLogger(__name__)
+AGENCY_ID = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+
+
+def registry_of(request: Request) -> AgencyRegistry:
+    registry: AgencyRegistry = request.app.state.agencies
+    return registry
+
+
+async def agency_choices(request: Request, chosen: str) -> dict[str, Any]:
+    """For the proposal form: the agencies that take new items (host first) and the one chosen."""
+    try:
+        open_agencies = [a for a in await registry_of(request).all() if a.open]
+    except Exception:  # the form still works without the choice (the host takes it)
+        log.warning("could not read the agencies for the proposal form", exc_info=True)
+        open_agencies = []
+    open_agencies.sort(key=lambda a: (not a.is_host_agency, a.name_ko))
+    ids = {a.id for a in open_agencies}
+    return {
+        "agencies": [(a.id, a.name_ko) for a in open_agencies],
+        "chosen_agency": chosen if chosen in ids else "",
+    }
+
+
+async def open_agency_problem(request: Request, agency: str) -> str | None:
+    """Why the form cannot file under this agency (Korean, for the page), or None when it can."""
+    if not AGENCY_ID.match(agency):
+        return "기관을 다시 선택해 주세요."
+    found = await registry_of(request).find(agency)
+    if found is None:
+        return "기관을 다시 선택해 주세요."
+    if not found.open:
+        return f"{found.name_ko}의 공론장은 종료되어 새 제안을 받지 않습니다."
+    return None
