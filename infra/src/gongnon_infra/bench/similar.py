@@ -6,9 +6,11 @@ Builds the index from a corpus through the same domain code proposal-svc serves 
 - auc: probability that a query scores higher with its duplicate than with a near-miss (words in
   common, another intent), by Mann–Whitney over all (duplicate, near-miss) score pairs — across
   queries, so it also says whether one threshold on the score works for every query. Also
-  reported per kind of near-miss: same subject asking for something else (auc_same_subject,
+  reported per kind of near-miss: same subject asking for something else (auc_near_misses,
   the hardest: 따릉이 대여소 vs 따릉이 요금) and another subject sharing words
   (auc_shared_words: 지하철역 엘리베이터 설치 vs 아파트 엘리베이터 교체);
+- auc_halves: the auc on each half of the groups (alternate groups of each category), the check
+  against overfitting: a choice made looking at one half must hold on the other;
 - query latency (analysis + search) over the corpus, p50 / p99 in ms.
 
 Data: proposal-svc/tests/data/similar_pairs.py (GROUPS, distractors()) plus the demo proposals;
@@ -37,7 +39,8 @@ from proposal_svc.domain.similarity import LEXICAL_SHARE, SEMANTIC_FLOOR, Reader
 
 DEFAULT_DATA = ROOT / "proposal-svc" / "tests" / "data" / "similar_pairs.py"
 TOP_K = 5
-TARGETS = {"hit_rate_at_5": 0.9, "auc": 0.85}
+# Measured with the sentence encoder: hit 1.0, auc 0.92, auc_near_misses 0.89 (see domain/similarity.py).
+TARGETS = {"hit_rate_at_5": 0.95, "auc": 0.88, "auc_near_misses": 0.85}
 
 Text = tuple[str, str]
 
@@ -55,8 +58,9 @@ class Report:
     corpus: int
     hit_rate_at_5: float
     auc: float
-    auc_same_subject: float
-    auc_shared_words: float
+    auc_near_misses: float  # same subject, another ask
+    auc_shared_words: float  # another subject sharing words
+    auc_halves: dict[str, float]
     mrr: float
     duplicate_score_median: float
     near_miss_score_median: float
@@ -139,6 +143,8 @@ def evaluate(data: Dataset, reader: Reader | None = None) -> Report:
     build_s = time.perf_counter() - t0
 
     hits: list[bool] = []
+    by_half: dict[str, tuple[list[float], list[float]]] = {"a": ([], []), "b": ([], [])}
+    seen: dict[str, int] = {}
     reciprocal: list[float] = []
     latencies: list[float] = []
     positives: list[float] = []
@@ -165,6 +171,11 @@ def evaluate(data: Dataset, reader: Reader | None = None) -> Report:
         shared_scores = [index.similarity(query, f"{g['id']}:shared{i}") for i in range(len(g["shared_word_misses"]))]
         shared_negatives += shared_scores
         near_scores += shared_scores
+        category = g.get("category", "-")
+        half = by_half["ab"[seen.get(category, 0) % 2]]
+        seen[category] = seen.get(category, 0) + 1
+        half[0].append(dup_score)
+        half[1].extend(near_scores)
         if not hit:
             misses.append(
                 {
@@ -184,8 +195,9 @@ def evaluate(data: Dataset, reader: Reader | None = None) -> Report:
         corpus=len(docs),
         hit_rate_at_5=round(sum(hits) / len(hits), 4),
         auc=round(auc(positives, negatives + shared_negatives), 4),
-        auc_same_subject=round(auc(positives, negatives), 4),
+        auc_near_misses=round(auc(positives, negatives), 4),
         auc_shared_words=round(auc(positives, shared_negatives), 4),
+        auc_halves={h: round(auc(p, n), 4) for h, (p, n) in by_half.items()},
         mrr=round(statistics.fmean(reciprocal), 4),
         duplicate_score_median=round(statistics.median(positives), 3),
         near_miss_score_median=round(statistics.median(negatives + shared_negatives), 3),
@@ -195,6 +207,12 @@ def evaluate(data: Dataset, reader: Reader | None = None) -> Report:
         misses=misses,
         inversions=inversions,
     )
+
+
+def met(report: Report, targets: dict[str, float] = TARGETS) -> bool:
+    """Whether a report meets the targets (those of them it is given)."""
+    measured = {"hit_rate_at_5": report.hit_rate_at_5, "auc": report.auc, "auc_near_misses": report.auc_near_misses}
+    return all(measured[k] >= v for k, v in targets.items())
 
 
 def run(args: list[str]) -> int:
@@ -213,7 +231,7 @@ def run(args: list[str]) -> int:
     figures = {
         **asdict(report),
         "targets": TARGETS,
-        "met": report.hit_rate_at_5 >= TARGETS["hit_rate_at_5"] and report.auc >= TARGETS["auc"],
+        "met": met(report),
         "analyzer": f"kiwipiepy {version('kiwipiepy')} (model {version('kiwipiepy-model')})",
         "encoder": reader.encoder.name if reader.encoder else None,
         "models_load_s": round(load_s, 2),
@@ -221,6 +239,7 @@ def run(args: list[str]) -> int:
             **asdict(reader.analyzer.weights),
             "lexical_share": LEXICAL_SHARE,
             "semantic_floor": SEMANTIC_FLOOR,
+            "draft_vector": "mean of the body's sentence vectors (the title's without a body)",
         },
         "data": str(opts.data.relative_to(ROOT) if opts.data.is_relative_to(ROOT) else opts.data),
     }
@@ -229,8 +248,9 @@ def run(args: list[str]) -> int:
         f"similar: {report.pairs} pairs ({report.near_misses} near-misses) in a corpus of {report.corpus}\n"
         f"  hit_rate_at_5 {report.hit_rate_at_5:.3f} (target ≥ {TARGETS['hit_rate_at_5']})   "
         f"auc {report.auc:.3f} (target ≥ {TARGETS['auc']})   mrr {report.mrr:.3f}\n"
-        f"  auc by kind of near-miss: same subject {report.auc_same_subject:.3f}, "
-        f"other subject sharing words {report.auc_shared_words:.3f}\n"
+        f"  near-miss auc (same subject, another ask) {report.auc_near_misses:.3f} "
+        f"(target ≥ {TARGETS['auc_near_misses']}); other subject sharing words {report.auc_shared_words:.3f}\n"
+        f"  auc on each half of the groups: {report.auc_halves['a']:.3f}, {report.auc_halves['b']:.3f}\n"
         f"  scores: duplicates median {report.duplicate_score_median}, near-misses median "
         f"{report.near_miss_score_median}\n"
         f"  query latency p50 {report.query_latency_ms['p50']} ms, p99 {report.query_latency_ms['p99']} ms; "
