@@ -174,6 +174,8 @@ async def world(gw: Gateway) -> World:
     admin = await gw.admin()
     citizen = await gw.citizen("경계시민")
     officer = await _staff(gw, admin, "officer", department_id="dept-welfare")
+    # Staff accounts belong to a registered agency (POST /api/agencies, super admin).
+    await gw.ok("POST", "/api/agencies", admin, {"id": agency, "name_ko": "경계기관", "name_en": "Fuzz agency"})
     operator = await _staff(gw, admin, "operator", agency=agency)
     agency_admin = await _staff(gw, admin, "agency_admin", agency=agency)
     # Enough items that every list this module can fill hands out a cursor at limit=1.
