@@ -72,7 +72,8 @@ async def test_feed_pages_by_cursor(gw: Gateway) -> None:
     assert [e["item_id"] for e in seen if e["item_id"] in pids] == pids
     # Bad input is the caller's error; citizens do not read the agencies' feed.
     assert (await gw.req("GET", "/api/feed?types=vote.cast", reader)).status == 422
-    assert (await gw.req("GET", "/api/feed?cursor=-1", reader)).status == 422
+    forged = await gw.req("GET", "/api/feed?cursor=-1", reader)
+    assert (forged.status, forged.body["error"]["code"]) == (400, "invalid_cursor")
     assert (await gw.req("GET", "/api/feed", author)).status == 403
     assert (await gw.req("GET", "/api/feed")).status == 401
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from gongnon_chassis.actor import Actor
-from gongnon_chassis.errors import Forbidden, Invalid, Unavailable
+from gongnon_chassis.errors import Forbidden, Invalid, InvalidCursor, Unavailable
 from gongnon_contracts.events.common import ActorRole
 from gongnon_contracts.webhooks import SEQ_MAX, public_types
 from gongnon_gateway.api.deps import CurrentAccount, UpstreamDep
@@ -42,6 +42,27 @@ def require_feed(actor: Actor) -> None:
     raise Forbidden("the feed is for agency staff and agency systems (scope 'read' or 'subscriptions')")
 
 
+SeqCursor = Annotated[
+    str | None,
+    # x-cursor "seq": not opaque; every seq is a position a client may name (replay from any point).
+    Query(
+        max_length=20,
+        description="The seq of the last public event you have (0: from the start)",
+        json_schema_extra={"x-cursor": "seq"},
+    ),
+]
+
+
+def seq_cursor(text: str | None, default: int | None) -> int | None:
+    """The feed's cursor is a public event's seq: decimal digits within range, else 400 like any
+    other list's cursor the platform did not issue."""
+    if text is None or text == "":
+        return default
+    if not text.isascii() or not text.isdigit() or int(text) > SEQ_MAX:
+        raise InvalidCursor("the feed's cursor is the seq of a public event (0 … 2^53)")
+    return int(text)
+
+
 def checked_types(types: str | None) -> str | None:
     try:
         names = public_types([t.strip() for t in (types or "").split(",") if t.strip()])
@@ -54,7 +75,7 @@ def checked_types(types: str | None) -> str | None:
 async def feed(
     me: CurrentAccount,
     up: UpstreamDep,
-    cursor: Annotated[int, Query(ge=0, le=SEQ_MAX, description="The last seq you have; 0 from the start")] = 0,
+    cursor: SeqCursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     types: Types = None,
     scope: Scope = "own",
@@ -62,7 +83,8 @@ async def feed(
     """{items: [PublicEvent], next_cursor, head, has_more}: public events after `cursor` in seq
     order (own: the caller's agency's items; all: every public item)."""
     require_feed(me)
-    params = {"after": cursor, "limit": limit, "types": checked_types(types), "scope": scope}
+    after = seq_cursor(cursor, 0)
+    params = {"after": after, "limit": limit, "types": checked_types(types), "scope": scope}
     return await up.forward(Service.NOTIFY, "GET", "/public-events", actor=me, params=params)
 
 
@@ -106,9 +128,7 @@ async def feed_stream(
     request: Request,
     me: CurrentAccount,
     up: UpstreamDep,
-    cursor: Annotated[
-        int | None, Query(ge=0, le=SEQ_MAX, description="Start after this seq (else Last-Event-ID)")
-    ] = None,
+    cursor: SeqCursor = None,
     types: Types = None,
     scope: Scope = "own",
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
@@ -118,11 +138,9 @@ async def feed_stream(
     either, the stream starts at the newest event (from now on)."""
     require_feed(me)
     wanted = checked_types(types)
-    start = cursor
-    if start is None and last_event_id:
-        if not last_event_id.isdigit() or int(last_event_id) > SEQ_MAX:
-            raise Invalid("Last-Event-ID must be the seq of the last event received", code="invalid_cursor")
-        start = int(last_event_id)
+    start = seq_cursor(cursor, None)
+    if start is None:
+        start = seq_cursor(last_event_id, None)  # the browser's resume point
     if start is None:  # from now on: the current head
         head = await up.request(
             Service.NOTIFY, "GET", "/public-events", actor=me, params={"limit": 1, "after": SEQ_MAX}
