@@ -20,6 +20,7 @@ from gongnon_gateway.api.routes import (
     departments,
     feed,
     inbox,
+    kafka_access,
     live,
     moderation,
     offline,
@@ -89,6 +90,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers += [community.router, moderation.router, similar.router]
     routers += [agencies.router, departments.router]
     routers += [subscriptions.router, feed.router]
+    routers.append(kafka_access.router)
     if settings.test_mode:
         routers.append(ops.test_router)
     routers.append(site_router)

@@ -38,6 +38,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     infra = LocalInfra(
         workdir,
         kafka_port=int(os.environ.get("GONGNON_KAFKA_PORT", "9092")),
+        kafka_scram_port=int(os.environ.get("GONGNON_KAFKA_SCRAM_PORT", "9093")),
         redis_port=int(os.environ.get("GONGNON_REDIS_PORT", "6379")),
         mongo_port=int(os.environ.get("GONGNON_MONGO_PORT", "27017")),
     )
@@ -47,6 +48,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         endpoints = infra.start()
         _step(f"infrastructure ready ({time.monotonic() - t0:.1f}s)")
         print(f"  {endpoints.kafka_bootstrap}  {endpoints.mongodb_uri}  {endpoints.redis_url}")
+        if endpoints.kafka_scram_bootstrap:
+            print(f"  Kafka for agencies (SASL_PLAINTEXT, SCRAM-SHA-512): {endpoints.kafka_scram_bootstrap}")
         cluster = Cluster(endpoints, workdir, test_mode=args.test_mode, fixed_ports=True)
         _step("starting proposal-svc, voting-svc, review-svc, notify-svc and the gateway …")
         cluster.start()
@@ -80,12 +83,13 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_infra(_: argparse.Namespace) -> int:
-    infra = LocalInfra(ROOT / ".dev", kafka_port=9092, redis_port=6379, mongo_port=27017)
+    infra = LocalInfra(ROOT / ".dev", kafka_port=9092, kafka_scram_port=9093, redis_port=6379, mongo_port=27017)
     try:
         endpoints = infra.start()
         print(
             f"KAFKA_BOOTSTRAP={endpoints.kafka_bootstrap}\nMONGODB_URI={endpoints.mongodb_uri}\nREDIS_URL={endpoints.redis_url}"
         )
+        print(f"KAFKA_SCRAM_BOOTSTRAP={endpoints.kafka_scram_bootstrap}", flush=True)
         _wait_for_signal()
         return 0
     finally:

@@ -35,6 +35,9 @@ KAFKA_LIB = KAFKA_DIR / "lib"
 # How many jars infra/kafka/pom.xml resolves to; only for the progress line of the first fetch.
 KAFKA_JARS_EXPECTED = 92
 STORES_FILE = "stores.json"
+# The SCRAM listener's super user for operators (server.properties: super.users), made at start.
+KAFKA_ADMIN_USER = "admin"
+KAFKA_ADMIN_DEV_PASSWORD = "gongnon-kafka-admin-dev"
 
 
 @dataclass
@@ -42,9 +45,19 @@ class Endpoints:
     kafka_bootstrap: str
     mongodb_uri: str
     redis_url: str
+    # Partner agencies' Kafka clients: the SASL/SCRAM-SHA-512 listener and its admin (super) user.
+    kafka_scram_bootstrap: str = ""
+    kafka_admin_username: str = ""
+    kafka_admin_password: str = field(default="", repr=False)
 
     def env(self) -> dict[str, str]:
-        return {"KAFKA_BOOTSTRAP": self.kafka_bootstrap, "MONGODB_URI": self.mongodb_uri, "REDIS_URL": self.redis_url}
+        env = {"KAFKA_BOOTSTRAP": self.kafka_bootstrap, "MONGODB_URI": self.mongodb_uri, "REDIS_URL": self.redis_url}
+        if self.kafka_scram_bootstrap:
+            env["KAFKA_SCRAM_BOOTSTRAP"] = self.kafka_scram_bootstrap
+        if self.kafka_admin_username:
+            env["KAFKA_ADMIN_USERNAME"] = self.kafka_admin_username
+            env["KAFKA_ADMIN_PASSWORD"] = self.kafka_admin_password
+        return env
 
 
 def _say(msg: str) -> None:
@@ -124,6 +137,7 @@ class LocalInfra:
 
     workdir: Path
     kafka_port: int = 0
+    kafka_scram_port: int = 0
     redis_port: int = 0
     mongo_port: int = 0
     procs: dict[str, Proc] = field(default_factory=dict)
@@ -148,7 +162,21 @@ class LocalInfra:
         redis = env_redis or self._start_redis()
         for name, proc in self.procs.items():
             self._wait(name, proc)
-        return Endpoints(kafka, mongo, redis)
+        return Endpoints(kafka, mongo, redis, *self._kafka_scram(started=not env_kafka))
+
+    def _kafka_scram(self, started: bool) -> tuple[str, str, str]:
+        """The SCRAM listener and its admin user: ours when we started Kafka (the admin's password
+        set now, KAFKA_ADMIN_PASSWORD or the development one); explicit settings win."""
+        scram = os.environ.get("KAFKA_SCRAM_BOOTSTRAP", "")
+        user = os.environ.get("KAFKA_ADMIN_USERNAME", "")
+        password = os.environ.get("KAFKA_ADMIN_PASSWORD", "")
+        if started:
+            from gongnon_gateway.core.kafka_access import admin_config, upsert_scram_user
+
+            user, password = KAFKA_ADMIN_USER, password or KAFKA_ADMIN_DEV_PASSWORD
+            upsert_scram_user(admin_config(f"127.0.0.1:{self.kafka_port}"), user, password)
+            scram = scram or f"127.0.0.1:{self.kafka_scram_port}"
+        return scram, user, password
 
     # -- Kafka and MongoDB: one set of data -------------------------------------------------------
 
@@ -187,6 +215,7 @@ class LocalInfra:
     def _start_kafka(self) -> str:
         ensure_kafka_jars()
         self.kafka_port = self.kafka_port or free_port()
+        self.kafka_scram_port = self.kafka_scram_port or free_port()
         data = self.kafka_data
         stores = self._stores()
         cluster_id = kafka_cluster_id_of(data)
@@ -201,6 +230,7 @@ class LocalInfra:
         props = (KAFKA_DIR / "server.properties").read_text()
         props = (
             props.replace("${KAFKA_PORT}", str(self.kafka_port))
+            .replace("${KAFKA_SCRAM_PORT}", str(self.kafka_scram_port))
             .replace("${CONTROLLER_PORT}", str(controller_port))
             .replace("${LOG_DIR}", str(data))
         )

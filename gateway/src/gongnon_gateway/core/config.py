@@ -39,6 +39,14 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_s: float = Field(15.0, alias="UPSTREAM_TIMEOUT_S", gt=0)
     upstream_max_connections: int = Field(2048, alias="UPSTREAM_MAX_CONNECTIONS", ge=1)
 
+    # Partner agencies' Kafka clients (core/kafka_access.py): the SASL/SCRAM listener handed to
+    # them (empty: none, the credentials routes answer 503) and the super user the gateway makes
+    # their users and ACLs as, on that listener; without one, on KAFKA_BOOTSTRAP (User:ANONYMOUS).
+    kafka_scram_bootstrap: str = Field("", alias="KAFKA_SCRAM_BOOTSTRAP")
+    kafka_scram_security_protocol: str = Field("SASL_PLAINTEXT", alias="KAFKA_SCRAM_SECURITY_PROTOCOL")
+    kafka_admin_username: str = Field("", alias="KAFKA_ADMIN_USERNAME")
+    kafka_admin_password: str = Field("", alias="KAFKA_ADMIN_PASSWORD", repr=False)
+
     def signing_secret(self) -> bytes:
         if self.secret:
             return self.secret.encode()
