@@ -174,6 +174,8 @@ async def world(gw: Gateway) -> World:
         return _world[0]
     agency = f"fuzz-{_RUN}"
     admin = await gw.admin()
+    clock = await gw.ok("POST", "/api/_test/clock", admin, {"advance_s": 0})
+    _platform_ahead[0] = max(timedelta(0), datetime.fromisoformat(clock["now"]) - datetime.now(UTC))
     citizen = await gw.citizen("경계시민")
     officer = await _staff(gw, admin, "officer", department_id="dept-welfare")
     # Staff accounts belong to a registered agency (POST /api/agencies, super admin).
@@ -237,8 +239,13 @@ CONSULTATION: dict[str, Any] = {
 }
 
 
+# The platform clock runs ahead of the wall clock once other modules have moved it (test mode):
+# "an hour from now" must be the platform's now, or a period would start in its past.
+_platform_ahead = [timedelta(0)]
+
+
 def _soon() -> str:
-    return (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0).isoformat()
+    return (datetime.now(UTC) + _platform_ahead[0] + timedelta(hours=1)).replace(microsecond=0).isoformat()
 
 
 def examples(method: str, path: str, w: World) -> list[Any] | None:
