@@ -14,6 +14,7 @@ from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_gateway.api.routes import (
     admin,
     agencies,
+    api_keys,
     auth,
     community,
     deliberations,
@@ -34,8 +35,11 @@ from gongnon_gateway.api.routes import (
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.accounts import Accounts
 from gongnon_gateway.core.agency_registry import AgencyRegistry
+from gongnon_gateway.core.api_key_auth import KeyAuthenticator, ReviewDepartments
+from gongnon_gateway.core.api_key_store import ApiKeyStore
 from gongnon_gateway.core.config import GatewaySettings
 from gongnon_gateway.core.identity import build_identity_provider
+from gongnon_gateway.core.key_limits import FLUSH_EVERY_S, KeyLimits
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
 from gongnon_gateway.live_tally import TallyFeed
@@ -74,6 +78,15 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     tokens = TokenSigner(settings.signing_secret(), timedelta(seconds=settings.token_ttl_s), SystemClock())
     register_counters(rt)
     agency_registry = AgencyRegistry(rt.store, settings.default_agency)
+    # Agency systems' API keys: records, rate limits and use (docs/federation.md).
+    key_auth = KeyAuthenticator(
+        ApiKeyStore(rt.store, rt.redis),
+        KeyLimits(rt.store, rt.redis, rt.clock),
+        accounts,
+        ReviewDepartments(upstream),
+        rt.clock,
+    )
+    rt.every(FLUSH_EVERY_S, key_auth.limits.flush, "api-key-usage-flush")
 
     async def prepare(_: Runtime) -> None:
         await accounts.ensure_indexes()
@@ -82,6 +95,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
             await accounts.ensure_super_admin(settings.admin_email, settings.admin_password)
         await agency_registry.ensure_collections()
         await agency_registry.ensure_host_agency()
+        await key_auth.keys.ensure_indexes()
+        await key_auth.limits.ensure_indexes()
 
     # The vote path first: Starlette matches routes in order, and supports are most of the traffic.
     routers = [votes.router, auth.router, admin.router, proposals.router, review.router, inbox.router, ops.router]
@@ -91,6 +106,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers += [agencies.router, departments.router]
     routers += [subscriptions.router, feed.router]
     routers.append(kafka_access.router)
+    routers.append(api_keys.router)
     if settings.test_mode:
         routers.append(ops.test_router)
     routers.append(site_router)
@@ -115,6 +131,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     public_signal = PublicSignal(settings.kafka_bootstrap, f"{settings.service_name}-public-feed")
     app.state.public_signal = public_signal
     app.state.agencies = agency_registry
+    app.state.api_keys = key_auth
     app.add_middleware(AgencyHostHome, registry=agency_registry)
     install_error_pages(app)
 

@@ -19,6 +19,7 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None  # sent with the error (e.g. Retry-After with a 429)
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
@@ -89,7 +90,7 @@ _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "me
 def json_error(exc: Exception) -> JSONResponse:
     """The one JSON error response for any exception; an unexpected one is logged and hides its text."""
     if isinstance(exc, DomainError):
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=exc.headers)
     if isinstance(exc, RequestValidationError):
         details = validation_details(list(exc.errors()))
         return JSONResponse(error_body("validation_error", "The request is not valid", details), status_code=422)

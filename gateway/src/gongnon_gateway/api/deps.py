@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.cursors import MAX_CURSOR_CHARS
 from gongnon_chassis.errors import Forbidden, Unauthorized
+from gongnon_gateway.api.api_key_deps import api_key_header, key_actor, presented_key
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.accounts import Accounts
 from gongnon_gateway.core.security import TokenError
@@ -80,8 +81,13 @@ async def _optional_account(
     request: Request,
     ctx: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Actor | None:
-    return authenticate(request, ctx, credentials.credentials if credentials is not None else None)
+    bearer = credentials.credentials if credentials is not None else None
+    key = presented_key(api_key, bearer)
+    if key is not None:  # an agency system (api_key_deps.py): checked against its record every time
+        return await key_actor(request, key)
+    return authenticate(request, ctx, bearer)
 
 
 async def _current_account(actor: Annotated[Actor | None, Depends(_optional_account)]) -> Actor:

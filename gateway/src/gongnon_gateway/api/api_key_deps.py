@@ -1,0 +1,49 @@
+"""API keys in the request path: `Authorization: Bearer gk_…` or `X-Api-Key: gk_…` becomes the
+actor an agency system acts as (core/api_key_auth.py). Used by deps.py's account dependency; the
+vote hot path never calls it (keys do not vote: there a `gk_` bearer is no session token, 401)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.security import APIKeyHeader
+
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.errors import Unavailable
+from gongnon_gateway.core.api_key_auth import API_KEY_HEADER, DEPARTMENT_HEADER, ON_BEHALF_HEADER, KeyAuthenticator
+from gongnon_gateway.core.api_keys import looks_like_key
+
+# Declares the scheme in the OpenAPI document; the checks stay ours (401 in our error shape).
+api_key_header = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    description="An agency system's API key, `gk_<key id>_<secret>` (also accepted as `Authorization: Bearer gk_…`). "
+    "`X-On-Behalf-Of: <account id>` (scope submit) acts for one of the agency's verified citizens, "
+    "`X-Department: <department id>` (scope answer) as one of its departments.",
+)
+
+
+def presented_key(api_key: str | None, bearer: str | None) -> str | None:
+    """The API key the request carries, if any (X-Api-Key first)."""
+    if api_key:
+        return api_key
+    return bearer if looks_like_key(bearer) else None
+
+
+def route_of(request: Request) -> str:
+    """The matched route's path template (`/api/proposals/{item_id}`), else the path itself."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else request.url.path
+
+
+async def key_actor(request: Request, key: str) -> Actor:
+    auth: KeyAuthenticator | None = getattr(request.app.state, "api_keys", None)
+    if auth is None:
+        raise Unavailable("API keys are not available on this server", code="api_keys_unavailable")
+    return await auth.actor(
+        key,
+        request.method,
+        route_of(request),
+        on_behalf=request.headers.get(ON_BEHALF_HEADER),
+        department=request.headers.get(DEPARTMENT_HEADER),
+    )
