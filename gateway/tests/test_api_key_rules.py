@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from gongnon_chassis.errors import Conflict, Forbidden, Invalid, Unauthorized
 from gongnon_contracts.events.common import ActorRole
+from gongnon_gateway.api.api_key_deps import presented_key
 from gongnon_gateway.core import api_keys as rules
 from gongnon_gateway.core import rate_window as rw
 from gongnon_gateway.core.accounts import Account
@@ -312,3 +313,11 @@ def test_usage_fields_and_days() -> None:
     assert counts == {("k1", "2026-05-04"): (3, 1), ("k2", "2026-05-03"): (2, 0)}
     assert last == {"k1": 1000}
     assert day_of(datetime(2026, 5, 4, 23, 59, tzinfo=UTC)) == "2026-05-04"
+
+
+def test_which_credential_is_the_key() -> None:
+    assert presented_key(None, "gk_x") == "gk_x"
+    assert presented_key("gk_y", None) == "gk_y"
+    assert presented_key("not-a-key", None) == "not-a-key"  # checked, then refused (401)
+    assert presented_key("gk_y", "v1.session.token") is None  # Authorization comes first
+    assert presented_key(None, None) is None

@@ -5,8 +5,9 @@ what is allowed."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gongnon_contracts.events.agencies import AGENCY_ID_PATTERN, COLOR_PATTERN
 from gongnon_gateway.api.schemas import _In
@@ -46,7 +47,26 @@ class BrandingOut(BaseModel):
     accent_color: str
 
 
+_AGENCY_EXAMPLE: dict[str, Any] = {
+    "id": "gangnam",
+    "name_ko": "강남문화재단",
+    "name_en": "Gangnam Cultural Foundation",
+    "host": "gangnam.example.kr",
+    "branding": {
+        "logo_url": "https://cdn.example.kr/gangnam.png",
+        "primary_color": "#0a7f5a",
+        "accent_color": "#f0a500",
+    },
+    "status": "active",
+    "is_host_agency": False,
+    "registered_at": "2026-05-04T09:00:00Z",
+    "closed_at": None,
+}
+
+
 class AgencyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_AGENCY_EXAMPLE]})
+
     id: str
     name_ko: str
     name_en: str
@@ -59,6 +79,8 @@ class AgencyOut(BaseModel):
 
 
 class AgencyListOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_AGENCY_EXAMPLE]}]})
+
     items: list[AgencyOut]
 
 

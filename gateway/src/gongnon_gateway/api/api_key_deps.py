@@ -23,10 +23,11 @@ api_key_header = APIKeyHeader(
 
 
 def presented_key(api_key: str | None, bearer: str | None) -> str | None:
-    """The API key the request carries, if any (X-Api-Key first)."""
-    if api_key:
-        return api_key
-    return bearer if looks_like_key(bearer) else None
+    """The API key the request carries, if any. `Authorization` comes first: with a session token
+    there, an X-Api-Key header beside it is not looked at."""
+    if bearer:
+        return bearer if looks_like_key(bearer) else None
+    return api_key or None
 
 
 def route_of(request: Request) -> str:

@@ -123,6 +123,8 @@ class ApiKeyRotatedOut(ApiKeyCreatedOut):
 
 
 class ApiKeyListOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_KEY_EXAMPLE]}]})
+
     items: list[ApiKeyOut] = Field(description="Newest first, revoked and expired ones too")
 
 

@@ -15,11 +15,13 @@ from gongnon_gateway.core.accounts import Account
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "`invalid_cursor`: a list cursor the platform did not issue"},
     401: {"model": ErrorBody, "description": "Not signed in, or the token is not valid"},
     403: {"model": ErrorBody, "description": "The account's role does not allow this"},
     404: {"model": ErrorBody, "description": "Not found"},
     409: {"model": ErrorBody, "description": "Conflicts with the current state"},
     422: {"model": ErrorBody, "description": "The request is not valid"},
+    429: {"model": ErrorBody, "description": "`rate_limited`: an API key's rate limit; wait `Retry-After` seconds"},
     502: {"model": ErrorBody, "description": "`upstream_error`: a service failed"},
     503: {"model": ErrorBody, "description": "`upstream_unavailable`: a service cannot be reached"},
 }
@@ -58,7 +60,22 @@ class StaffAccountIn(_In):
     agency: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9\-]{0,39}$", description="super admin only")
 
 
+_ACCOUNT_EXAMPLE: dict[str, Any] = {
+    "id": "acc_01J8Z5",
+    "email": "citizen@example.org",
+    "display_name": "시민",
+    "role": "citizen",
+    "agency": "seoul",
+    "department_id": None,
+    "verified": True,
+    "created_at": "2026-05-04T09:00:00Z",
+    "verified_at": "2026-05-04T09:05:00Z",
+}
+
+
 class AccountOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ACCOUNT_EXAMPLE]})
+
     id: str
     email: str
     display_name: str
@@ -85,6 +102,10 @@ class AccountOut(BaseModel):
 
 
 class SessionOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "v1.eyJhY2NvdW50X2lkIjoi….Q2hVbk", "account": _ACCOUNT_EXAMPLE}]}
+    )
+
     token: str = Field(description="Send as 'Authorization: Bearer <token>'")
     account: AccountOut
 
@@ -126,6 +147,12 @@ class ClockAdvanceIn(_In):
 
 
 class ClockOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"offset_s": 3600.0, "now": "2026-05-04T10:00:00Z", "refreshed": {"proposal-svc": "ok"}}]
+        }
+    )
+
     offset_s: float
     now: datetime
     refreshed: dict[str, str] = Field(default_factory=dict, description="Each service's answer to the refresh")

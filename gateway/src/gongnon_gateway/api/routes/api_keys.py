@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.errors import Unavailable
-from gongnon_contracts.errors import ErrorBody
 from gongnon_gateway.api.api_key_schemas import (
     ApiKeyCreatedOut,
     ApiKeyIn,
@@ -30,10 +29,7 @@ from gongnon_gateway.core.api_keys import new_key
 from gongnon_gateway.core.key_limits import MAX_USAGE_DAYS
 
 log = logging.getLogger(__name__)
-router = APIRouter(
-    tags=["federation"],
-    responses={**ERROR_RESPONSES, 429: {"model": ErrorBody, "description": "`rate_limited` (Retry-After)"}},
-)
+router = APIRouter(tags=["federation"], responses=ERROR_RESPONSES)
 
 BASE = "/api/agencies/{agency}/api-keys"
 KeyIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The key id (gk_<key id>_…)")]

@@ -18,6 +18,7 @@ from gongnon_gateway.api.deps import (
     OptionalAccount,
     UpstreamDep,
 )
+from gongnon_gateway.api.responses import CommentOut, CommentPageOut, FlagOut, FollowOut, ProposalOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -55,20 +56,20 @@ class VisibilityIn(_In):
     reason: str | None = Field(None, max_length=2_000, description="Required; on the public timeline")
 
 
-@router.patch("/api/proposals/{item_id}", response_class=Response)
+@router.patch("/api/proposals/{item_id}", response_model=ProposalOut)
 async def edit_proposal(item_id: ItemIdPath, body: ProposalPatchIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """The author edits the proposal; 409 `edit_locked` once it has a support (공감)."""
     payload = body.model_dump(exclude_unset=True)
     return await up.forward(Service.PROPOSAL, "PATCH", f"/proposals/{item_id}", actor=me, json_body=payload)
 
 
-@router.post("/api/proposals/{item_id}/withdraw", response_class=Response)
+@router.post("/api/proposals/{item_id}/withdraw", response_model=ProposalOut)
 async def withdraw_proposal(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) -> Response:
     """The author withdraws the proposal (state `withdrawn`; it stays readable with its timeline)."""
     return await up.forward(Service.PROPOSAL, "POST", f"/proposals/{item_id}/withdraw", actor=me)
 
 
-@router.put("/api/proposals/{item_id}/visibility", response_class=Response)
+@router.put("/api/proposals/{item_id}/visibility", response_model=ProposalOut)
 async def set_visibility(item_id: ItemIdPath, body: VisibilityIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Make the proposal private (비공개) or public again, with a reason (operators)."""
     return await up.forward(
@@ -76,7 +77,7 @@ async def set_visibility(item_id: ItemIdPath, body: VisibilityIn, me: CurrentAcc
     )
 
 
-@router.get("/api/proposals/{item_id}/comments", response_class=Response)
+@router.get("/api/proposals/{item_id}/comments", response_model=CommentPageOut)
 async def list_comments(
     item_id: ItemIdPath,
     up: UpstreamDep,
@@ -89,14 +90,14 @@ async def list_comments(
     return await up.forward(Service.PROPOSAL, "GET", f"/proposals/{item_id}/comments", actor=me, params=params)
 
 
-@router.post("/api/proposals/{item_id}/comments", status_code=201, response_class=Response)
+@router.post("/api/proposals/{item_id}/comments", status_code=201, response_model=CommentOut)
 async def add_comment(item_id: ItemIdPath, body: CommentIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     return await up.forward(
         Service.PROPOSAL, "POST", f"/proposals/{item_id}/comments", actor=me, json_body=body.model_dump()
     )
 
 
-@router.post("/api/comments/{comment_id}/replies", status_code=201, response_class=Response)
+@router.post("/api/comments/{comment_id}/replies", status_code=201, response_model=CommentOut)
 async def add_reply(comment_id: CommentIdPath, body: CommentIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """A reply in the comment's thread (one level of replies)."""
     return await up.forward(
@@ -104,24 +105,24 @@ async def add_reply(comment_id: CommentIdPath, body: CommentIn, me: CurrentAccou
     )
 
 
-@router.get("/api/proposals/{item_id}/follow", response_class=Response)
+@router.get("/api/proposals/{item_id}/follow", response_model=FollowOut)
 async def get_follow(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) -> Response:
     """{item_id, following}"""
     return await up.forward(Service.PROPOSAL, "GET", f"/proposals/{item_id}/follow", actor=me)
 
 
-@router.post("/api/proposals/{item_id}/follow", response_class=Response)
+@router.post("/api/proposals/{item_id}/follow", response_model=FollowOut)
 async def follow(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Follow the item: its news reach your inbox like a supporter's."""
     return await up.forward(Service.PROPOSAL, "POST", f"/proposals/{item_id}/follow", actor=me)
 
 
-@router.delete("/api/proposals/{item_id}/follow", response_class=Response)
+@router.delete("/api/proposals/{item_id}/follow", response_model=FollowOut)
 async def unfollow(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) -> Response:
     return await up.forward(Service.PROPOSAL, "DELETE", f"/proposals/{item_id}/follow", actor=me)
 
 
-@router.post("/api/proposals/{item_id}/flags", status_code=201, response_class=Response)
+@router.post("/api/proposals/{item_id}/flags", status_code=201, response_model=FlagOut)
 async def flag_proposal(item_id: ItemIdPath, body: FlagIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Report the proposal (once per account); enough reports put it in the moderation queue."""
     return await up.forward(
@@ -129,7 +130,7 @@ async def flag_proposal(item_id: ItemIdPath, body: FlagIn, me: CurrentAccount, u
     )
 
 
-@router.post("/api/comments/{comment_id}/flags", status_code=201, response_class=Response)
+@router.post("/api/comments/{comment_id}/flags", status_code=201, response_model=FlagOut)
 async def flag_comment(comment_id: CommentIdPath, body: FlagIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     return await up.forward(
         Service.PROPOSAL, "POST", f"/comments/{comment_id}/flags", actor=me, json_body=body.model_dump()

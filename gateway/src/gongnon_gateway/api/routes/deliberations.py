@@ -11,6 +11,16 @@ from fastapi.responses import Response
 from gongnon_chassis.errors import Forbidden
 from gongnon_gateway.api.deliberation_schemas import ConsultationIn, DebateIn, VoteIn
 from gongnon_gateway.api.deps import CurrentAccount, CursorQuery, ItemIdPath, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.responses import (
+    BallotOut,
+    DeliberationOut,
+    DeliberationPageOut,
+    PublicCaseListOut,
+    ResultsOut,
+    TallyOut,
+    TimelineOut,
+    VoteOut,
+)
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -22,7 +32,7 @@ Limit = Annotated[int | None, Query(ge=1, le=100)]
 # --- 서울시가 묻습니다 ---------------------------------------------------------------------
 
 
-@router.post("/api/consultations", status_code=201, response_class=Response)
+@router.post("/api/consultations", status_code=201, response_model=DeliberationOut)
 async def open_consultation(body: ConsultationIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """A department officer (for their own department) or an operator asks the city's question.
     At least 30 days (422 `period_too_short`) unless an operator sets `allow_short_period`."""
@@ -30,13 +40,13 @@ async def open_consultation(body: ConsultationIn, me: CurrentAccount, up: Upstre
     return await up.forward(Service.PROPOSAL, "POST", "/consultations", actor=me, json_body=payload)
 
 
-@router.get("/api/consultations", response_class=Response)
+@router.get("/api/consultations", response_model=DeliberationPageOut)
 async def list_consultations(up: UpstreamDep, limit: Limit = None, cursor: CursorQuery = None) -> Response:
     """{items, next_cursor}, newest first; each with status, D-day (days_left) and participants."""
     return await up.forward(Service.PROPOSAL, "GET", "/consultations", params={"limit": limit, "cursor": cursor})
 
 
-@router.get("/api/consultations/{item_id}", response_class=Response)
+@router.get("/api/consultations/{item_id}", response_model=DeliberationOut)
 async def get_consultation(item_id: ItemIdPath, up: UpstreamDep) -> Response:
     return await up.forward(Service.PROPOSAL, "GET", f"/consultations/{item_id}")
 
@@ -44,7 +54,7 @@ async def get_consultation(item_id: ItemIdPath, up: UpstreamDep) -> Response:
 # --- 시민토론 ------------------------------------------------------------------------------
 
 
-@router.post("/api/debates", status_code=201, response_class=Response)
+@router.post("/api/debates", status_code=201, response_model=DeliberationOut)
 async def open_debate(body: DebateIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Operator: open the public debate of a proposal that reached its debate-candidate rule
     (409 `not_debate_candidate` otherwise, 409 `debate_exists` the second time)."""
@@ -52,12 +62,12 @@ async def open_debate(body: DebateIn, me: CurrentAccount, up: UpstreamDep) -> Re
     return await up.forward(Service.PROPOSAL, "POST", "/debates", actor=me, json_body=payload)
 
 
-@router.get("/api/debates", response_class=Response)
+@router.get("/api/debates", response_model=DeliberationPageOut)
 async def list_debates(up: UpstreamDep, limit: Limit = None, cursor: CursorQuery = None) -> Response:
     return await up.forward(Service.PROPOSAL, "GET", "/debates", params={"limit": limit, "cursor": cursor})
 
 
-@router.get("/api/debates/{item_id}", response_class=Response)
+@router.get("/api/debates/{item_id}", response_model=DeliberationOut)
 async def get_debate(item_id: ItemIdPath, up: UpstreamDep) -> Response:
     return await up.forward(Service.PROPOSAL, "GET", f"/debates/{item_id}")
 
@@ -65,7 +75,7 @@ async def get_debate(item_id: ItemIdPath, up: UpstreamDep) -> Response:
 # --- any debate or consultation: votes, results, timeline, the department's answer ----------
 
 
-@router.post("/api/items/{item_id}/votes", status_code=201, response_class=Response)
+@router.post("/api/items/{item_id}/votes", status_code=201, response_model=VoteOut)
 async def vote(item_id: ItemIdPath, body: VoteIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """One vote per verified person: 201; again 409 `already_voted`; after the end 409
     `voting_closed`; a choice the ballot does not take 422 `invalid_choice`."""
@@ -74,31 +84,31 @@ async def vote(item_id: ItemIdPath, body: VoteIn, me: CurrentAccount, up: Upstre
     return await up.forward(Service.VOTING, "POST", f"/items/{item_id}/votes", actor=me, json_body=body.model_dump())
 
 
-@router.get("/api/items/{item_id}/ballot", response_class=Response)
+@router.get("/api/items/{item_id}/ballot", response_model=BallotOut)
 async def ballot(item_id: ItemIdPath, up: UpstreamDep) -> Response:
     """What can be voted: kind, options / questions with labels, max_choices, period."""
     return await up.forward(Service.VOTING, "GET", f"/items/{item_id}/ballot")
 
 
-@router.get("/api/items/{item_id}/tally", response_class=Response)
+@router.get("/api/items/{item_id}/tally", response_model=TallyOut)
 async def tally(item_id: ItemIdPath, up: UpstreamDep) -> Response:
     return await up.forward(Service.VOTING, "GET", f"/items/{item_id}/tally")
 
 
-@router.get("/api/items/{item_id}/results", response_class=Response)
+@router.get("/api/items/{item_id}/results", response_model=ResultsOut)
 async def results(item_id: ItemIdPath, up: UpstreamDep) -> Response:
     """The published result: total and per option (per question) count and %; `published:
     false` until the voting period ended and voting-svc counted it."""
     return await up.forward(Service.PROPOSAL, "GET", f"/deliberations/{item_id}/results")
 
 
-@router.get("/api/items/{item_id}/timeline", response_class=Response)
+@router.get("/api/items/{item_id}/timeline", response_model=TimelineOut)
 async def timeline(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
     """{items: [{at, kind, actor_role, summary, data}]} of a debate or consultation."""
     return await up.forward(Service.PROPOSAL, "GET", f"/deliberations/{item_id}/timeline", actor=me)
 
 
-@router.get("/api/items/{item_id}/cases", response_class=Response)
+@router.get("/api/items/{item_id}/cases", response_model=PublicCaseListOut)
 async def cases(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
     """The department's answer to the result (public view: the answer only once approved)."""
     return await up.forward(Service.REVIEW, "GET", f"/items/{item_id}/cases", actor=me)

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from gongnon_gateway.api.agency_schemas import CategoryMapIn, DepartmentIn, DepartmentPatchIn
 from gongnon_gateway.api.deps import ID_PATTERN, AgencyPath, CurrentAccount, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.responses import CategoryMapOut, DepartmentListOut, DepartmentOut
 from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.core import agencies as rules
@@ -23,7 +24,7 @@ router = APIRouter(tags=["departments"], responses=ERROR_RESPONSES)
 DepartmentIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The department id")]
 
 
-@router.get("/api/agencies/{agency}/departments", response_class=Response)
+@router.get("/api/agencies/{agency}/departments", response_model=DepartmentListOut)
 async def list_departments(agency: AgencyPath, me: OptionalAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """The agency's departments as a flat tree: {items: [{id, name, parent_id, kind, archived,
     categories, …}]} (archived ones too, marked)."""
@@ -31,7 +32,7 @@ async def list_departments(agency: AgencyPath, me: OptionalAccount, up: Upstream
     return await up.forward(Service.REVIEW, "GET", f"/agencies/{agency}/departments", actor=me)
 
 
-@router.post("/api/agencies/{agency}/departments", status_code=201, response_class=Response)
+@router.post("/api/agencies/{agency}/departments", status_code=201, response_model=DepartmentOut)
 async def create_department(
     agency: AgencyPath, body: DepartmentIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
 ) -> Response:
@@ -49,7 +50,7 @@ async def create_department(
     )
 
 
-@router.patch("/api/departments/{department_id}", response_class=Response)
+@router.patch("/api/departments/{department_id}", response_model=DepartmentOut)
 async def update_department(
     department_id: DepartmentIdPath, body: DepartmentPatchIn, me: CurrentAccount, up: UpstreamDep
 ) -> Response:
@@ -64,21 +65,21 @@ async def update_department(
     )
 
 
-@router.post("/api/departments/{department_id}/archive", response_class=Response)
+@router.post("/api/departments/{department_id}/archive", response_model=DepartmentOut)
 async def archive_department(department_id: DepartmentIdPath, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Archive a department: it gets no new cases (the map falls back to the agency's default
     department or its head); its open cases stay. Not while it has active sub-departments."""
     return await up.forward(Service.REVIEW, "POST", f"/departments/{department_id}/archive", actor=me)
 
 
-@router.get("/api/agencies/{agency}/category-map", response_class=Response)
+@router.get("/api/agencies/{agency}/category-map", response_model=CategoryMapOut)
 async def get_category_map(agency: AgencyPath, me: OptionalAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """{agency, map: {category: department_id}, default_department_id, version}"""
     await agencies.get(agency)
     return await up.forward(Service.REVIEW, "GET", f"/agencies/{agency}/category-map", actor=me)
 
 
-@router.put("/api/agencies/{agency}/category-map", response_class=Response)
+@router.put("/api/agencies/{agency}/category-map", response_model=CategoryMapOut)
 async def put_category_map(
     agency: AgencyPath, body: CategoryMapIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
 ) -> Response:

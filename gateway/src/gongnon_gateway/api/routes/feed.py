@@ -16,6 +16,7 @@ from gongnon_chassis.errors import Forbidden, Invalid, InvalidCursor, Unavailabl
 from gongnon_contracts.events.common import ActorRole
 from gongnon_contracts.webhooks import SEQ_MAX, public_types
 from gongnon_gateway.api.deps import CurrentAccount, UpstreamDep
+from gongnon_gateway.api.responses import EVENT_STREAM, FeedPageOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.public_signal import PublicSignal, TooManyStreams
 from gongnon_gateway.upstream import Service, Upstream, UpstreamProblem
@@ -71,7 +72,7 @@ def checked_types(types: str | None) -> str | None:
     return ",".join(names) or None
 
 
-@router.get("/api/feed", response_class=Response)
+@router.get("/api/feed", response_model=FeedPageOut)
 async def feed(
     me: CurrentAccount,
     up: UpstreamDep,
@@ -122,7 +123,7 @@ async def _stream(
 @router.get(
     "/api/feed/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+    responses=EVENT_STREAM,
 )
 async def feed_stream(
     request: Request,

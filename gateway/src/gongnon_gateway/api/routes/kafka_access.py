@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gongnon_gateway.api.deps import AgencyPath, ContextDep, CurrentAccount
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
@@ -23,6 +23,22 @@ PATH = "/api/agencies/{agency}/kafka-credentials"
 
 
 class KafkaCredentialsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "bootstrap": "127.0.0.1:9093",
+                    "security_protocol": "SASL_PLAINTEXT",
+                    "mechanism": "SCRAM-SHA-512",
+                    "username": "agency-gangnam",
+                    "password": "Xq3…",
+                    "topic": "gongnon.public",
+                    "group_prefix": "agency-gangnam.",
+                }
+            ]
+        }
+    )
+
     bootstrap: str = Field(description="host:port of the SASL/SCRAM listener")
     security_protocol: str = Field(description="SASL_PLAINTEXT (loopback, development) or SASL_SSL")
     mechanism: str = Field(description="SCRAM-SHA-512")
@@ -33,6 +49,22 @@ class KafkaCredentialsOut(BaseModel):
 
 
 class KafkaAccessOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "agency-gangnam",
+                    "active": True,
+                    "acls": ["READ TOPIC gongnon.public (LITERAL)", "READ GROUP agency-gangnam. (PREFIXED)"],
+                    "bootstrap": "127.0.0.1:9093",
+                    "mechanism": "SCRAM-SHA-512",
+                    "topic": "gongnon.public",
+                    "group_prefix": "agency-gangnam.",
+                }
+            ]
+        }
+    )
+
     username: str
     active: bool = Field(description="Whether the user exists (credentials were issued and not revoked)")
     acls: list[str] = Field(description="The user's ACLs as Kafka holds them: 'READ TOPIC gongnon.public (LITERAL)'")

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from gongnon_chassis.errors import Unavailable
 from gongnon_gateway.api.deps import ItemIdPath, UpstreamDep
+from gongnon_gateway.api.responses import EVENT_STREAM
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.live_tally import TallyFeed, TooManyWatchers, Watcher, public_tally
 from gongnon_gateway.upstream import Service
@@ -48,7 +49,7 @@ async def _stream(feed: TallyFeed, watcher: Watcher, first: dict[str, Any]) -> A
 @router.get(
     "/api/proposals/{item_id}/tally/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+    responses=EVENT_STREAM,
 )
 async def tally_stream(item_id: ItemIdPath, request: Request, up: UpstreamDep) -> Response:
     """The item's tally as it changes (text/event-stream): `event: tally`, `data: {item_id, kind,

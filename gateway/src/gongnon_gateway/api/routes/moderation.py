@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gongnon_gateway.api.deps import ID_PATTERN, CurrentAccount, UpstreamDep
+from gongnon_gateway.api.responses import AuditOut, ModerationActOut, ModerationQueueOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -27,7 +28,7 @@ class ReasonIn(BaseModel):
     reason: str | None = Field(None, max_length=2_000, description="Required; the author reads it")
 
 
-@router.get("/api/moderation/queue", response_class=Response)
+@router.get("/api/moderation/queue", response_model=ModerationQueueOut)
 async def queue(
     me: CurrentAccount,
     up: UpstreamDep,
@@ -39,7 +40,7 @@ async def queue(
     return await up.forward(Service.PROPOSAL, "GET", "/moderation/queue", actor=me, params=params)
 
 
-@router.post("/api/moderation/{target_type}/{target_id}/{action}", response_class=Response)
+@router.post("/api/moderation/{target_type}/{target_id}/{action}", response_model=ModerationActOut)
 async def moderate(
     target_type: Literal["proposal", "comment"],
     target_id: TargetIdPath,
@@ -58,7 +59,7 @@ async def moderate(
     )
 
 
-@router.get("/api/moderation/audit", response_class=Response)
+@router.get("/api/moderation/audit", response_model=AuditOut)
 async def audit(
     me: CurrentAccount,
     up: UpstreamDep,

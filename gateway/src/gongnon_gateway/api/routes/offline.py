@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from gongnon_chassis.errors import Forbidden, Invalid, Unavailable
 from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.api.deps import ContextDep, CurrentAccount, ItemIdPath, UpstreamDep
+from gongnon_gateway.api.responses import OfflineImportOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.offline_ballots import MAX_BYTES, PayloadTooLarge, parse_batch
 from gongnon_gateway.upstream import Service
@@ -44,7 +45,7 @@ async def _file_of(request: Request) -> tuple[bytes, str]:
     return raw, request.headers.get("x-file-name", "")[:200]
 
 
-@router.post("/api/items/{item_id}/offline-ballots", status_code=201, response_class=Response)
+@router.post("/api/items/{item_id}/offline-ballots", status_code=201, response_model=OfflineImportOut)
 async def import_offline_ballots(
     item_id: ItemIdPath, request: Request, me: CurrentAccount, ctx: ContextDep, up: UpstreamDep
 ) -> Response:
@@ -69,7 +70,7 @@ async def import_offline_ballots(
     return reply.to_response()
 
 
-@router.get("/api/items/{item_id}/offline-ballots/{import_id}", response_class=Response)
+@router.get("/api/items/{item_id}/offline-ballots/{import_id}", response_model=OfflineImportOut)
 async def get_offline_import(
     item_id: ItemIdPath, import_id: ImportIdPath, me: CurrentAccount, up: UpstreamDep
 ) -> Response:

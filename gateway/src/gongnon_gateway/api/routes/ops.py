@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from gongnon_chassis.clock import CLOCK_KEY, ShiftedClock, set_test_offset
 from gongnon_contracts.asyncapi import build_asyncapi
 from gongnon_gateway.api.deps import ContextDep
-from gongnon_gateway.api.schemas import ClockAdvanceIn, ClockOut
+from gongnon_gateway.api.schemas import ERROR_RESPONSES, ClockAdvanceIn, ClockOut
 from gongnon_gateway.upstream import Service, UpstreamProblem
 
 router = APIRouter(tags=["ops"])
@@ -24,7 +24,7 @@ async def asyncapi(
 
 
 # Mounted only when GONGNON_TEST_MODE is on (see bootstrap).
-test_router = APIRouter(tags=["test"])
+test_router = APIRouter(tags=["test"], responses=ERROR_RESPONSES)
 
 
 @test_router.post("/api/_test/clock", response_model=ClockOut)

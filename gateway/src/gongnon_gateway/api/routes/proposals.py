@@ -16,6 +16,15 @@ from gongnon_gateway.api.deps import (
     OptionalAccount,
     UpstreamDep,
 )
+from gongnon_gateway.api.responses import (
+    MetaOut,
+    ProposalOut,
+    ProposalPageOut,
+    PublicCaseListOut,
+    RuleSetOut,
+    RuleSetVersionsOut,
+    TimelineOut,
+)
 from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES, ProposalIn
 from gongnon_gateway.upstream import Service
@@ -23,7 +32,7 @@ from gongnon_gateway.upstream import Service
 router = APIRouter(tags=["proposals"], responses=ERROR_RESPONSES)
 
 
-@router.post("/api/proposals", status_code=201, response_class=Response)
+@router.post("/api/proposals", status_code=201, response_model=ProposalOut)
 async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """Submit a proposal (verified citizen or operator), under `agency` (default: the host; an
     operator files under its own). proposal-svc answers 201 with it. An agency that is not
@@ -34,7 +43,7 @@ async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep,
     )
 
 
-@router.get("/api/proposals", response_class=Response)
+@router.get("/api/proposals", response_model=ProposalPageOut)
 async def list_proposals(
     up: UpstreamDep,
     me: OptionalAccount,
@@ -69,31 +78,31 @@ async def list_proposals(
     return await up.forward(Service.PROPOSAL, "GET", "/proposals", actor=me, params=params)
 
 
-@router.get("/api/proposals/{item_id}", response_class=Response)
+@router.get("/api/proposals/{item_id}", response_model=ProposalOut)
 async def get_proposal(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
     """The proposal with support_count, stage, rule_set_id, next_threshold and milestones."""
     return await up.forward(Service.PROPOSAL, "GET", f"/proposals/{item_id}", actor=me)
 
 
-@router.get("/api/proposals/{item_id}/timeline", response_class=Response)
+@router.get("/api/proposals/{item_id}/timeline", response_model=TimelineOut)
 async def get_timeline(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
     """{items: [{at, kind, actor_role, summary, data}]}"""
     return await up.forward(Service.PROPOSAL, "GET", f"/proposals/{item_id}/timeline", actor=me)
 
 
-@router.get("/api/proposals/{item_id}/cases", response_class=Response)
+@router.get("/api/proposals/{item_id}/cases", response_model=PublicCaseListOut)
 async def get_item_cases(item_id: ItemIdPath, up: UpstreamDep, me: OptionalAccount) -> Response:
     """The item's review cases (public view: the answer only once published)."""
     return await up.forward(Service.REVIEW, "GET", f"/items/{item_id}/cases", actor=me)
 
 
-@router.get("/api/meta", response_class=Response)
+@router.get("/api/meta", response_model=MetaOut)
 async def get_meta(up: UpstreamDep) -> Response:
     """Categories (정책분류), the 25 districts (자치구) and the rule presets."""
     return await up.forward(Service.PROPOSAL, "GET", "/meta")
 
 
-@router.put("/api/agencies/{agency}/ruleset", response_class=Response)
+@router.put("/api/agencies/{agency}/ruleset", response_model=RuleSetOut)
 async def set_agency_ruleset(agency: AgencyPath, body: RuleSetChoice, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Choose the agency's threshold rules (agency admin): `{"preset": …, "census": …}`, or its own
     `{"name": …, "rules": [{"id", "metric", "threshold" | "threshold_ratio", "window_days", "action",
@@ -107,7 +116,7 @@ async def set_agency_ruleset(agency: AgencyPath, body: RuleSetChoice, me: Curren
     )
 
 
-@router.get("/api/agencies/{agency}/ruleset/versions", response_class=Response)
+@router.get("/api/agencies/{agency}/ruleset/versions", response_model=RuleSetVersionsOut)
 async def agency_ruleset_versions(
     agency: AgencyPath, up: UpstreamDep, limit: int = Query(20, ge=1, le=100)
 ) -> Response:

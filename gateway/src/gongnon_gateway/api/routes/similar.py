@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gongnon_gateway.api.deps import OptionalAccount, UpstreamDep
+from gongnon_gateway.api.responses import SimilarOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -20,7 +21,7 @@ class SimilarIn(BaseModel):
     limit: int = Field(5, ge=1, le=10)
 
 
-@router.post("/api/proposals/similar", response_class=Response)
+@router.post("/api/proposals/similar", response_model=SimilarOut)
 async def similar_proposals(body: SimilarIn, me: OptionalAccount, up: UpstreamDep) -> Response:
     """{items: [{id, title, score, support_count, stage}]}: anyone may ask, signed in or not."""
     return await up.forward(

@@ -14,6 +14,15 @@ from gongnon_chassis.errors import Forbidden
 from gongnon_contracts.events.common import ActorRole
 from gongnon_contracts.webhooks import SEQ_MAX, ReplayIn, SubscriptionIn
 from gongnon_gateway.api.deps import ID_PATTERN, AgencyPath, CurrentAccount, UpstreamDep
+from gongnon_gateway.api.responses import (
+    DeliveryOut,
+    DeliveryPageOut,
+    ReplayOut,
+    SubscriptionCreatedOut,
+    SubscriptionDeletedOut,
+    SubscriptionListOut,
+    SubscriptionOut,
+)
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -41,7 +50,7 @@ def _path(agency: str, rest: str = "") -> str:
     return f"/agencies/{agency}/subscriptions{rest}"
 
 
-@router.post(BASE, status_code=201, response_class=Response)
+@router.post(BASE, status_code=201, response_model=SubscriptionCreatedOut)
 async def create_subscription(
     agency: AgencyPath, body: SubscriptionIn, me: CurrentAccount, up: UpstreamDep
 ) -> Response:
@@ -51,13 +60,13 @@ async def create_subscription(
     return await up.forward(Service.NOTIFY, "POST", _path(agency), actor=me, json_body=body.model_dump())
 
 
-@router.get(BASE, response_class=Response)
+@router.get(BASE, response_model=SubscriptionListOut)
 async def list_subscriptions(agency: AgencyPath, me: CurrentAccount, up: UpstreamDep) -> Response:
     require_manager(me, agency)
     return await up.forward(Service.NOTIFY, "GET", _path(agency), actor=me)
 
 
-@router.get(BASE + "/{subscription_id}", response_class=Response)
+@router.get(BASE + "/{subscription_id}", response_model=SubscriptionOut)
 async def get_subscription(
     agency: AgencyPath, subscription_id: SubscriptionPath, me: CurrentAccount, up: UpstreamDep
 ) -> Response:
@@ -65,7 +74,7 @@ async def get_subscription(
     return await up.forward(Service.NOTIFY, "GET", _path(agency, f"/{subscription_id}"), actor=me)
 
 
-@router.delete(BASE + "/{subscription_id}", response_class=Response)
+@router.delete(BASE + "/{subscription_id}", response_model=SubscriptionDeletedOut)
 async def delete_subscription(
     agency: AgencyPath, subscription_id: SubscriptionPath, me: CurrentAccount, up: UpstreamDep
 ) -> Response:
@@ -73,7 +82,7 @@ async def delete_subscription(
     return await up.forward(Service.NOTIFY, "DELETE", _path(agency, f"/{subscription_id}"), actor=me)
 
 
-@router.post(BASE + "/{subscription_id}/replay", status_code=202, response_class=Response)
+@router.post(BASE + "/{subscription_id}/replay", status_code=202, response_model=ReplayOut)
 async def replay(
     agency: AgencyPath, subscription_id: SubscriptionPath, body: ReplayIn, me: CurrentAccount, up: UpstreamDep
 ) -> Response:
@@ -83,7 +92,7 @@ async def replay(
     return await up.forward(Service.NOTIFY, "POST", path, actor=me, json_body=body.model_dump())
 
 
-@router.get(BASE + "/{subscription_id}/deliveries", response_class=Response)
+@router.get(BASE + "/{subscription_id}/deliveries", response_model=DeliveryPageOut)
 async def deliveries(
     agency: AgencyPath,
     subscription_id: SubscriptionPath,
@@ -102,7 +111,7 @@ async def deliveries(
     )
 
 
-@router.post(BASE + "/{subscription_id}/deliveries/{delivery_id}/redeliver", response_class=Response)
+@router.post(BASE + "/{subscription_id}/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut)
 async def redeliver(
     agency: AgencyPath,
     subscription_id: SubscriptionPath,

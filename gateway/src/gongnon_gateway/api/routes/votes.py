@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from gongnon_chassis.errors import Forbidden, Unauthorized
 from gongnon_gateway.api.deps import ItemIdPath, UpstreamDep, authenticate, bearer_token
+from gongnon_gateway.api.responses import SupportOut, TallyOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.upstream import Service
@@ -21,7 +22,7 @@ router = APIRouter(tags=["votes"], responses=ERROR_RESPONSES)
 @router.post(
     "/api/proposals/{item_id}/support",
     status_code=201,
-    response_class=Response,
+    response_model=SupportOut,
     openapi_extra={"security": [{"HTTPBearer": []}]},
 )
 async def support(item_id: ItemIdPath, request: Request) -> Response:
@@ -47,7 +48,7 @@ async def _support(request: Request, item_id: str) -> Response:
     return await ctx.supports.support(item_id, me)
 
 
-@router.get("/api/proposals/{item_id}/tally", response_class=Response)
+@router.get("/api/proposals/{item_id}/tally", response_model=TallyOut)
 async def tally(item_id: ItemIdPath, up: UpstreamDep) -> Response:
     """{item_id, kind, total, counts}"""
     return await up.forward(Service.VOTING, "GET", f"/items/{item_id}/tally")
