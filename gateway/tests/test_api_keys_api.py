@@ -8,6 +8,7 @@ keys, citizens or departments."""
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from fastapi import FastAPI
 from gongnon_chassis.clock import CLOCK_KEY, set_test_offset
 from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.core import api_keys as rules
+from gongnon_gateway.core import rate_window as rw
 from gongnon_gateway.core.key_limits import day_of
 
 A, B = "keys-a", "keys-b"
@@ -395,3 +397,25 @@ async def test_agencies_cannot_touch_each_others_keys(
     # A's system cannot manage B's webhook subscriptions either (the route's own check).
     r = await client.get(f"/api/agencies/{B}/subscriptions", headers=_key(a_key))
     assert r.status_code == 403
+
+
+async def test_the_redis_script_decides_as_the_window_arithmetic(app: FastAPI) -> None:
+    """The Lua script and rate_window.allows are one rule: the same answer on the same counts."""
+    limits = app.state.api_keys.limits
+    redis = app.state.gateway.runtime.redis
+    rng = random.Random(11)
+    length = rw.MINUTE_MS
+    for i in range(200):
+        prev, curr, limit = rng.randint(0, 30), rng.randint(0, 30), rng.randint(1, 30)
+        elapsed = rng.choice([0, 1, length // 2, length - 1, rng.randint(0, length - 1)])
+        keys = [f"gk:test:parity:{i}:curr", f"gk:test:parity:{i}:prev", "gk:test:parity:usage"]
+        await redis.set(keys[0], curr)
+        await redis.set(keys[1], prev)
+        allowed, seen_prev, seen_curr = await limits._hit(
+            keys=keys, args=[limit, elapsed, length, f"k{i}|d|n", f"k{i}|d|r", f"k{i}|last", 1]
+        )
+        expected = rw.allows(prev, curr, elapsed, length, limit)
+        assert bool(allowed) == expected, (prev, curr, elapsed, limit)
+        assert (int(seen_prev), int(seen_curr)) == (prev, curr + 1 if expected else curr)
+        await redis.delete(*keys[:2])
+    await redis.delete("gk:test:parity:usage")
