@@ -30,10 +30,13 @@ from notify_svc.settings import NotifySettings
 from notify_svc.webhooks import signing
 
 T0 = datetime.now(UTC) - timedelta(minutes=5)
-ADMIN = Actor(account_id="acc_admin", role=ActorRole.AGENCY_ADMIN, agency="seoul")
+# An agency of this run alone: the service under test also projects what other modules left on the
+# shared Kafka (a new consumer group reads from the start), and their items are Seoul's.
+HOME = f"home-{uuid.uuid4().hex[:8]}"
+ADMIN = Actor(account_id="acc_admin", role=ActorRole.AGENCY_ADMIN, agency=HOME)
 OTHER_ADMIN = Actor(account_id="acc_admin_b", role=ActorRole.AGENCY_ADMIN, agency="busan")
-KEY = Actor(account_id="key:k1", role=ActorRole.AGENCY_SYSTEM, agency="seoul", key_id="k1", scopes=("subscriptions",))
-READ_ONLY_KEY = Actor(account_id="key:k2", role=ActorRole.AGENCY_SYSTEM, agency="seoul", key_id="k2", scopes=("read",))
+KEY = Actor(account_id="key:k1", role=ActorRole.AGENCY_SYSTEM, agency=HOME, key_id="k1", scopes=("subscriptions",))
+READ_ONLY_KEY = Actor(account_id="key:k2", role=ActorRole.AGENCY_SYSTEM, agency=HOME, key_id="k2", scopes=("read",))
 
 
 @dataclass
@@ -77,11 +80,11 @@ async def stream(infra: Any) -> AsyncIterator[Stream]:
     await runner.cleanup()
 
 
-def wrap(data: EventData, agency: str = "seoul", minutes: int = 0) -> Envelope:
+def wrap(data: EventData, agency: str = HOME, minutes: int = 0) -> Envelope:
     return Envelope.wrap(data, source="test", agency=agency, time=T0 + timedelta(minutes=minutes))
 
 
-def submitted(item: str, agency: str = "seoul") -> Envelope:
+def submitted(item: str, agency: str = HOME) -> Envelope:
     return wrap(
         ProposalSubmitted(
             item_id=item,
@@ -169,7 +172,7 @@ async def test_feed_pages_by_cursor_with_scope_and_types(stream: Stream) -> None
 async def test_a_subscription_gets_signed_deliveries_in_order_and_only_its_scope(stream: Stream) -> None:
     name = f"s{uuid.uuid4().hex[:6]}"
     created = await stream.call(
-        "POST", "/agencies/seoul/subscriptions", KEY, json={"url": f"{stream.receiver}/hooks/{name}"}
+        "POST", f"/agencies/{HOME}/subscriptions", KEY, json={"url": f"{stream.receiver}/hooks/{name}"}
     )
     assert created.status_code == 201, created.text
     sub = created.json()
@@ -205,10 +208,10 @@ async def test_a_subscription_gets_signed_deliveries_in_order_and_only_its_scope
     assert {e["item_id"] for e in events} == {ours}  # scope own: not busan's item
     for g, e in zip(got, events, strict=True):
         assert signing.verify(sub["secret"], g["headers"], g["body"].encode()) == e["id"]
-    log = (await stream.call("GET", f"/agencies/seoul/subscriptions/{sub['id']}/deliveries", KEY)).json()
+    log = (await stream.call("GET", f"/agencies/{HOME}/subscriptions/{sub['id']}/deliveries", KEY)).json()
     assert sorted(e["seq"] for e in log["items"]) == [e["seq"] for e in events]
     assert all(e["status"] == "delivered" and e["attempts"] == 1 for e in log["items"])
     # Another agency's admin sees none of it.
-    other = await stream.call("GET", f"/agencies/seoul/subscriptions/{sub['id']}", OTHER_ADMIN)
+    other = await stream.call("GET", f"/agencies/{HOME}/subscriptions/{sub['id']}", OTHER_ADMIN)
     assert other.status_code == 403
     assert (await stream.call("GET", f"/agencies/busan/subscriptions/{sub['id']}", OTHER_ADMIN)).status_code == 404
