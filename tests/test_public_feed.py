@@ -76,6 +76,11 @@ async def test_feed_pages_by_cursor(gw: Gateway) -> None:
     assert (forged.status, forged.body["error"]["code"]) == (400, "invalid_cursor")
     assert (await gw.req("GET", "/api/feed", author)).status == 403
     assert (await gw.req("GET", "/api/feed")).status == 401
+    # An agency system reads it with an API key (scope `read` or `subscriptions`).
+    body = {"name": "피드 읽는 시스템", "scopes": ["read"]}
+    key = (await gw.ok("POST", "/api/agencies/seoul/api-keys", reader, body))["key"]
+    by_key = await gw.ok("GET", f"/api/feed?cursor={start}&types=item.submitted&limit=500", key)
+    assert {e["item_id"] for e in by_key["items"]} >= set(pids)
 
 
 async def test_the_stream_resumes_from_last_event_id(gw: Gateway) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from gongnon_infra.procs import Proc, free_port, port_open, wait_until
 from notify_svc.webhooks import signing
 from tests.support import Gateway, User, eventually
 
+RUN = os.urandom(3).hex()
 PROPOSAL = {
     "title": "버스 정류장 온열 의자를 늘려 주세요",
     "body": "겨울 아침 버스를 기다리는 어르신과 학생들이 추위에 떱니다. 정류장마다 온열 의자를 설치해 주세요.",
@@ -74,8 +76,16 @@ def receiver_port() -> Iterator[int]:
         proc.stop()
 
 
-async def subscribe(gw: Gateway, admin: User, url: str, **extra: Any) -> dict[str, Any]:
-    sub: dict[str, Any] = await gw.ok("POST", "/api/agencies/seoul/subscriptions", admin, {"url": url, **extra})
+async def agency_system(gw: Gateway, admin: User, *scopes: str) -> str:
+    """An API key of the agency's own system (its admin makes it): the key is its whole credential."""
+    body = {"name": f"기관 시스템 {RUN}", "scopes": list(scopes), "rate_limit_per_min": 60_000}
+    key: str = (await gw.ok("POST", "/api/agencies/seoul/api-keys", admin, body))["key"]
+    assert key.startswith("gk_")
+    return key
+
+
+async def subscribe(gw: Gateway, who: User | str, url: str, **extra: Any) -> dict[str, Any]:
+    sub: dict[str, Any] = await gw.ok("POST", "/api/agencies/seoul/subscriptions", who, {"url": url, **extra})
     assert sub["secret"].startswith("whsec_")
     return sub
 
@@ -96,10 +106,11 @@ async def test_an_agency_receives_the_civic_loop_once_each_signed_and_survives_a
     gw: Gateway, receiver_port: int
 ) -> None:
     rx = Receiver(gw, receiver_port)
-    admin = await gw.staff("agency_admin")
-    sub = await subscribe(gw, admin, rx.url("loop"), scope="own", description="기관 시스템")
+    # The agency's system subscribes with its API key (scope `subscriptions`), as it would in production.
+    key = await agency_system(gw, await gw.staff("agency_admin"), "subscriptions")
+    sub = await subscribe(gw, key, rx.url("loop"), scope="own", description="기관 시스템")
     secret = sub["secret"]
-    assert "secret" not in await gw.ok("GET", f"/api/agencies/seoul/subscriptions/{sub['id']}", admin)
+    assert "secret" not in await gw.ok("GET", f"/api/agencies/seoul/subscriptions/{sub['id']}", key)
 
     # The civic loop, through the gateway: proposal → 50 supports → department case → answer.
     author = await gw.citizen("온열의자제안자")
@@ -183,8 +194,15 @@ async def test_an_agency_receives_the_civic_loop_once_each_signed_and_survives_a
     assert refused_ids <= set(after_ids)
 
     # The delivery log shows each event with its status, attempts and latency.
-    log = await gw.ok("GET", f"/api/agencies/seoul/subscriptions/{sub['id']}/deliveries?limit=500", admin)
-    logged = {e["event_id"]: e for e in log["items"]}
+    wanted = {d["headers"]["webhook-id"] for d in [*mine, *after]}
+
+    async def written() -> dict[str, Any] | None:
+        # The log is written behind the deliveries, a page or a few at a time.
+        log = await gw.ok("GET", f"/api/agencies/seoul/subscriptions/{sub['id']}/deliveries?limit=500", key)
+        lines = {e["event_id"]: e for e in log["items"]}
+        return lines if wanted <= lines.keys() else None
+
+    logged = await eventually(written, what="the delivery log")
     for d in [*mine, *after]:
         line = logged[d["headers"]["webhook-id"]]
         assert line["status"] == "delivered"
@@ -245,6 +263,12 @@ async def test_only_agency_managers_manage_subscriptions(gw: Gateway, receiver_p
     assert (await gw.req("POST", "/api/agencies/seoul/subscriptions", citizen, {"url": url})).status == 403
     admin = await gw.staff("agency_admin")
     assert (await gw.req("POST", "/api/agencies/busan/subscriptions", admin, {"url": url})).status == 403
+    # An agency system needs the `subscriptions` scope, and only for its own agency.
+    reader = await agency_system(gw, admin, "read")
+    assert (await gw.req("POST", "/api/agencies/seoul/subscriptions", reader, {"url": url})).status == 403
+    manager = await agency_system(gw, admin, "subscriptions")
+    assert (await gw.req("GET", "/api/agencies/busan/subscriptions", manager)).status == 403
+    assert (await gw.req("GET", "/api/agencies/seoul/subscriptions", manager)).status == 200
     bad = await gw.req("POST", "/api/agencies/seoul/subscriptions", admin, {"url": url, "types": ["vote.cast"]})
     assert bad.status == 422
     assert (await gw.req("GET", "/api/agencies/seoul/subscriptions/whs_missing", admin)).status == 404

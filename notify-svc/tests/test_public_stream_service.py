@@ -208,7 +208,12 @@ async def test_a_subscription_gets_signed_deliveries_in_order_and_only_its_scope
     assert {e["item_id"] for e in events} == {ours}  # scope own: not busan's item
     for g, e in zip(got, events, strict=True):
         assert signing.verify(sub["secret"], g["headers"], g["body"].encode()) == e["id"]
-    log = (await stream.call("GET", f"/agencies/{HOME}/subscriptions/{sub['id']}/deliveries", KEY)).json()
+    async def logged() -> dict[str, Any] | None:
+        # Written behind the deliveries, a page or a few at a time.
+        log = (await stream.call("GET", f"/agencies/{HOME}/subscriptions/{sub['id']}/deliveries", KEY)).json()
+        return log if len(log["items"]) >= len(events) else None
+
+    log = await until(logged)
     assert sorted(e["seq"] for e in log["items"]) == [e["seq"] for e in events]
     assert all(e["status"] == "delivered" and e["attempts"] == 1 for e in log["items"])
     # Another agency's admin sees none of it.

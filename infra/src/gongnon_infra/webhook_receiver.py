@@ -5,7 +5,8 @@
   this machine's clock) and answers 204, or 500 while its mode is `fail`.
 - `POST /_mode {"name": …, "mode": "ok" | "fail"}` (name `*`: every receiver).
 - `GET /_received?name=…&bodies=1`: what each receiver got, in arrival order: `[webhook-id,
-  arrival unix time, the event's recorded_at, status answered]`, plus headers and bodies when asked.
+  arrival unix time, the event's recorded_at, status answered]`, plus headers and bodies when asked;
+  `GET /_count`: how many each accepted.
 
 It checks nothing itself: the caller verifies signatures with the secret it was shown."""
 
@@ -74,6 +75,11 @@ async def received(request: web.Request) -> web.Response:
     return web.Response(body=orjson.dumps(out), content_type="application/json")
 
 
+async def count(request: web.Request) -> web.Response:
+    """How many deliveries each receiver accepted (cheap to poll)."""
+    return web.json_response({n: sum(1 for d in seen if d[3] == 204) for n, seen in request.app[SEEN].items()})
+
+
 async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -87,6 +93,7 @@ def build(keep_bodies: bool = True) -> web.Application:
     app.router.add_post("/hooks/{name}", hook)
     app.router.add_post("/_mode", set_mode)
     app.router.add_get("/_received", received)
+    app.router.add_get("/_count", count)
     app.router.add_get("/health", health)
     return app
 

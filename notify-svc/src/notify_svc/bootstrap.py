@@ -73,7 +73,7 @@ def build_app(settings: NotifySettings) -> FastAPI:
     )
     dispatcher = Dispatcher(public_events, subscriptions, deliveries, rt.clock, lane_settings)
     projector = PublicProjector(
-        rt.store, public_events, rt.clock, f"{settings.service_name}.public", on_commit=dispatcher.advanced
+        rt.store, public_events, rt.clock, f"{settings.service_name}.public", on_commit=dispatcher.committed
     )
     projector.attach(rt.broker)
     webhooks = Webhooks(subscriptions, deliveries, public_events, dispatcher, rt.clock, lane_settings)

@@ -9,29 +9,34 @@ tallies; never votes), a batch at a time, one transaction per batch:
    item) commit together. Kafka offsets are committed only after that (NACK_ON_ERROR).
 
 No inbox markers: the public ids (derived from the internal ids) and the items' state make a
-second delivery change nothing. After each commit, `on_commit(last_seq)` wakes the webhook lanes."""
+second delivery change nothing. After each commit, `on_commit(events)` hands the new events to the
+webhook lanes (and wakes them)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
+from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 
 from gongnon_chassis.clock import Clock
 from gongnon_chassis.metrics import EVENTS_CONSUMED
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import Envelope, Topic
-from gongnon_contracts.public_events import PUBLIC_TOPIC, PublicEvent
+from gongnon_contracts.public_events import PUBLIC_TOPIC, PublicEvent, SupportsCounted
 from gongnon_contracts.registry import event_class
 from notify_svc.adapters.public_events import PublicEventStore
 from notify_svc.domain.public_events import PROJECTED, Draft, project
 
 log = logging.getLogger(__name__)
 
+PROJECTION = Histogram("gongnon_public_projection_seconds", "One projector batch's transaction")
+RECORDED = Counter("gongnon_public_events_recorded_total", "Public events recorded")
 TOPICS = (Topic.PROPOSALS.value, Topic.REVIEWS.value, Topic.TALLIES.value)
 
 
@@ -48,7 +53,7 @@ class PublicProjector:
         clock: Clock,
         group: str,
         batch_size: int = 1000,
-        on_commit: Callable[[int], None] | None = None,
+        on_commit: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.store = store
         self.events = events
@@ -98,21 +103,25 @@ class PublicProjector:
         if not envelopes:
             return 0
 
-        async def run(tx: Tx) -> int:
+        async def run(tx: Tx) -> list[dict[str, Any]]:
             return await self._project(tx, envelopes)
 
-        last = await self.store.transaction(run)
+        started = time.perf_counter()
+        docs = await self.store.transaction(run)
+        PROJECTION.observe(time.perf_counter() - started)
+        RECORDED.inc(len(docs))
         for env in envelopes:
             EVENTS_CONSUMED.labels(self.group, env.type, "applied").inc()
-        if last and self.on_commit is not None:
-            self.on_commit(last)
-        return last
+        if docs and self.on_commit is not None:
+            self.on_commit(docs)
+        return int(docs[-1]["seq"]) if docs else 0
 
-    async def _project(self, tx: Tx, envelopes: list[Envelope]) -> int:
+    async def _project(self, tx: Tx, envelopes: list[Envelope]) -> list[dict[str, Any]]:
         states = await self.events.load_states({e.subject for e in envelopes}, tx.session)
         before = {k: v.to_doc() for k, v in states.items()}
         drafts = project(envelopes, states)
-        known = await self.events.known({d.id for d in drafts}, tx.session)
+        # Support counts need no look-up: the item's state already drops one not above the last.
+        known = await self.events.known({d.id for d in drafts if d.type != SupportsCounted.TYPE}, tx.session)
         fresh: list[Draft] = []
         for d in drafts:
             if d.id not in known:
@@ -121,7 +130,7 @@ class PublicProjector:
         changed = [s for k, s in states.items() if before.get(k) != s.to_doc()]
         await self.events.save_states(changed, tx.session)
         if not fresh:
-            return 0
+            return []
         first = await self.events.take_seqs(len(fresh), tx.session)
         recorded_at = self.clock.now()
         docs = []
@@ -149,4 +158,4 @@ class PublicProjector:
             )
             tx.emit_record(outbox_id=outbox_id(first + n), topic=PUBLIC_TOPIC, key=d.item_id, value=event)
         await self.events.insert(docs, tx.session)
-        return first + len(fresh) - 1
+        return docs

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -31,15 +32,18 @@ from gongnon_chassis.clock import Clock
 from gongnon_chassis.grouping import group_by
 from notify_svc.adapters.public_events import PublicEventStore
 from notify_svc.webhooks.backoff import RetryPolicy
+from notify_svc.webhooks.bookkeeping import Bookkeeper, PageDone
+from notify_svc.webhooks.recent import RecentEvents
 from notify_svc.webhooks.repository import SPAN, DeliveryLog, Subscription, SubscriptionRepository
 from notify_svc.webhooks.sender import Attempt, Sender
 
 log = logging.getLogger(__name__)
 
 PAGE = 500
-LEASE_S = 15.0
-SUPERVISE_S = 1.0
-HEAD_POLL_S = 0.25
+MAX_UNWRITTEN = 8  # delivered pages whose log and cursor are not yet written
+LEASE_S = 30.0
+SUPERVISE_S = 5.0  # this replica's own changes act at once (Dispatcher.refresh)
+HEAD_POLL_S = 1.0  # this replica's own commits wake the lanes at once (Dispatcher.committed)
 CLOCK_STEP_S = 0.25  # how often a backoff wait looks at the platform clock again
 
 DELIVERIES = Counter("gongnon_webhook_deliveries_total", "Webhook deliveries by outcome", ["outcome"])
@@ -88,16 +92,16 @@ class Lane:
         self,
         sub: Subscription,
         events: PublicEventStore,
-        subs: SubscriptionRepository,
-        deliveries: DeliveryLog,
         clock: Clock,
         settings: LaneSettings,
         head: Callable[[], int],
+        recent: RecentEvents,
+        book: Bookkeeper,
     ) -> None:
         self.sub = sub
         self.events = events
-        self.subs = subs
-        self.deliveries = deliveries
+        self.recent = recent
+        self.book = book
         self.clock = clock
         self.settings = settings
         self.head = head
@@ -105,6 +109,7 @@ class Lane:
         self.wake = asyncio.Event()
         self.stopping = False
         self._slots = asyncio.Semaphore(settings.concurrency)
+        self._unwritten: deque[asyncio.Task[None]] = deque()
         self._rng = random.Random()
         self.task: asyncio.Task[None] | None = None
 
@@ -118,6 +123,8 @@ class Lane:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
+        if self._unwritten:  # what was delivered is logged before the lane goes
+            await asyncio.gather(*self._unwritten, return_exceptions=True)
         await self.sender.close()
 
     def update(self, sub: Subscription) -> None:
@@ -147,23 +154,25 @@ class Lane:
         if head <= sub.cursor:
             return False
         upto = min(sub.cursor + SPAN, head)
-        docs = await self.events.page(sub.cursor, upto, self.settings.page, agency=sub.only_agency, types=sub.types)
-        end = int(docs[-1]["seq"]) if len(docs) == self.settings.page else upto
+        limit = self.settings.page
+        docs = self.recent.page(sub.cursor, upto, limit, sub.only_agency, sub.types)
+        if docs is None:
+            docs = await self.events.page(sub.cursor, upto, limit, agency=sub.only_agency, types=sub.types)
+        end = int(docs[-1]["seq"]) if len(docs) == limit else upto
         chains = group_by(docs, key=lambda d: d["item_id"])
         results = await asyncio.gather(*(self._chain(sub, chain) for chain in chains.values()))
         if self._replaced(sub):
             return True  # a replay began meanwhile: this page's outcomes no longer move anything
         entries = sorted((e for chain in results for e in chain), key=lambda e: e["seq"])
-        await self.deliveries.record(sub.id, sub.generation, entries, self.clock.now())
-        if await self.subs.advance(sub.id, sub.generation, end):
-            if self.sub.generation == sub.generation:
-                self.sub = replace(self.sub, cursor=end)
-        else:  # replayed or deleted elsewhere: read it again
-            doc = await self.subs.get(sub.id)
-            if doc is None or doc.get("status") != "active":
-                self.stopping = True
-            else:
-                self.sub = Subscription.from_doc(doc)
+        # The next page does not wait for this one's log and cursor to be written (they are written
+        # in order, pages of all lanes together); a crash before they are repeats these deliveries,
+        # under the same webhook-ids. At most MAX_UNWRITTEN pages run ahead of the database.
+        done = PageDone(sub.id, sub.generation, end, entries, self.clock.now())
+        self._unwritten.append(asyncio.create_task(self.book.done(done)))
+        while self._unwritten and (self._unwritten[0].done() or len(self._unwritten) > MAX_UNWRITTEN):
+            await self._unwritten.popleft()
+        if self.sub.generation == sub.generation:
+            self.sub = replace(self.sub, cursor=end)
         return True
 
     def _replaced(self, sub: Subscription) -> bool:
@@ -180,7 +189,9 @@ class Lane:
         return out
 
     async def _deliver(self, sub: Subscription, doc: dict[str, Any]) -> dict[str, Any] | None:
-        body = orjson.dumps(doc["event"])
+        body = doc.get("_body")
+        if body is None:  # encoded once per event, whichever lane comes first (the docs are shared)
+            body = doc["_body"] = orjson.dumps(doc["event"])
         event_id = doc["event"]["id"]
         attempts = 0
         while True:
@@ -221,11 +232,20 @@ class Dispatcher:
         self.settings = settings
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{os.urandom(3).hex()}"
         self.lanes: dict[str, Lane] = {}
+        self.recent = RecentEvents()
+        self.book = Bookkeeper(subs, deliveries)
         self._head = 0
         self._tasks: list[asyncio.Task[None]] = []
 
     def head(self) -> int:
         return self._head
+
+    def committed(self, docs: list[dict[str, Any]]) -> None:
+        """The projector in this process committed these events (in seq order): keep them for the
+        lanes' pages and wake the lanes."""
+        if docs:
+            self.recent.fill(docs)
+            self.advanced(int(docs[-1]["seq"]))
 
     def advanced(self, seq: int) -> None:
         """Public events up to `seq` are committed: wake the lanes."""
@@ -249,6 +269,7 @@ class Dispatcher:
         for lane in list(self.lanes.values()):
             await lane.stop()
         self.lanes.clear()
+        await self.book.stop()
 
     async def _every(self, seconds: float, fn: Callable[[], Any]) -> None:
         while True:
@@ -279,7 +300,7 @@ class Dispatcher:
                 self._start_lane(sub)
 
     def _start_lane(self, sub: Subscription) -> None:
-        lane = Lane(sub, self.events, self.subs, self.deliveries, self.clock, self.settings, self.head)
+        lane = Lane(sub, self.events, self.clock, self.settings, self.head, self.recent, self.book)
         self.lanes[sub.id] = lane
         lane.start()
 

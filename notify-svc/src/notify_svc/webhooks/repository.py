@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from gongnon_contracts import new_id
 
 Doc = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 # The widest seq range one page of a lane covers: bounds every range query over the log.
 SPAN = 2_000
@@ -124,12 +126,15 @@ class SubscriptionRepository:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def advance(self, sub_id: str, generation: int, cursor: int) -> bool:
-        """Move the lane's cursor, unless a replay (or a deletion) came in between."""
-        result = await self._col.update_one(
-            {"_id": sub_id, "generation": generation, "status": "active"}, {"$set": {"cursor": cursor}}
-        )
-        return result.matched_count == 1
+    async def advance_many(self, moves: Sequence[tuple[str, int, int]]) -> None:
+        """Move lanes' cursors (sub_id, generation, cursor), in order, each unless a replay (a new
+        generation) or a deletion came in between: the lane learns of those from the dispatcher."""
+        if moves:
+            ops = [
+                UpdateOne({"_id": sub_id, "generation": generation, "status": "active"}, {"$set": {"cursor": cursor}})
+                for sub_id, generation, cursor in moves
+            ]
+            await self._col.bulk_write(ops, ordered=True)
 
     # -- leases: one replica runs each lane ------------------------------------------------------
 
@@ -168,16 +173,29 @@ class DeliveryLog:
     async def record(
         self, sub_id: str, generation: int, entries: Sequence[Doc], now: datetime, manual: bool = False
     ) -> None:
-        """One page's outcomes (one document), and a dead letter for each event given up on."""
-        if not entries:
-            return
-        seqs = [e["seq"] for e in entries]
-        first, last = min(seqs), max(seqs)
-        chunk_id = f"{sub_id}:{first:020d}:{generation}" + (f":m{new_id()}" if manual else "")
-        # Replacing by id: a page delivered again after a crash logs once.
-        await self._log.replace_one(
-            {"_id": chunk_id},
-            {
+        """One page's outcomes (one document), and a dead letter for each event given up on; a
+        delivery by hand also marks its dead letter redelivered."""
+        await self.record_pages([(sub_id, generation, entries, now)], manual=manual)
+        if manual:
+            for e in entries:
+                if e["status"] == "delivered":
+                    await self._dead.update_one({"_id": f"{sub_id}:{e['seq']}"}, {"$set": {"redelivered_at": e["at"]}})
+
+    async def record_pages(
+        self, pages: Sequence[tuple[str, int, Sequence[Doc], datetime]], manual: bool = False
+    ) -> None:
+        """Several pages at once (of any lanes): one insert for the log, one write for dead letters.
+        A page delivered again after a crash has the same id and is logged once."""
+        chunks: list[Doc] = []
+        dead: list[ReplaceOne[Doc]] = []
+        for sub_id, generation, entries, now in pages:
+            if not entries:
+                continue
+            seqs = [e["seq"] for e in entries]
+            first, last = min(seqs), max(seqs)
+            chunk_id = f"{sub_id}:{first:020d}:{generation}" + (f":m{new_id()}" if manual else "")
+            doc = {
+                "_id": chunk_id,
                 "subscription_id": sub_id,
                 "first_seq": first,
                 "last_seq": last,
@@ -185,20 +203,26 @@ class DeliveryLog:
                 "manual": manual,
                 "at": now,
                 "entries": list(entries),
-            },
-            upsert=True,
-        )
-        dead = [e for e in entries if e["status"] == "dead"]
-        for e in dead:
-            await self._dead.replace_one(
-                {"_id": f"{sub_id}:{e['seq']}"},
-                {"subscription_id": sub_id, **e, "redelivered_at": None},
-                upsert=True,
-            )
-        if manual:
-            for e in entries:
-                if e["status"] == "delivered":
-                    await self._dead.update_one({"_id": f"{sub_id}:{e['seq']}"}, {"$set": {"redelivered_at": e["at"]}})
+            }
+            chunks.append(doc)
+            dead += [
+                ReplaceOne(
+                    {"_id": f"{sub_id}:{e['seq']}"},
+                    {"subscription_id": sub_id, **e, "redelivered_at": None},
+                    upsert=True,
+                )
+                for e in entries
+                if e["status"] == "dead"
+            ]
+        if chunks:
+            try:
+                await self._log.insert_many(chunks, ordered=False)
+            except BulkWriteError as exc:
+                # The same page logged before a crash (same id): that log stands.
+                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                    raise
+        if dead:
+            await self._dead.bulk_write(dead, ordered=False)
 
     async def entries(
         self, sub_id: str, before: int, floor: int, limit: int, dead_only: bool
