@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -36,6 +37,7 @@ from notify_svc.domain.public_events import PROJECTED, Draft, project
 log = logging.getLogger(__name__)
 
 PROJECTION = Histogram("gongnon_public_projection_seconds", "One projector batch's transaction")
+COMMIT_TAIL = Histogram("gongnon_public_commit_tail_seconds", "From a public event's recorded_at to its commit")
 RECORDED = Counter("gongnon_public_events_recorded_total", "Public events recorded")
 TOPICS = (Topic.PROPOSALS.value, Topic.REVIEWS.value, Topic.TALLIES.value)
 
@@ -109,6 +111,10 @@ class PublicProjector:
         started = time.perf_counter()
         docs = await self.store.transaction(run)
         PROJECTION.observe(time.perf_counter() - started)
+        if docs:  # from recorded_at (stamped inside the transaction) to the commit returning
+            COMMIT_TAIL.observe(
+                max(0.0, (self.clock.now() - datetime.fromisoformat(docs[0]["event"]["recorded_at"])).total_seconds())
+            )
         RECORDED.inc(len(docs))
         for env in envelopes:
             EVENTS_CONSUMED.labels(self.group, env.type, "applied").inc()
