@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from gongnon_chassis.clock import SystemClock
 from gongnon_chassis.hot_routes import serve_first
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
+from gongnon_gateway.agency_closure import wire_agency_closure
 from gongnon_gateway.api.routes import (
     admin,
     agencies,
@@ -39,6 +40,7 @@ from gongnon_gateway.core.api_key_auth import KeyAuthenticator, ReviewDepartment
 from gongnon_gateway.core.api_key_store import ApiKeyStore
 from gongnon_gateway.core.config import GatewaySettings
 from gongnon_gateway.core.identity import build_identity_provider
+from gongnon_gateway.core.kafka_access import KafkaAccess
 from gongnon_gateway.core.key_limits import FLUSH_EVERY_S, KeyLimits
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
@@ -87,6 +89,9 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         rt.clock,
     )
     rt.every(FLUSH_EVERY_S, key_auth.limits.flush, "api-key-usage-flush")
+    agency_kafka = KafkaAccess.of(settings)
+    # Closing an agency ends its keys (same transaction), its Kafka user and ACLs (its event).
+    wire_agency_closure(rt, agency_registry, key_auth.keys, agency_kafka)
 
     async def prepare(_: Runtime) -> None:
         await accounts.ensure_indexes()
@@ -132,6 +137,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.public_signal = public_signal
     app.state.agencies = agency_registry
     app.state.api_keys = key_auth
+    app.state.kafka_access = agency_kafka
     app.add_middleware(AgencyHostHome, registry=agency_registry)
     install_error_pages(app)
 

@@ -15,9 +15,14 @@ from notify_svc.adapters.channels import Channel, build_channels
 from notify_svc.adapters.followers import FollowerRepository, ItemRepository
 from notify_svc.adapters.inbox import Inbox
 from notify_svc.adapters.public_events import PublicEventStore
-from notify_svc.entrypoints.events import register_broadcast_handlers, register_follow_handlers
+from notify_svc.entrypoints.events import (
+    register_agency_handlers,
+    register_broadcast_handlers,
+    register_follow_handlers,
+)
 from notify_svc.entrypoints.http import build_router
 from notify_svc.entrypoints.public_http import build_public_router
+from notify_svc.service_layer.agency_closure import AgencyClosure
 from notify_svc.service_layer.fanout import FanOut
 from notify_svc.service_layer.legacy_followers import move_legacy_followers
 from notify_svc.service_layer.notifier import Notifier
@@ -77,6 +82,9 @@ def build_app(settings: NotifySettings) -> FastAPI:
     )
     projector.attach(rt.broker)
     webhooks = Webhooks(subscriptions, deliveries, public_events, dispatcher, rt.clock, lane_settings)
+    # A closed agency's subscriptions pause (agency.closed on gongnon.agencies).
+    agency_consumer = rt.consumer("agencies")
+    register_agency_handlers(agency_consumer, AgencyClosure(rt.db, dispatcher))
 
     async def prepare(_: Runtime) -> None:
         await followers.ensure_indexes()

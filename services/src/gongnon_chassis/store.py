@@ -39,6 +39,12 @@ class Tx:
     events: list[Envelope] = field(default_factory=list)
     # Outbox records that are not internal events (notify-svc's public stream), published as they are.
     records: list[Doc] = field(default_factory=list)
+    # Run once the transaction committed (never for an attempt that was retried or aborted): for
+    # in-process effects that must see the committed state, e.g. stopping a webhook lane.
+    callbacks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def after_commit(self, fn: Callable[[], Awaitable[None]]) -> None:
+        self.callbacks.append(fn)
 
     def emit(self, data: EventData, *, agency: str) -> Envelope:
         env = Envelope.wrap(data, source=self.source, agency=agency, time=self.now, trace=current_trace_context())
@@ -70,6 +76,7 @@ class Store:
         """Run fn in a transaction (retried on transient errors); its events join the commit."""
         result: list[T] = []
         emitted: list[Envelope] = []
+        callbacks: list[Callable[[], Awaitable[None]]] = []
 
         async def attempt(session: AsyncClientSession) -> None:
             tx = Tx(session=session, db=self.db, now=self.clock.now(), source=self.source)
@@ -88,6 +95,7 @@ class Store:
                 await self.db.outbox.insert_many([*records, *tx.records], session=session)
             result[:] = [value]
             emitted[:] = tx.events
+            callbacks[:] = tx.callbacks
 
         async with self.client.start_session() as session:
             await session.with_transaction(attempt)
@@ -95,6 +103,11 @@ class Store:
         if emitted:
             for listener in self.committed:
                 listener(emitted)
+        for callback in callbacks:
+            try:
+                await callback()
+            except Exception:  # the commit stands; the callback's owner must cope (e.g. poll later)
+                log.warning("an after-commit callback failed", exc_info=True)
         return result[0]
 
     async def handle_once(self, consumer: str, envelope: Envelope, fn: Callable[[Tx], Awaitable[None]]) -> bool:

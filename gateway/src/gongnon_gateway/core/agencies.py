@@ -185,7 +185,9 @@ def closed(agency: Agency, now: datetime) -> Agency:
         raise Conflict("the host agency cannot be closed", code="host_agency")
     if not agency.open:
         return agency
-    return replace(agency, status=AgencyStatus.CLOSED, closed_at=now)
+    # To the millisecond, as MongoDB keeps it: the answer now and every later read agree.
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return replace(agency, status=AgencyStatus.CLOSED, closed_at=at)
 
 
 def require_open(agency: Agency) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +32,9 @@ Doc = dict[str, Any]
 HOST_NAMES = {"seoul": ("서울특별시", "Seoul Metropolitan Government")}
 HOST_CACHE_S = 5.0  # how long a host name → agency answer is reused (the site's "/" only)
 _NO_AGENCY = ""
+
+# Work that commits with an agency's closing (its API keys revoked): (tx, agency id, by whom).
+ClosingStep = Callable[[Tx, str, str], Awaitable[object]]
 
 
 def _to_doc(a: Agency) -> Doc:
@@ -70,6 +74,7 @@ class AgencyRegistry:
         self._store = store
         self.host_agency = host_agency
         self._by_host: dict[str, tuple[float, str]] = {}
+        self.closing_steps: list[ClosingStep] = []
 
     @property
     def _col(self) -> Any:
@@ -232,6 +237,8 @@ class AgencyRegistry:
                 session=tx.session,
             )
             assert closed.closed_at is not None
+            for step in self.closing_steps:
+                await step(tx, agency_id, actor.account_id)
             tx.emit(AgencyClosed(agency_id=agency_id, closed_at=closed.closed_at), agency=agency_id)
             return closed
 

@@ -217,6 +217,28 @@ class ApiKeyStore:
         await self._publish(key)
         return key
 
+    async def revoke_agency(self, tx: Tx, agency: str, by: str) -> list[str]:
+        """Revoke every key of the agency not revoked yet, in this transaction (its space closes);
+        the cached records follow once it commits. Idempotent: the second time, nothing is left to
+        revoke, and the cache is written again all the same (repairs a write lost to a crash). The
+        keys and their usage stay (listed as revoked)."""
+        docs = await tx.db.api_keys.find({"agency": agency}, session=tx.session).to_list(None)
+        live = [d["_id"] for d in docs if d.get("revoked_at") is None]
+        if live:
+            await tx.db.api_keys.update_many(
+                {"_id": {"$in": live}, "revoked_at": None},
+                {"$set": {"revoked_at": tx.now, "revoked_by": by}},
+                session=tx.session,
+            )
+        keys = [rules.revoked(from_doc(d), tx.now, by) for d in docs]
+
+        async def publish() -> None:
+            for key in keys:
+                await self._publish(key)
+
+        tx.after_commit(publish)
+        return live
+
     async def _live_count(self, tx: Tx, agency: str) -> int:
         live = {"agency": agency, "revoked_at": None, "$or": [{"expires_at": None}, {"expires_at": {"$gt": tx.now}}]}
         count: int = await tx.db.api_keys.count_documents(live, session=tx.session, limit=rules.MAX_LIVE_KEYS + 1)

@@ -1,5 +1,6 @@
 """Event handlers. Two consumer groups: follows (votes are the heavy stream) and broadcasts,
-so a burst of votes never delays telling people what happened."""
+so a burst of votes never delays telling people what happened; a third reads the agency registry's
+events (a closed agency's webhooks pause)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import (
+    AgencyClosed,
     MilestoneReached,
     ProposalSubmitted,
     ReviewAnswerPublished,
@@ -19,6 +21,7 @@ from gongnon_contracts.events import (
     VotesCast,
 )
 from notify_svc.domain.audience import FollowReason, FollowWish
+from notify_svc.service_layer.agency_closure import AgencyClosure
 from notify_svc.service_layer.notifier import Notifier
 
 log = logging.getLogger(__name__)
@@ -82,3 +85,12 @@ def register_broadcast_handlers(consumer: EventConsumer, notifier: Notifier) -> 
     async def on_case_overdue(ev: ReviewCaseOverdue, env: Envelope, tx: Tx) -> None:
         # Overdue is shown publicly on the item; followers are not messaged about it.
         log.info("review case %s for item %s is overdue (due %s)", ev.case_id, ev.item_id, ev.due_at.isoformat())
+
+
+def register_agency_handlers(consumer: EventConsumer, closure: AgencyClosure) -> None:
+    """`agency.updated` changes nothing here (subscriptions name the agency by its id, which never
+    changes); `agency.closed` pauses the agency's webhook subscriptions."""
+
+    @consumer.on(AgencyClosed)
+    async def on_agency_closed(ev: AgencyClosed, env: Envelope, tx: Tx) -> None:
+        await closure.closed(tx, ev.agency_id, ev.closed_at)

@@ -21,6 +21,7 @@ from gongnon_gateway.api.responses import (
     TimelineOut,
     VoteOut,
 )
+from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -33,9 +34,13 @@ Limit = Annotated[int | None, Query(ge=1, le=100)]
 
 
 @router.post("/api/consultations", status_code=201, response_model=DeliberationOut)
-async def open_consultation(body: ConsultationIn, me: CurrentAccount, up: UpstreamDep) -> Response:
+async def open_consultation(
+    body: ConsultationIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
+) -> Response:
     """A department officer (for their own department) or an operator asks the city's question.
-    At least 30 days (422 `period_too_short`) unless an operator sets `allow_short_period`."""
+    At least 30 days (422 `period_too_short`) unless an operator sets `allow_short_period`. Filed
+    under the asker's agency: 409 `agency_closed` when it has closed."""
+    await agencies.require_open(me.agency)
     payload = body.model_dump(mode="json", exclude_none=True)
     return await up.forward(Service.PROPOSAL, "POST", "/consultations", actor=me, json_body=payload)
 
@@ -55,9 +60,11 @@ async def get_consultation(item_id: ItemIdPath, up: UpstreamDep) -> Response:
 
 
 @router.post("/api/debates", status_code=201, response_model=DeliberationOut)
-async def open_debate(body: DebateIn, me: CurrentAccount, up: UpstreamDep) -> Response:
+async def open_debate(body: DebateIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """Operator: open the public debate of a proposal that reached its debate-candidate rule
-    (409 `not_debate_candidate` otherwise, 409 `debate_exists` the second time)."""
+    (409 `not_debate_candidate` otherwise, 409 `debate_exists` the second time; 409
+    `agency_closed` for an operator of a closed agency)."""
+    await agencies.require_open(me.agency)
     payload = body.model_dump(mode="json", exclude_none=True)
     return await up.forward(Service.PROPOSAL, "POST", "/debates", actor=me, json_body=payload)
 

@@ -23,6 +23,7 @@ from gongnon_gateway.api.responses import (
     SubscriptionListOut,
     SubscriptionOut,
 )
+from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
@@ -52,11 +53,13 @@ def _path(agency: str, rest: str = "") -> str:
 
 @router.post(BASE, status_code=201, response_model=SubscriptionCreatedOut)
 async def create_subscription(
-    agency: AgencyPath, body: SubscriptionIn, me: CurrentAccount, up: UpstreamDep
+    agency: AgencyPath, body: SubscriptionIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
 ) -> Response:
     """{id, agency, url, types, scope, description, status, created_at, cursor, secret}: the signing
-    secret (`whsec_…`) is shown only here. Events committed from now on are delivered."""
+    secret (`whsec_…`) is shown only here. Events committed from now on are delivered. 409
+    `agency_closed` (a closed agency's subscriptions are paused and it makes no new ones)."""
     require_manager(me, agency)
+    await agencies.require_open(agency)
     return await up.forward(Service.NOTIFY, "POST", _path(agency), actor=me, json_body=body.model_dump())
 
 
