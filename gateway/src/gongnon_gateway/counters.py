@@ -9,6 +9,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.errors import CollectionInvalid
 
 from gongnon_chassis.runtime import Runtime
@@ -60,7 +61,8 @@ async def _set_item(tx: Tx, item_id: str, fields: dict[str, Any]) -> None:
 
 
 def register_counters(rt: Runtime) -> None:
-    consumer = rt.consumer("counters")
+    # Mostly tallies: whatever has arrived is applied in one transaction, in stream order.
+    consumer = rt.consumer("counters", batch_size=500, linger=False)
 
     @consumer.on(ProposalSubmitted)
     async def on_submitted(e: ProposalSubmitted, env: Envelope, tx: Tx) -> None:
@@ -86,14 +88,29 @@ def register_counters(rt: Runtime) -> None:
         if inc:
             await _bump(tx, env.agency, **inc)
 
-    @consumer.on(TallyUpdated)
-    async def on_tally(e: TallyUpdated, env: Envelope, tx: Tx) -> None:
-        if e.kind != "support":
+    @consumer.on_many(TallyUpdated)
+    async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
+        """A batch of snapshots in stream order: the items read once, each applied only when newer
+        than the last one applied, the items and the agencies' totals written once each."""
+        support = [(e, env) for e, env in batch if e.kind == "support"]
+        if not support:
             return
-        item = await _item(tx, e.item_id) or {}
-        if item.get("tally_seq", -1) >= e.seq:
-            return  # an older or repeated snapshot
-        delta = e.total - int(item.get("supports", 0))
-        await _set_item(tx, e.item_id, {"tally_seq": e.seq, "supports": e.total})
-        if delta:
-            await _bump(tx, item.get("agency", env.agency), supports=delta)
+        ids = sorted({e.item_id for e, _ in support})
+        items = {d["_id"]: d async for d in tx.db.counter_items.find({"_id": {"$in": ids}}, session=tx.session)}
+        changed: dict[str, dict[str, Any]] = {}
+        bumps: dict[str, int] = {}
+        for e, env in support:
+            item = items.setdefault(e.item_id, {})
+            if item.get("tally_seq", -1) >= e.seq:
+                continue  # an older or repeated snapshot
+            delta = e.total - int(item.get("supports", 0))
+            item.update(tally_seq=e.seq, supports=e.total)
+            changed[e.item_id] = {"tally_seq": e.seq, "supports": e.total}
+            agency = item.get("agency", env.agency)
+            bumps[agency] = bumps.get(agency, 0) + delta
+        if changed:
+            ops = [UpdateOne({"_id": i}, {"$set": f}, upsert=True) for i, f in changed.items()]
+            await tx.db.counter_items.bulk_write(ops, ordered=False, session=tx.session)
+        for agency, delta in bumps.items():
+            if delta:
+                await _bump(tx, agency, supports=delta)

@@ -3,6 +3,7 @@ load, decide in the domain, record, emit, all inside the caller's transaction (T
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -185,14 +186,23 @@ async def open_debate(
 
 
 async def apply_tally(prepo: ProposalRepository, drepo: DeliberationRepository, tx: Tx, ev: TallyUpdated) -> None:
-    """Participants (distinct voters) of a debate feed its proposal's debate_participants rules."""
-    d = await drepo.get(ev.item_id, tx.session)
-    if d is None:  # a proposal's support tally, or an item another service owns
-        return
-    await drepo.raise_participants(tx, d.id, ev.total)
-    if d.kind == DeliberationKind.DEBATE and d.source_item_id:
-        reading = Reading(ev.total, ev.as_of)
-        await handlers.apply_reading(prepo, tx, d.source_item_id, Metric.DEBATE_PARTICIPANTS, reading)
+    await apply_tallies(prepo, drepo, tx, [ev])
+
+
+async def apply_tallies(
+    prepo: ProposalRepository, drepo: DeliberationRepository, tx: Tx, events: Sequence[TallyUpdated]
+) -> None:
+    """Participants (distinct voters) of a debate feed its proposal's debate_participants rules.
+    Most snapshots in a batch are proposals' support tallies: one read finds the few that are ours."""
+    ours = await drepo.get_many({ev.item_id for ev in events}, tx.session)
+    for ev in events:
+        d = ours.get(ev.item_id)
+        if d is None:  # a proposal's support tally, or an item another service owns
+            continue
+        await drepo.raise_participants(tx, d.id, ev.total)
+        if d.kind == DeliberationKind.DEBATE and d.source_item_id:
+            reading = Reading(ev.total, ev.as_of)
+            await handlers.apply_reading(prepo, tx, d.source_item_id, Metric.DEBATE_PARTICIPANTS, reading)
 
 
 async def record_result(

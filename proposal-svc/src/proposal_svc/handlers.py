@@ -3,6 +3,7 @@ record, emit. Each runs inside the caller's transaction (Tx), so state and event
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -117,10 +118,25 @@ async def submit(
 
 
 async def apply_tally(repo: ProposalRepository, tx: Tx, ev: TallyUpdated) -> list[Firing]:
-    metric = TALLY_METRICS.get(ev.kind)
-    if metric is None:
-        return []
-    return await apply_reading(repo, tx, ev.item_id, metric, Reading(ev.total, ev.as_of))
+    return await apply_tallies(repo, tx, [ev])
+
+
+async def apply_tallies(repo: ProposalRepository, tx: Tx, events: Sequence[TallyUpdated]) -> list[Firing]:
+    """A batch of tally snapshots in stream order: the proposals are read once, each snapshot is fed
+    to its proposal's rules in order (milestones fire exactly as they would one event at a time),
+    and the counts are raised in one bulk write."""
+    readings = [(ev, TALLY_METRICS[ev.kind]) for ev in events if ev.kind in TALLY_METRICS]
+    proposals = await repo.get_many({ev.item_id for ev, _ in readings}, tx.session)
+    highest: dict[tuple[str, Metric], int] = {}
+    recorded: list[Firing] = []
+    for ev, metric in readings:
+        p = proposals.get(ev.item_id)
+        if p is None:  # an item another service owns
+            continue
+        highest[(p.id, metric)] = max(highest.get((p.id, metric), 0), ev.total)
+        recorded += await _feed(repo, tx, p, metric, Reading(ev.total, ev.as_of))
+    await repo.raise_metrics(tx, highest)
+    return recorded
 
 
 async def apply_reading(
@@ -132,6 +148,11 @@ async def apply_reading(
     if p is None:  # an item another service owns
         return []
     await repo.raise_metric(tx, p.id, metric, reading.value)
+    return await _feed(repo, tx, p, metric, reading)
+
+
+async def _feed(repo: ProposalRepository, tx: Tx, p: Proposal, metric: Metric, reading: Reading) -> list[Firing]:
+    """Evaluate the rules on one reading; record, announce and show each rule that fires."""
     if metric == Metric.SUPPORTS:
         p.support_count = max(p.support_count, reading.value)
     recorded = []

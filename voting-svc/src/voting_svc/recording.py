@@ -33,12 +33,13 @@ async def record_votes(store: Store, ledger: Ledger, votes: Sequence[LedgerVote]
     async def body(tx: Tx) -> list[Tally]:
         fresh = await ledger.insert_new(tx, votes)
         by_item = group_by(fresh, key=lambda v: v.item_id)
-        snapshots: list[Tally] = []
-        for item_id, item_votes in by_item.items():
-            first = item_votes[0]
-            tally = await ledger.add_to_tally(tx, item_id, first.kind, count(v.counted() for v in item_votes))
-            tx.emit(snapshot_event(tally, tx.now), agency=first.agency)
-            snapshots.append(tally)
+        firsts = {item_id: item_votes[0] for item_id, item_votes in by_item.items()}
+        snapshots = await ledger.add_to_tallies(
+            tx,
+            [(i, firsts[i].kind, count(v.counted() for v in item_votes)) for i, item_votes in by_item.items()],
+        )
+        for tally in snapshots:
+            tx.emit(snapshot_event(tally, tx.now), agency=firsts[tally.item_id].agency)
         return snapshots
 
     if not votes:

@@ -196,11 +196,18 @@ async def _api(
     session: aiohttp.ClientSession, method: str, url: str, token: str | None = None, json: Any = None
 ) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with session.request(method, url, json=json, headers=headers) as r:
-        body = await r.json(content_type=None)
-        if r.status >= 300:
-            raise RuntimeError(f"{method} {url} → {r.status} {body}")
-        return body
+    for attempt in (1, 2):
+        try:
+            async with session.request(method, url, json=json, headers=headers) as r:
+                body = await r.json(content_type=None)
+                if r.status >= 300:
+                    raise RuntimeError(f"{method} {url} → {r.status} {body}")
+                return body
+        except aiohttp.ServerDisconnectedError:
+            # A pooled connection the server closed for idling (these calls are idempotent).
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def _login(session: aiohttp.ClientSession, gw: str, email: str, password: str) -> str:

@@ -6,6 +6,7 @@ monotone, so a redelivered event changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
@@ -135,6 +136,15 @@ class DeliberationRepository:
         )
 
     # --- what happened to it ---
+
+    async def get_many(
+        self, item_ids: Collection[str], session: AsyncClientSession | None = None
+    ) -> dict[str, Deliberation]:
+        """The deliberations among these ids, by id: one `$in` read."""
+        if not item_ids:
+            return {}
+        docs = await self.db.deliberations.find({"_id": {"$in": sorted(item_ids)}}, session=session).to_list(None)
+        return {d["_id"]: from_doc(d) for d in docs}
 
     async def raise_participants(self, tx: Tx, item_id: str, value: int) -> None:
         # Tally snapshots are absolute and may arrive out of order: keep the largest.

@@ -5,11 +5,12 @@ conditional update, so it lands once even if two transactions race for it."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from gongnon_chassis.store import Store, Tx
@@ -128,6 +129,24 @@ class ProposalRepository:
     async def get(self, item_id: str, session: AsyncClientSession | None = None) -> Proposal | None:
         doc = await self.db.proposals.find_one({"_id": item_id}, session=session)
         return from_doc(doc) if doc else None
+
+    async def get_many(
+        self, item_ids: Collection[str], session: AsyncClientSession | None = None
+    ) -> dict[str, Proposal]:
+        """The proposals among these ids (others own the rest), by id: one `$in` read."""
+        if not item_ids:
+            return {}
+        docs = await self.db.proposals.find({"_id": {"$in": sorted(item_ids)}}, session=session).to_list(None)
+        return {d["_id"]: from_doc(d) for d in docs}
+
+    async def raise_metrics(self, tx: Tx, highest: Mapping[tuple[str, Metric], int]) -> None:
+        """raise_metric for many (item, metric) pairs in one bulk write."""
+        if highest:
+            ops = [
+                UpdateOne({"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}})
+                for (item_id, metric), value in highest.items()
+            ]
+            await self.db.proposals.bulk_write(ops, ordered=False, session=tx.session)
 
     async def raise_metric(self, tx: Tx, item_id: str, metric: Metric, value: int) -> None:
         # Snapshots are absolute: keep the largest seen, whatever order they come in.

@@ -16,14 +16,16 @@ from gongnon_contracts.events import (
 from proposal_svc import deliberations
 from proposal_svc.adapters.deliberations import DeliberationRepository
 from proposal_svc.adapters.repository import ProposalRepository
+from proposal_svc.entrypoints.events import TALLY_BATCH
 
 
 def register_deliberation_consumers(rt: Runtime, prepo: ProposalRepository, drepo: DeliberationRepository) -> None:
-    c = rt.consumer("deliberations")
+    # Mostly tallies of proposals (skipped here): whatever has arrived, in one transaction.
+    c = rt.consumer("deliberations", batch_size=TALLY_BATCH, linger=False)
 
-    @c.on(TallyUpdated)
-    async def on_tally(ev: TallyUpdated, env: Envelope, tx: Tx) -> None:
-        await deliberations.apply_tally(prepo, drepo, tx, ev)
+    @c.on_many(TallyUpdated)
+    async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
+        await deliberations.apply_tallies(prepo, drepo, tx, [ev for ev, _ in batch])
 
     @c.on(BallotClosed)
     async def on_ballot_closed(ev: BallotClosed, env: Envelope, tx: Tx) -> None:

@@ -9,15 +9,18 @@ from gongnon_contracts.events import ReviewAnswerPublished, ReviewAnswerSubmitte
 from proposal_svc import handlers
 from proposal_svc.adapters.repository import ProposalRepository
 
+TALLY_BATCH = 500
+
 
 def register_consumers(rt: Runtime, repo: ProposalRepository) -> None:
     # Two groups, so a backlog of tallies never holds up review news (and the other way round).
-    tallies = rt.consumer("tallies")
+    # Tallies: whatever has arrived is applied in one transaction (in stream order, so per item).
+    tallies = rt.consumer("tallies", batch_size=TALLY_BATCH, linger=False)
     reviews = rt.consumer("reviews")
 
-    @tallies.on(TallyUpdated)
-    async def on_tally(ev: TallyUpdated, env: Envelope, tx: Tx) -> None:
-        await handlers.apply_tally(repo, tx, ev)
+    @tallies.on_many(TallyUpdated)
+    async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
+        await handlers.apply_tallies(repo, tx, [ev for ev, _ in batch])
 
     @reviews.on(ReviewCaseOpened)
     async def on_case_opened(ev: ReviewCaseOpened, env: Envelope, tx: Tx) -> None:
