@@ -150,6 +150,41 @@ async def test_milestone_recorded_once_despite_duplicates_reordering_and_races(s
     assert entries[1]["data"]["rule_id"] == "supports-50"
 
 
+async def test_a_batch_of_tallies_fires_each_items_milestones_once_and_raises_every_count(svc: Svc) -> None:
+    """The tallies consumer applies whatever has arrived in one transaction: several items cross
+    50 (one crosses 50 and 500) in the same batch, with older and repeated snapshots among them,
+    and the whole batch is redelivered."""
+    items = [(await svc.propose(title=f"공영 주차장 개선 {n}번"))["id"] for n in range(4)]
+    finals = {items[0]: 51, items[1]: 75, items[2]: 49, items[3]: 520}
+    bodies = []
+    for step, fraction in enumerate((0.3, 0.6, 1.0)):
+        for item in items:
+            total = int(finals[item] * fraction)
+            env = Envelope.wrap(tally(item, total, step + 1, step + 1), source="voting-svc", agency="seoul", time=T0)
+            bodies.append(env.model_dump(mode="json"))
+    late = tally(items[1], 10, 1, 1)  # an older snapshot in a new envelope, after the newer ones
+    bodies.append(Envelope.wrap(late, source="voting-svc", agency="seoul", time=T0).model_dump(mode="json"))
+    consumer = svc.consumer(".tallies")
+    assert consumer.batch_size > 1
+    await consumer.dispatch_batch(bodies)
+    await consumer.dispatch_batch(bodies)  # the same batch again (a redelivery after a crash)
+
+    expected = {
+        items[0]: ["supports-50"],
+        items[1]: ["supports-50"],
+        items[2]: [],
+        items[3]: ["supports-50", "supports-500"],
+    }
+    for item in items:
+        got = (await svc.http.get(f"/proposals/{item}")).json()
+        assert got["support_count"] == finals[item]
+        assert [m["rule_id"] for m in got["milestones"]] == expected[item]
+        reached = await svc.outbox(item, "proposal.milestone_reached")
+        assert sorted(r["data"]["rule_id"] for r in reached) == expected[item]
+        kinds = [e["kind"] for e in await svc.timeline(item)]
+        assert kinds.count("proposal.milestone_reached") == len(expected[item])
+
+
 async def test_review_events_move_the_stage_and_fill_the_timeline(svc: Svc) -> None:
     item = (await svc.propose())["id"]
     due = T0 + timedelta(days=20)
