@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from gongnon_chassis.clock import SystemClock
 from gongnon_chassis.hot_routes import serve_first
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_gateway.agency_closure import wire_agency_closure
+from gongnon_gateway.api.api_key_deps import api_key_gate
 from gongnon_gateway.api.routes import (
     admin,
     agencies,
@@ -42,6 +43,8 @@ from gongnon_gateway.core.config import GatewaySettings
 from gongnon_gateway.core.identity import build_identity_provider
 from gongnon_gateway.core.kafka_access import KafkaAccess
 from gongnon_gateway.core.key_limits import FLUSH_EVERY_S, KeyLimits
+from gongnon_gateway.core.key_watch import CHECK_EVERY_S as KEY_CHECK_EVERY_S
+from gongnon_gateway.core.key_watch import KeyWatch
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
 from gongnon_gateway.live_tally import TallyFeed
@@ -89,6 +92,9 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         rt.clock,
     )
     rt.every(FLUSH_EVERY_S, key_auth.limits.flush, "api-key-usage-flush")
+    # Event streams opened with a key end once it is revoked (core/key_watch.py).
+    key_watch = KeyWatch(key_auth.keys.find, rt.clock)
+    rt.every(KEY_CHECK_EVERY_S, key_watch.check, "api-key-stream-watch")
     agency_kafka = KafkaAccess.of(settings)
     # Closing an agency ends its keys (same transaction), its Kafka user and ACLs (its event).
     wire_agency_closure(rt, agency_registry, key_auth.keys, agency_kafka)
@@ -104,16 +110,22 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         await key_auth.limits.ensure_indexes()
 
     # The vote path first: Starlette matches routes in order, and supports are most of the traffic.
-    routers = [votes.router, auth.router, admin.router, proposals.router, review.router, inbox.router, ops.router]
-    routers += [offline.router, live.router]
-    routers.append(deliberations.router)
-    routers += [community.router, moderation.router, similar.router]
-    routers += [agencies.router, departments.router]
-    routers += [subscriptions.router, feed.router]
-    routers.append(kafka_access.router)
-    routers.append(api_keys.router)
+    api = [votes.router, auth.router, admin.router, proposals.router, review.router, inbox.router]
+    api += [offline.router, live.router]
+    api.append(deliberations.router)
+    api += [community.router, moderation.router, similar.router]
+    api += [agencies.router, departments.router]
+    api += [subscriptions.router, feed.router]
+    api.append(kafka_access.router)
+    api.append(api_keys.router)
     if settings.test_mode:
-        routers.append(ops.test_router)
+        api.append(ops.test_router)
+    # Every /api route: a request that carries an API key is checked, counted and limited as that
+    # key's, also where the route needs no caller (api_key_deps.api_key_gate).
+    gated = APIRouter(dependencies=[Depends(api_key_gate)])
+    for r in api:
+        gated.include_router(r)
+    routers = [gated, ops.router]
     routers.append(site_router)
     routers.append(deliberation_site_router)
     routers.append(community_site_router)
@@ -138,6 +150,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.agencies = agency_registry
     app.state.api_keys = key_auth
     app.state.kafka_access = agency_kafka
+    app.state.key_watch = key_watch
     app.add_middleware(AgencyHostHome, registry=agency_registry)
     install_error_pages(app)
 

@@ -1,6 +1,10 @@
 """API keys in the request path: `Authorization: Bearer gk_…` or `X-Api-Key: gk_…` becomes the
-actor an agency system acts as (core/api_key_auth.py). Used by deps.py's account dependency; the
-vote hot path never calls it (keys do not vote: there a `gk_` bearer is no session token, 401)."""
+actor an agency system acts as (core/api_key_auth.py). Used by deps.py's account dependency and,
+for every `/api` route, by `api_key_gate` (bootstrap): a request that carries a key is checked,
+counted and rate-limited even where the route itself needs nobody (a public GET), and a bad,
+revoked or expired key is 401 there too, never read as anonymous. The key is checked once per
+request (the actor is kept on request.state). The vote hot path never calls it (keys do not vote:
+there a `gk_` bearer is no session token, 401)."""
 
 from __future__ import annotations
 
@@ -37,14 +41,44 @@ def route_of(request: Request) -> str:
     return path if isinstance(path, str) else request.url.path
 
 
+_STATE = "api_key_actor"
+
+
 async def key_actor(request: Request, key: str) -> Actor:
+    """The actor the key makes of this request, checked (and counted) once per request."""
+    seen: Actor | None = getattr(request.state, _STATE, None)
+    if seen is not None:
+        return seen
     auth: KeyAuthenticator | None = getattr(request.app.state, "api_keys", None)
     if auth is None:
         raise Unavailable("API keys are not available on this server", code="api_keys_unavailable")
-    return await auth.actor(
+    actor = await auth.actor(
         key,
         request.method,
         route_of(request),
         on_behalf=request.headers.get(ON_BEHALF_HEADER),
         department=request.headers.get(DEPARTMENT_HEADER),
     )
+    setattr(request.state, _STATE, actor)
+    return actor
+
+
+def key_of_request(request: Request) -> Actor | None:
+    """The actor of the API key this request carried (after api_key_gate), else None."""
+    actor: Actor | None = getattr(request.state, _STATE, None)
+    return actor
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def api_key_gate(request: Request) -> None:
+    """Every /api route: a request carrying an API key is that key's request (401 when it opens
+    nothing, 429 beyond its limit, 403 without the scope), whether or not the route needs a caller.
+    It reads the headers itself: the OpenAPI document names the key scheme only on the operations
+    that take a caller (deps.py), not on the vote path, which no key may use."""
+    key = presented_key(request.headers.get(API_KEY_HEADER), _bearer(request))
+    if key is not None:
+        await key_actor(request, key)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
@@ -18,6 +19,7 @@ from gongnon_contracts.webhooks import SEQ_MAX, public_types
 from gongnon_gateway.api.deps import CurrentAccount, UpstreamDep
 from gongnon_gateway.api.responses import EVENT_STREAM, FeedPageOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
+from gongnon_gateway.core.key_watch import KeyWatch, first_of
 from gongnon_gateway.public_signal import PublicSignal, TooManyStreams
 from gongnon_gateway.upstream import Service, Upstream, UpstreamProblem
 
@@ -93,12 +95,26 @@ def sse(event: dict[str, Any]) -> bytes:
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event["seq"], event["type"].encode(), orjson.dumps(event))
 
 
+KEY_ENDED = b'event: error\ndata: {"code": "api_key_revoked"}\n\n'
+
+
 async def _stream(
-    signal: PublicSignal, up: Upstream, me: Actor, cursor: int, types: str | None, scope: str
+    signal: PublicSignal,
+    up: Upstream,
+    me: Actor,
+    cursor: int,
+    types: str | None,
+    scope: str,
+    watch: tuple[KeyWatch, asyncio.Event] | None = None,
 ) -> AsyncIterator[bytes]:
+    ended = watch[1] if watch is not None else None
     try:
         yield b"retry: %d\n\n" % RETRY_MS
         while True:
+            if ended is not None and ended.is_set():
+                # The key it was opened with was revoked (or its agency closed): the stream ends.
+                yield KEY_ENDED
+                return
             params = {"after": cursor, "limit": STREAM_PAGE, "types": types, "scope": scope}
             try:
                 reply = await up.request(Service.NOTIFY, "GET", "/public-events", actor=me, params=params)
@@ -114,10 +130,13 @@ async def _stream(
             cursor = int(body["next_cursor"])
             if body.get("has_more"):
                 continue
-            if not await signal.wait_beyond(cursor, HEARTBEAT_S):
+            more = await first_of(signal.wait_beyond(cursor, HEARTBEAT_S), ended)
+            if more is False:
                 yield b": keep-alive\n\n"
     finally:
         signal.close_stream()
+        if watch is not None:
+            watch[0].unwatch(me.key_id or "", watch[1])
 
 
 @router.get(
@@ -136,7 +155,8 @@ async def feed_stream(
 ) -> Response:
     """The feed as server-sent events: `id: <seq>`, `event: <type>`, `data: <PublicEvent>`; after a
     break, reconnect with `Last-Event-ID` (browsers do it themselves) and nothing is missed. Without
-    either, the stream starts at the newest event (from now on)."""
+    either, the stream starts at the newest event (from now on). A stream opened with an API key
+    ends with `event: error` (`api_key_revoked`) within about a second of the key's revocation."""
     require_feed(me)
     wanted = checked_types(types)
     start = seq_cursor(cursor, None)
@@ -152,8 +172,12 @@ async def feed_stream(
         signal.open_stream()
     except TooManyStreams as exc:
         raise Unavailable("too many feed streams on this server; retry later", code="too_many_streams") from exc
+    # Opened with an API key: the stream ends (event `error`, code api_key_revoked) soon after the
+    # key is revoked or its agency closed.
+    keys: KeyWatch | None = getattr(request.app.state, "key_watch", None)
+    watch = (keys, keys.watch(me.key_id)) if keys is not None and me.key_id else None
     return StreamingResponse(
-        _stream(signal, up, me, start, wanted, scope),
+        _stream(signal, up, me, start, wanted, scope, watch),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -6,6 +6,7 @@ happened for HEARTBEAT_S, so proxies keep the connection and a dead browser is n
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,9 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from gongnon_chassis.errors import Unavailable
+from gongnon_gateway.api.api_key_deps import key_of_request
 from gongnon_gateway.api.deps import ItemIdPath, UpstreamDep
 from gongnon_gateway.api.responses import EVENT_STREAM
+from gongnon_gateway.api.routes.feed import KEY_ENDED
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
+from gongnon_gateway.core.key_watch import KeyWatch, first_of
 from gongnon_gateway.live_tally import TallyFeed, TooManyWatchers, Watcher, public_tally
 from gongnon_gateway.upstream import Service
 
@@ -30,12 +34,18 @@ def sse_event(snapshot: dict[str, Any]) -> bytes:
     return b"event: tally\nid: %d\ndata: %s\n\n" % (snapshot["seq"], orjson.dumps(snapshot))
 
 
-async def _stream(feed: TallyFeed, watcher: Watcher, first: dict[str, Any]) -> AsyncIterator[bytes]:
+async def _stream(
+    feed: TallyFeed, watcher: Watcher, first: dict[str, Any], key: tuple[KeyWatch, str, asyncio.Event] | None = None
+) -> AsyncIterator[bytes]:
+    ended = key[2] if key is not None else None
     try:
         yield b"retry: %d\n\n" % RETRY_MS + sse_event(first)
         last_seq = first["seq"]
         while True:
-            snapshot = await watcher.next(HEARTBEAT_S)
+            snapshot = await first_of(watcher.next(HEARTBEAT_S), ended)
+            if ended is not None and ended.is_set():
+                yield KEY_ENDED  # opened with an API key that was revoked since
+                return
             if snapshot is None:
                 yield b": keep-alive\n\n"
             elif snapshot["seq"] > last_seq:
@@ -44,6 +54,8 @@ async def _stream(feed: TallyFeed, watcher: Watcher, first: dict[str, Any]) -> A
     finally:
         # Runs when the browser goes away (the response task is cancelled) or the server stops.
         feed.unwatch(watcher)
+        if key is not None:
+            key[0].unwatch(key[1], key[2])
 
 
 @router.get(
@@ -68,8 +80,14 @@ async def tally_stream(item_id: ItemIdPath, request: Request, up: UpstreamDep) -
     if not reply.ok or not isinstance(reply.json(), dict):
         feed.unwatch(watcher)
         return reply.to_response()
+    # Opened with an API key (checked by the /api gate): it ends soon after the key's revocation.
+    keys: KeyWatch | None = getattr(request.app.state, "key_watch", None)
+    by_key = key_of_request(request)
+    key = None
+    if keys is not None and by_key is not None and by_key.key_id:
+        key = (keys, by_key.key_id, keys.watch(by_key.key_id))
     return StreamingResponse(
-        _stream(feed, watcher, public_tally(reply.json())),
+        _stream(feed, watcher, public_tally(reply.json()), key),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
