@@ -9,9 +9,9 @@ Phases, each `--seconds` of load and then until every live lane has delivered ev
 2. one receiver killed (connection refused): the same figures over the nine others;
 3. one more receiver frozen (SIGSTOP: connections accepted, never answered, each request waits
    for its 5 s timeout): the same over the eight others.
-After the three phases a replay of phase 1 to every live subscription measures the backlog rate
-(how fast lanes deliver when events are waiting, not arriving); it comes last because its burst of
-log writes would otherwise weigh on the next phase's figures.
+After the three phases a replay from phase 1's first event to the head, to every live
+subscription, measures the backlog rate (how fast lanes deliver when events are waiting, not
+arriving); it comes last because its burst of log writes would otherwise weigh on the next phase.
 
 The platform turns this activity into about 100 public events a second on 2 cores (one
 `item.supports_counted` per item per voting-svc ledger batch, about one a second per item, bounded

@@ -20,7 +20,6 @@ from proposal_svc.entrypoints.events import TALLY_BATCH
 
 
 def register_deliberation_consumers(rt: Runtime, prepo: ProposalRepository, drepo: DeliberationRepository) -> None:
-    # Mostly tallies of proposals (skipped here): whatever has arrived, in one transaction.
     c = rt.consumer("deliberations", batch_size=TALLY_BATCH, linger=False)
 
     @c.on_many(TallyUpdated)

@@ -9,12 +9,15 @@ from gongnon_contracts.events import ReviewAnswerPublished, ReviewAnswerSubmitte
 from proposal_svc import handlers
 from proposal_svc.adapters.repository import ProposalRepository
 
-TALLY_BATCH = 500
+# Tally events per transaction. On SecantusDB one long statement inside a transaction holds up every
+# other transaction's statements (its registry waits on that transaction's lock), so batches of 50
+# and 500 made the webhooks bench and proposal submissions stall (503s) where single events did not.
+# The handlers take batches of any size (real MongoDB has no such lock).
+TALLY_BATCH = 1
 
 
 def register_consumers(rt: Runtime, repo: ProposalRepository) -> None:
     # Two groups, so a backlog of tallies never holds up review news (and the other way round).
-    # Tallies: whatever has arrived is applied in one transaction (in stream order, so per item).
     tallies = rt.consumer("tallies", batch_size=TALLY_BATCH, linger=False)
     reviews = rt.consumer("reviews")
 
