@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from typing import Any
 
 from tests.support import PASSWORD, Gateway, User, eventually
@@ -199,3 +200,62 @@ async def _status(gw: Gateway, path: str, status: int) -> bool:
 async def _cases(gw: Gateway, pid: str) -> list[dict[str, Any]] | None:
     r = await gw.req("GET", f"/api/proposals/{pid}/cases")
     return r.body["items"] if r.status == 200 and r.body["items"] else None
+
+
+async def _page(gw: Gateway, path: str, user: User | None = None) -> tuple[int, str]:
+    cookies = {"gongnon_session": user.token} if user else {}
+    async with gw.s.get(f"{gw.base}{path}", cookies=cookies) as r:
+        return r.status, await r.text()
+
+
+async def test_a_citizen_chooses_the_agency_on_the_site_and_its_item_page_wears_its_branding(gw: Gateway) -> None:
+    root = await gw.admin()
+    agency, logo = f"brand-{RUN}", "https://example.org/brand-logo.png"
+    branding = {"logo_url": logo, "primary_color": "#7a1f5c", "accent_color": "#12ab34"}
+    await _register_agency(gw, root, agency, f"브랜드재단 {RUN}", branding=branding)
+    author = await gw.citizen("사이트 제안자")
+
+    # The site's form offers the open agencies; the citizen picks this one.
+    status, form = await _page(gw, f"/proposals/new?agency={agency}", author)
+    assert status == 200
+    assert f'<option value="{agency}" selected>' in form
+    [csrf] = re.findall(r'name="csrf" value="([^"]+)"', form)[:1]
+    title = f"재단 앞 횡단보도에 그늘막을 설치해 주세요 {RUN}"
+    fields = {
+        "title": title,
+        "body": "여름에 신호를 기다리는 시민들이 햇볕에 그대로 노출됩니다.",
+        "category": "safety",
+        "agency": agency,
+        "csrf": csrf,
+    }
+    async with gw.s.post(
+        f"{gw.base}/proposals/new", data=fields, cookies={"gongnon_session": author.token}, allow_redirects=False
+    ) as r:
+        assert r.status == 303, await r.text()
+        location = r.headers["Location"]
+    pid = location.split("/proposals/", 1)[1].split("?", 1)[0]
+    assert (await gw.ok("GET", f"/api/proposals/{pid}"))["agency"] == agency
+
+    # Its page: the agency's name, logo and colours, not the host's.
+    status, page = await _page(gw, f"/proposals/{pid}")
+    assert status == 200
+    assert title in page
+    header = page.split('<header class="site">', 1)[1].split("</header>", 1)[0]
+    assert f"브랜드재단 {RUN}" in header
+    assert f'<img src="{logo}"' in header
+    assert f'href="/a/{agency}/"' in header
+    assert "민주주의 서울" not in header
+    assert "--brand: #7a1f5c" in page
+    assert "--accent: #12ab34" in page
+
+    # A host item's page keeps the host's.
+    host_item = await gw.ok(
+        "POST",
+        "/api/proposals",
+        author,
+        {"title": f"서울 제안 {RUN}", "body": "서울시 제안의 화면은 서울시 것입니다.", "category": "safety"},
+    )
+    status, page = await _page(gw, f"/proposals/{host_item['id']}")
+    assert status == 200
+    assert "민주주의 서울" in page.split('<header class="site">', 1)[1].split("</header>", 1)[0]
+    assert "--brand: #7a1f5c" not in page

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
+from gongnon_gateway.core.agencies import Agency
 from gongnon_gateway.core.agency_registry import AgencyRegistry
 
 log = logging.getLogger(__name__)
@@ -45,3 +46,16 @@ async def open_agency_problem(request: Request, agency: str) -> str | None:
     if not found.open:
         return f"{found.name_ko}의 공론장은 종료되어 새 제안을 받지 않습니다."
     return None
+
+
+async def partner_agency(request: Request, agency_id: object) -> Agency | None:
+    """The partner agency an item was filed under, for its page's branding; None for the host's
+    items (and when the registry cannot answer: the page still renders, in the host's colours)."""
+    if not isinstance(agency_id, str) or not AGENCY_ID.match(agency_id):
+        return None
+    try:
+        found = await registry_of(request).find(agency_id)
+    except Exception:
+        log.warning("could not read agency %s for an item's page", agency_id, exc_info=True)
+        return None
+    return found if found is not None and not found.is_host_agency else None

@@ -250,12 +250,15 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
     proposal = views.ProposalDetail.of(reply.json(), now)
     timeline = await _optional_panel(ctx, Service.PROPOSAL, f"/proposals/{item_id}/timeline", actor)
     cases = await _optional_panel(ctx, Service.REVIEW, f"/items/{item_id}/cases", actor)
+    agency = await agency_form.partner_agency(request, reply.json().get("agency"))
     return render(
         request,
         "proposal.html",
         user,
         item_id=item_id,
         proposal=proposal,
+        agency=agency,
+        home=f"/a/{agency.id}/" if agency else "/",
         timeline=None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)],
         cases=None if cases is None else [views.CaseView.of(d, now) for d in views.items_of(cases)],
         **await community_panels(ctx, item_id, actor, reply.json()),
