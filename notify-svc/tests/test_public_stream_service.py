@@ -16,16 +16,17 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp import web
+from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from gongnon_chassis.actor import Actor
 from gongnon_contracts import Envelope, EventData
 from gongnon_contracts.events import ProposalSubmitted, ReviewCaseOpened, TallyUpdated
 from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.public_events import PUBLIC_TOPIC
 from gongnon_infra import webhook_receiver
 from gongnon_infra.procs import free_port
 from notify_svc.bootstrap import Components, build_app
-from notify_svc.service_layer.public_projector import outbox_id
 from notify_svc.settings import NotifySettings
 from notify_svc.webhooks import signing
 
@@ -44,6 +45,7 @@ class Stream:
     app: FastAPI
     http: httpx.AsyncClient
     receiver: str
+    kafka_bootstrap: str
 
     @property
     def parts(self) -> Components:
@@ -76,7 +78,7 @@ async def stream(infra: Any) -> AsyncIterator[Stream]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify") as http,
     ):
-        yield Stream(app, http, f"http://127.0.0.1:{port}")
+        yield Stream(app, http, f"http://127.0.0.1:{port}", infra.kafka_bootstrap)
     await runner.cleanup()
 
 
@@ -124,7 +126,7 @@ async def until(fn: Any, timeout: float = 20.0) -> Any:
         await asyncio.sleep(0.05)
 
 
-async def test_projected_events_are_numbered_recorded_once_and_put_on_the_outbox(stream: Stream) -> None:
+async def test_projected_events_are_numbered_recorded_once_and_published_on_kafka_in_order(stream: Stream) -> None:
     item = f"pr_{uuid.uuid4().hex[:8]}"
     env = submitted(item)
     last = await stream.project(env, tally(item, 2, 1), tally(item, 5, 2))
@@ -136,10 +138,35 @@ async def test_projected_events_are_numbered_recorded_once_and_put_on_the_outbox
     assert [d["type"] for d in docs] == ["item.submitted", "item.supports_counted"]
     assert docs[1]["event"]["data"]["total"] == 5
     assert docs[1]["seq"] == docs[0]["seq"] + 1 == last
-    outbox = await db.outbox.find({"_id": {"$in": [outbox_id(d["seq"]) for d in docs]}}).to_list(None)
-    assert {o["topic"] for o in outbox} == {"gongnon.public"}
-    assert {o["key"] for o in outbox} == {item}
     assert "acc_author_1" not in str(docs)
+    # The relay publishes them on gongnon.public, keyed by item, in seq order, and moves its cursor.
+    relay = stream.parts.relay
+    assert await until(lambda: _past(relay.cursor(), last))
+    on_kafka = await _public_records(stream.kafka_bootstrap, item, 2)
+    assert [(key, value["seq"], value["type"]) for key, value in on_kafka] == [
+        (item, d["seq"], d["type"]) for d in docs
+    ]
+
+
+async def _past(cursor: Any, seq: int) -> bool:
+    return bool(await cursor >= seq)
+
+
+async def _public_records(bootstrap: str, item: str, count: int) -> list[tuple[str, dict[str, Any]]]:
+    """The first `count` records of one item on the public topic (read from the beginning)."""
+    consumer = AIOKafkaConsumer(PUBLIC_TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[tuple[str, dict[str, Any]]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(found) < count and asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for r in records:
+                    if r.key == item.encode():
+                        found.append((r.key.decode(), json.loads(r.value)))
+    finally:
+        await consumer.stop()
+    return found
 
 
 async def test_feed_pages_by_cursor_with_scope_and_types(stream: Stream) -> None:
@@ -208,6 +235,7 @@ async def test_a_subscription_gets_signed_deliveries_in_order_and_only_its_scope
     assert {e["item_id"] for e in events} == {ours}  # scope own: not busan's item
     for g, e in zip(got, events, strict=True):
         assert signing.verify(sub["secret"], g["headers"], g["body"].encode()) == e["id"]
+
     async def logged() -> dict[str, Any] | None:
         # Written behind the deliveries, a page or a few at a time.
         log = (await stream.call("GET", f"/agencies/{HOME}/subscriptions/{sub['id']}/deliveries", KEY)).json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -27,6 +28,7 @@ from notify_svc.service_layer.fanout import FanOut
 from notify_svc.service_layer.legacy_followers import move_legacy_followers
 from notify_svc.service_layer.notifier import Notifier
 from notify_svc.service_layer.public_projector import PublicProjector
+from notify_svc.service_layer.public_relay import PublicRelay
 from notify_svc.settings import NotifySettings
 from notify_svc.webhooks.lanes import Dispatcher, LaneSettings
 from notify_svc.webhooks.repository import DeliveryLog, SubscriptionRepository
@@ -45,6 +47,7 @@ class Components:
     channels: list[Channel]
     projector: PublicProjector
     dispatcher: Dispatcher
+    relay: PublicRelay
 
 
 def build_app(settings: NotifySettings) -> FastAPI:
@@ -77,8 +80,14 @@ def build_app(settings: NotifySettings) -> FastAPI:
         allow_private=settings.private_targets_allowed(),
     )
     dispatcher = Dispatcher(public_events, subscriptions, deliveries, rt.clock, lane_settings)
+    relay = PublicRelay(rt.db, public_events, rt.producer, settings.outbox_poll_s)
+
+    def committed(docs: list[dict[str, Any]]) -> None:
+        dispatcher.committed(docs)
+        relay.wake()
+
     projector = PublicProjector(
-        rt.store, public_events, rt.clock, f"{settings.service_name}.public", on_commit=dispatcher.committed
+        rt.store, public_events, rt.clock, f"{settings.service_name}.public", on_commit=committed
     )
     projector.attach(rt.broker)
     webhooks = Webhooks(subscriptions, deliveries, public_events, dispatcher, rt.clock, lane_settings)
@@ -106,7 +115,7 @@ def build_app(settings: NotifySettings) -> FastAPI:
         "event stream for agencies (webhooks, pull feed)",
     )
     app.state.components = Components(
-        rt, notifier, fanout, follows, broadcast_consumer, channels, projector, dispatcher
+        rt, notifier, fanout, follows, broadcast_consumer, channels, projector, dispatcher, relay
     )
     # The lanes stop before the runtime closes the database they log to.
     runtime_lifespan = app.router.lifespan_context
@@ -114,9 +123,11 @@ def build_app(settings: NotifySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(a):
+            await relay.start()  # once the runtime's producer is up
             try:
                 yield
             finally:
+                await relay.stop()
                 await dispatcher.stop()
 
     app.router.lifespan_context = lifespan

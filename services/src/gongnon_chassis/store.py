@@ -37,8 +37,6 @@ class Tx:
     now: datetime
     source: str
     events: list[Envelope] = field(default_factory=list)
-    # Outbox records that are not internal events (notify-svc's public stream), published as they are.
-    records: list[Doc] = field(default_factory=list)
     # Run once the transaction committed (never for an attempt that was retried or aborted): for
     # in-process effects that must see the committed state, e.g. stopping a webhook lane.
     callbacks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -50,11 +48,6 @@ class Tx:
         env = Envelope.wrap(data, source=self.source, agency=agency, time=self.now, trace=current_trace_context())
         self.events.append(env)
         return env
-
-    def emit_record(self, *, outbox_id: str, topic: str, key: str, value: dict[str, Any]) -> None:
-        """Publish `value` unchanged on `topic` (keyed by `key`) once this transaction commits. The
-        relay sends unpublished records in `outbox_id` order."""
-        self.records.append({"_id": outbox_id, "topic": topic, "key": key, "envelope": value, "published": False})
 
 
 class Store:
@@ -91,8 +84,8 @@ class Store:
                 }
                 for e in tx.events
             ]
-            if records or tx.records:
-                await self.db.outbox.insert_many([*records, *tx.records], session=session)
+            if records:
+                await self.db.outbox.insert_many(records, session=session)
             result[:] = [value]
             emitted[:] = tx.events
             callbacks[:] = tx.callbacks

@@ -5,12 +5,13 @@ tallies; never votes), a batch at a time, one transaction per batch:
    batch into drafts, and drafts whose id is recorded already (a redelivery) are dropped;
 2. one counter write reserves the batch's seq numbers (one write per batch, not per event: it is
    also where concurrent projectors queue, so it should be taken as rarely as possible);
-3. the events, the items' state and one outbox record per event (topic gongnon.public, keyed by
-   item) commit together. Kafka offsets are committed only after that (NACK_ON_ERROR).
+3. the events and the items' state commit together (the events are also the outbox of the Kafka
+   topic gongnon.public: see public_relay.py). Kafka offsets are committed only after that
+   (NACK_ON_ERROR).
 
 No inbox markers: the public ids (derived from the internal ids) and the items' state make a
 second delivery change nothing. After each commit, `on_commit(events)` hands the new events to the
-webhook lanes (and wakes them)."""
+webhook lanes and the Kafka relay (and wakes them)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from gongnon_chassis.clock import Clock
 from gongnon_chassis.metrics import EVENTS_CONSUMED
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import Envelope, Topic
-from gongnon_contracts.public_events import PUBLIC_TOPIC, PublicEvent, SupportsCounted
+from gongnon_contracts.public_events import PublicEvent, SupportsCounted
 from gongnon_contracts.registry import event_class
 from notify_svc.adapters.public_events import PublicEventStore
 from notify_svc.domain.public_events import PROJECTED, Draft, project
@@ -40,11 +41,6 @@ PROJECTION = Histogram("gongnon_public_projection_seconds", "One projector batch
 COMMIT_TAIL = Histogram("gongnon_public_commit_tail_seconds", "From a public event's recorded_at to its commit")
 RECORDED = Counter("gongnon_public_events_recorded_total", "Public events recorded")
 TOPICS = (Topic.PROPOSALS.value, Topic.REVIEWS.value, Topic.TALLIES.value)
-
-
-def outbox_id(seq: int) -> str:
-    # The relay publishes in _id order: zero-padded seq keeps one item's events in seq order on Kafka.
-    return f"pub_{seq:020d}"
 
 
 class PublicProjector:
@@ -162,6 +158,5 @@ class PublicProjector:
                     "event": event,
                 }
             )
-            tx.emit_record(outbox_id=outbox_id(first + n), topic=PUBLIC_TOPIC, key=d.item_id, value=event)
         await self.events.insert(docs, tx.session)
         return docs
