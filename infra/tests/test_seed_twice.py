@@ -1,7 +1,8 @@
 """`./dev up` run twice shows the demo data once: the platform is started on its own stores
 (real Kafka, SecantusDB, Redis and the five services), seeded, stopped, started again on the same
 workdir and seeded again — as two `./dev up` runs do. Each demo proposal is there exactly once,
-with its supports once, and Kafka's log is the one the first run made."""
+with its supports once, the partner agency (서울교통공사) once with each of its departments once and
+its admin able to sign in, and Kafka's log is the one the first run made."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ import aiohttp
 import pytest
 
 from gongnon_infra.cluster import Cluster
+from gongnon_infra.demo import agency as partner
 from gongnon_infra.demo.proposals import PROPOSALS
-from gongnon_infra.demo.seed import SeedSummary, seed
+from gongnon_infra.demo.seed import DEMO_PASSWORD, SeedSummary, seed
 from gongnon_infra.infra import STORES_FILE, LocalInfra
 
 pytestmark = pytest.mark.cluster
@@ -65,7 +67,15 @@ async def _listing(gateway: str) -> dict[str, Any]:
                     break
                 await asyncio.sleep(0.2)
             supports[title] = total
-    return {"titles": titles, "supports": supports}
+        async with s.post(
+            f"{gateway}/api/auth/login", json={"email": partner.ADMIN_EMAIL, "password": DEMO_PASSWORD}
+        ) as r:
+            assert r.status == 200, await r.text()
+        async with s.get(f"{gateway}/api/agencies/{partner.AGENCY_ID}/departments") as r:
+            departments = Counter(d["name"] for d in (await r.json())["items"] if d["kind"] != "head")
+        async with s.get(f"{gateway}/api/proposals", params={"agency": partner.AGENCY_ID, "limit": "100"}) as r:
+            agency_titles = Counter(card["title"] for card in (await r.json())["items"])
+    return {"titles": titles, "supports": supports, "departments": departments, "agency_titles": agency_titles}
 
 
 def _up_seed_down(workdir: Path, proposals: int) -> tuple[SeedSummary, dict[str, Any], float]:
@@ -93,12 +103,20 @@ def test_dev_up_twice_seeds_each_demo_proposal_once(workdir: Path) -> None:
 
     demo = [p[0] for p in PROPOSALS[:SUBSET]]
     wanted = {p[0]: min(p[5], CITIZENS) for p in PROPOSALS[:SUBSET]}
+    agency_demo = [p[0] for p in partner.PROPOSALS]
+    tree = Counter([bureau for bureau, _ in partner.TREE] + [team for _, teams in partner.TREE for team, _ in teams])
     assert (first.proposals, first.created) == (SUBSET - 1, SUBSET - 1)
     assert first.supports_added == sum(wanted[t] for t in demo[:-1])
-    assert listed_first["titles"] == Counter(demo[:-1])
+    assert listed_first["titles"] == Counter(demo[:-1] + agency_demo)
+    assert first.agency is not None
+    assert (first.agency.created, first.agency.departments_created) == (len(agency_demo), sum(tree.values()))
     assert (second.proposals, second.created) == (SUBSET, 1)
     assert second.supports_added == wanted[demo[-1]], "only the new proposal's supports are new"
-    assert listed["titles"] == Counter(demo), "each demo proposal exactly once"
+    assert second.agency is not None
+    assert (second.agency.created, second.agency.departments_created) == (0, 0), "the agency's part adds nothing"
+    assert listed["titles"] == Counter(demo + agency_demo), "each demo proposal exactly once"
+    assert listed["agency_titles"] == Counter(agency_demo), "the agency's proposals in its own list"
+    assert listed["departments"] == tree, "each of the agency's departments exactly once"
     assert listed["supports"] == wanted
     assert second_s < 60, f"the second seed took {second_s:.0f}s"
     # Kafka's log survived the restart beside MongoDB's data.

@@ -1,5 +1,6 @@
 """Seeds demo data through the gateway's public API, the way real users would create it:
-staff accounts for every department, verified citizens, Korean proposals and their supports.
+staff accounts for every department, verified citizens, Korean proposals and their supports, and
+a partner agency (서울교통공사, demo/agency.py) with its departments, map, staff and proposals.
 
 Idempotent: run again on the same data it creates nothing twice. Accounts answer 409 when they
 exist; a demo proposal is looked up first by its stable key (title, category, district, found
@@ -17,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from gongnon_infra.cluster import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
+from gongnon_infra.demo import agency as partner
 from gongnon_infra.demo.proposals import PROPOSALS, DemoProposal
 
 DEMO_PASSWORD = "gongnon-demo-1234"
@@ -81,12 +83,20 @@ class SeedSummary:
     supports_added: int = 0  # of which this run gave (201)
     citizens: int = 0
     staff: int = 0
+    agency: partner.AgencySeed | None = None  # the partner agency's part
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.proposals} proposals ({self.created} new, {self.proposals - self.created} already there), "
             f"{self.supports:,} supports ({self.supports_added:,} new), {self.citizens} citizens, {self.staff} staff"
         )
+        if self.agency is not None:
+            a = self.agency
+            text += (
+                f"; partner agency {partner.AGENCY['name_ko']}: {a.departments} departments "
+                f"({a.departments_created} new), {a.accounts} staff, {a.proposals} proposals ({a.created} new)"
+            )
+        return text
 
 
 async def _citizen(api: Api, i: int) -> str:
@@ -140,11 +150,36 @@ async def _wait_for_ballot(api: Api, pid: str) -> dict[str, Any]:
     raise RuntimeError(f"voting-svc never learnt of proposal {pid}")
 
 
+async def _ensure_proposal(api: Api, author: str, item: DemoProposal, agency: str | None = None) -> tuple[str, bool]:
+    """(the demo proposal's id, whether this run filed it)."""
+    pid = await find_demo_proposal(api, author, item)
+    if pid is not None:
+        return pid, False
+    title, category, district, tags, body, _ = item
+    payload: dict[str, Any] = {"title": title, "body": body, "category": category, "district": district}
+    payload["hashtags"] = tags
+    if agency is not None:
+        payload["agency"] = agency
+    return str((await api.call("POST", "/api/proposals", author, payload))["id"]), True
+
+
+async def _support(api: Api, pid: str, supporters: list[str]) -> int:
+    """Supports from these citizens unless the item has as many already; how many were new."""
+    tally = await _wait_for_ballot(api, pid)
+    if max(int(tally.get("total") or 0), int(tally.get("live_total") or 0)) >= len(supporters):
+        return 0
+    results = await asyncio.gather(
+        *(api.call_status("POST", f"/api/proposals/{pid}/support", t, ok=(201, 409)) for t in supporters)
+    )
+    return sum(1 for status, _ in results if status == 201)
+
+
 async def seed(
     gateway_url: str,
     citizens: int = 60,
     proposals: int | None = None,
     progress: Callable[[str], None] | None = None,
+    with_agency: bool = True,
 ) -> SeedSummary:
     """Seed (or complete) the demo data; `proposals` limits it to the first N demo proposals."""
     say = progress or (lambda _msg: None)
@@ -178,32 +213,23 @@ async def seed(
         say(f"  {len(staff)} staff accounts; signing in {citizens} verified citizens …")
         tokens = await asyncio.gather(*(_citizen(api, i) for i in range(citizens)))
         for n, item in enumerate(demo):
-            title, category, district, tags, body, supporters = item
             author = tokens[n % len(tokens)]
-            pid = await find_demo_proposal(api, author, item)
-            if pid is None:
-                prop = await api.call(
-                    "POST",
-                    "/api/proposals",
-                    author,
-                    {"title": title, "body": body, "category": category, "district": district, "hashtags": tags},
-                )
-                pid = str(prop["id"])
-                summary.created += 1
+            pid, new = await _ensure_proposal(api, author, item)
+            summary.created += new
             summary.proposals += 1
-            wanted = min(supporters, len(tokens))
+            wanted = min(item[5], len(tokens))
             summary.supports += wanted
-            tally = await _wait_for_ballot(api, pid)
-            if max(int(tally.get("total") or 0), int(tally.get("live_total") or 0)) < wanted:
-                results = await asyncio.gather(
-                    *(
-                        api.call_status("POST", f"/api/proposals/{pid}/support", t, ok=(201, 409))
-                        for t in tokens[:wanted]
-                    )
-                )
-                summary.supports_added += sum(1 for status, _ in results if status == 201)
+            summary.supports_added += await _support(api, pid, tokens[:wanted])
             if (n + 1) % PROGRESS_EVERY == 0 or n + 1 == len(demo):
                 say(f"  proposals {n + 1}/{len(demo)} ({summary.created} new), supports {summary.supports_added:,} new")
+        if with_agency:
+            summary.agency, _ = await partner.seed_agency(api, admin, DEMO_PASSWORD)
+            for n, item in enumerate(partner.PROPOSALS):
+                pid, new = await _ensure_proposal(api, tokens[-1 - n % len(tokens)], item, partner.AGENCY_ID)
+                summary.agency.created += new
+                summary.agency.proposals += 1
+                await _support(api, pid, tokens[: min(item[5], len(tokens))])
+            say(f"  partner agency {partner.AGENCY_ID}: {summary.agency.proposals} proposals")
     return summary
 
 
@@ -212,5 +238,6 @@ def dev_accounts_help() -> str:
         f"  super admin   {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}\n"
         f"  operator      operator@gongnon.local / {DEMO_PASSWORD}\n"
         f"  officer       officer.dept-welfare@gongnon.local / {DEMO_PASSWORD} (one per department)\n"
-        f"  citizen       citizen00@gongnon.local … citizen59@gongnon.local / {DEMO_PASSWORD}"
+        f"  citizen       citizen00@gongnon.local … citizen59@gongnon.local / {DEMO_PASSWORD}\n"
+        + partner.accounts_help(DEMO_PASSWORD)
     )
