@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import Clock
 from gongnon_chassis.errors import Conflict, Forbidden, Invalid, Unavailable
+from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_contracts import Envelope, new_id
 from gongnon_contracts.events import VoteCast
@@ -35,7 +36,6 @@ from voting_svc.domain.offline import (
     OfflineVote,
     Reject,
     RejectReason,
-    chunks,
     plan_import,
 )
 
@@ -124,7 +124,7 @@ class OfflineImporter:
             rejects = list(plan.rejects)
             accepted = 0
             pending: list[OfflineVote] = []
-            for part in chunks(plan.votes, CHUNK):
+            for part in in_pieces(plan.votes, CHUNK):
                 n, refused, busy = await self._import_chunk(ballot, actor, part)
                 accepted += n
                 rejects += refused

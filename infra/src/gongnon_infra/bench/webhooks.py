@@ -108,8 +108,8 @@ class Load:
         n = self.proposals
         self.proposals += 1
         status, data = await self._post("/api/proposals", self._token(), _proposal(n))
-        if status != 201:
-            raise RuntimeError(f"proposal refused: {status} {data}")
+        if status != 201:  # counted in `statuses`; a citizen would try again later
+            return
         pid = data["id"]
         for _ in range(200):  # voting-svc opens its ballot from proposal.submitted
             async with self.session.get(f"{self.gw}/api/proposals/{pid}/tally") as r:
@@ -445,7 +445,9 @@ async def _main(
                 f"({args.proposals_per_s}/s), {len(live)} live receivers …",
                 flush=True,
             )
+            statuses0 = dict(load.statuses)
             rate = await load.run(args.seconds, args.supports_per_s, args.proposals_per_s)
+            responses = {str(k): n - statuses0.get(k, 0) for k, n in sorted(load.statuses.items())}
             end = await _settle(db)
             cpu = {n: round(_cpu_seconds(pid) - cpu0[n], 1) for n, pid in procs.items() if not n.startswith("receiver")}
             database = _top_diff(top0, await _top(client))
@@ -461,6 +463,7 @@ async def _main(
                 **figures.view(),
                 "live_receivers": len(live),
                 "supports_per_s": round(rate, 1),
+                "responses": {k: n for k, n in responses.items() if n},  # the load's HTTP statuses
                 "public_events_per_s": round(figures.events / args.seconds, 1),
                 "cpu_seconds": dict(sorted(cpu.items(), key=lambda kv: -kv[1])),
                 "notify_svc": inside,

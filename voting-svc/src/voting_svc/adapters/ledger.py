@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 
+from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.keys import pair_key, scope_range
 from gongnon_chassis.store import Tx
 from voting_svc.domain.tally import CountedVote, Tally, TallyDelta, first_per_key
@@ -22,6 +23,11 @@ from voting_svc.domain.tally import CountedVote, Tally, TallyDelta, first_per_ke
 Doc = dict[str, Any]
 
 LEGACY_PAIR_INDEX = "item_id_1_citizen_key_1"
+# Documents per statement inside the ledger's transaction. SecantusDB runs one transactional
+# statement at a time (its registry waits on the running statement's lock), so a look-up of 2,000
+# ids held every other service's transactions for seconds (seen with py-spy during the webhooks
+# bench's stalls); pieces let them in between.
+STATEMENT_SIZE = 250
 
 
 @dataclass(frozen=True)
@@ -76,18 +82,20 @@ class Ledger:
         votes = first_per_key(votes, key=lambda v: v.ledger_id)
         if not votes:
             return []
-        ids = [v.ledger_id for v in votes]
-        seen = {d["_id"] async for d in tx.db.ledger.find({"_id": {"$in": ids}}, {"_id": 1}, session=tx.session)}
+        seen: set[str] = set()
+        for piece in in_pieces([v.ledger_id for v in votes], STATEMENT_SIZE):
+            found = tx.db.ledger.find({"_id": {"$in": list(piece)}}, {"_id": 1}, session=tx.session)
+            seen.update([d["_id"] async for d in found])
         fresh = [v for v in votes if v.ledger_id not in seen]
-        if fresh:
-            await tx.db.ledger.insert_many([_vote_doc(v, tx.now) for v in fresh], ordered=True, session=tx.session)
+        for part in in_pieces(fresh, STATEMENT_SIZE):
+            await tx.db.ledger.insert_many([_vote_doc(v, tx.now) for v in part], ordered=True, session=tx.session)
         return fresh
 
     async def add_to_tallies(self, tx: Tx, deltas: Sequence[tuple[str, str, TallyDelta]]) -> list[Tally]:
         """Add each (item_id, kind, delta) to its item's tally; returns the new tallies in the same
-        order. Two round trips per batch, whatever its number of items (one `$inc` each in a single
-        bulk write, then one `$in` read inside the same transaction): SecantusDB charges per
-        operation, and this transaction holds the ledger writer's batch."""
+        order. Two round trips per STATEMENT_SIZE items, not two per item (one `$inc` each in a bulk
+        write, then one `$in` read inside the same transaction): SecantusDB charges per operation,
+        and this transaction holds the ledger writer's batch."""
         if not deltas:
             return []
         ops = []
@@ -98,10 +106,13 @@ class Ledger:
             if delta.newest is not None:
                 update["$max"] = {"as_of": delta.newest}
             ops.append(UpdateOne({"_id": item_id}, update, upsert=True))
-        await tx.db.tallies.bulk_write(ops, ordered=False, session=tx.session)
+        for part in in_pieces(ops, STATEMENT_SIZE):
+            await tx.db.tallies.bulk_write(list(part), ordered=False, session=tx.session)
         ids = [item_id for item_id, _, _ in deltas]
-        docs = await tx.db.tallies.find({"_id": {"$in": ids}}, session=tx.session).to_list(None)
-        by_id = {d["_id"]: tally_from_doc(d) for d in docs}
+        by_id: dict[str, Tally] = {}
+        for piece in in_pieces(ids, STATEMENT_SIZE):
+            docs = tx.db.tallies.find({"_id": {"$in": list(piece)}}, session=tx.session)
+            by_id.update({d["_id"]: tally_from_doc(d) async for d in docs})
         return [by_id[item_id] for item_id in ids]
 
     async def read_tally(self, tx: Tx, item_id: str) -> Tally | None:

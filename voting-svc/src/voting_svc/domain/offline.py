@@ -10,7 +10,7 @@ votes and events: a batch interrupted half-way can be uploaded again and nothing
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -129,8 +129,3 @@ class ImportReport:
         for r in self.rejects:
             out[r.reason.value] = out.get(r.reason.value, 0) + 1
         return out
-
-
-def chunks(items: Sequence[OfflineVote], size: int) -> Iterable[Sequence[OfflineVote]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
