@@ -13,10 +13,11 @@ After the three phases a replay from phase 1's first event to the head, to every
 subscription, measures the backlog rate (how fast lanes deliver when events are waiting, not
 arriving); it comes last because its burst of log writes would otherwise weigh on the next phase.
 
-The platform turns this activity into about 100 public events a second on 2 cores (one
-`item.supports_counted` per item per voting-svc ledger batch, about one a second per item, bounded
-by SecantusDB); more items do not raise that, they slow the database. The live rate is therefore
-the platform's, times ten; the replay shows what the lanes themselves deliver.
+The platform turns this activity into 130-160 public events a second on 2 cores (one
+`item.supports_counted` per item per voting-svc ledger batch, plus submissions, milestones, cases);
+the live rate is that times the live receivers, and the replay shows what the lanes themselves
+deliver. SecantusDB is the busiest process: it runs one transactional statement at a time, so a
+long one anywhere (a big `$in`, a bulk write) delays every service's transactions.
 
 Usage: ./dev bench webhooks [--seconds 15] [--items 70] [--supports-per-s 240] [--proposals-per-s 1]"""
 
