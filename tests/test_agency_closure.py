@@ -132,15 +132,17 @@ async def test_closing_an_agency_ends_its_keys_kafka_user_webhooks_and_new_items
 
         await eventually(kafka_gone, timeout=60, what="the closed agency's Kafka user and ACLs removed")
 
-    # notify-svc's consumer of agency.closed pauses the subscription: it is no longer active, and
-    # the next public event reaches Seoul's receiver but not the closed agency's.
+    # notify-svc's consumer of agency.closed pauses the subscription: still listed, with its status,
+    # it cannot be replayed, and the next public event reaches Seoul's receiver but not the closed
+    # agency's.
     async def paused() -> bool:
         subs = await gw.ok("GET", f"/api/agencies/{AGENCY}/subscriptions", root)
-        return sub["id"] not in {s["id"] for s in subs["items"]}
+        return {s["id"]: s["status"] for s in subs["items"]}.get(sub["id"]) == "paused"
 
     await eventually(paused, timeout=60, what="the closed agency's subscription paused")
-    r = await gw.req("GET", f"/api/agencies/{AGENCY}/subscriptions/{sub['id']}", root)
-    assert r.status == 404
+    assert (await gw.ok("GET", f"/api/agencies/{AGENCY}/subscriptions/{sub['id']}", root))["status"] == "paused"
+    r = await gw.req("POST", f"/api/agencies/{AGENCY}/subscriptions/{sub['id']}/replay", root, {"from_seq": 1})
+    assert (r.status, r.body["error"]["code"]) == (409, "subscription_paused")
     status, after = await _propose(gw, author, "seoul", 4)
     assert status == 201, after
     await eventually(lambda: _submitted_to(rx, seoul_hook, after["id"]), timeout=60, what="Seoul still delivered")

@@ -18,7 +18,7 @@ from notify_svc.adapters.public_events import PublicEventStore
 from notify_svc.webhooks import signing
 from notify_svc.webhooks.access import require_manage
 from notify_svc.webhooks.lanes import Dispatcher, LaneSettings, entry
-from notify_svc.webhooks.repository import DeliveryLog, Subscription, SubscriptionRepository, public_view
+from notify_svc.webhooks.repository import VISIBLE, DeliveryLog, Subscription, SubscriptionRepository, public_view
 from notify_svc.webhooks.sender import Sender, TargetRefused, check_url
 
 MAX_PER_AGENCY = 50
@@ -38,11 +38,18 @@ class Webhooks:
     clock: Clock
     lane: LaneSettings
 
-    async def _own(self, actor: Actor, agency: str, sub_id: str) -> dict[str, Any]:
+    async def _own(self, actor: Actor, agency: str, sub_id: str, *, active: bool = False) -> dict[str, Any]:
+        """The agency's subscription, not deleted; `active`: refuse a paused one (409)."""
         require_manage(actor, agency)
         doc = await self.subs.get(sub_id)
-        if doc is None or doc["agency"] != agency or doc.get("status") != "active":
+        if doc is None or doc["agency"] != agency or doc.get("status") not in VISIBLE:
             raise _not_found()
+        if active and doc.get("status") != "active":
+            raise Conflict(
+                "this subscription is paused (its agency is closed): it delivers nothing",
+                code="subscription_paused",
+                details={"reason": doc.get("paused_reason")},
+            )
         return doc
 
     async def create(self, actor: Actor, agency: str, body: SubscriptionIn) -> dict[str, Any]:
@@ -94,7 +101,7 @@ class Webhooks:
         return {"id": sub_id, "status": "deleted"}
 
     async def replay(self, actor: Actor, agency: str, sub_id: str, from_seq: int) -> dict[str, Any]:
-        await self._own(actor, agency, sub_id)
+        await self._own(actor, agency, sub_id, active=True)
         doc = await self.subs.replay(sub_id, from_seq)
         if doc is None:
             raise _not_found()
@@ -111,7 +118,7 @@ class Webhooks:
 
     async def redeliver(self, actor: Actor, agency: str, sub_id: str, delivery_id: str) -> dict[str, Any]:
         """One attempt now, logged; a dead letter delivered this way is marked redelivered."""
-        sub = Subscription.from_doc(await self._own(actor, agency, sub_id))
+        sub = Subscription.from_doc(await self._own(actor, agency, sub_id, active=True))
         m = DELIVERY_ID.match(delivery_id)
         doc = await self.events.by_seq(int(m.group(1))) if m else None
         if doc is None or int(doc["seq"]) <= sub.floor or not sub.matches(doc["agency"], doc["type"]):
