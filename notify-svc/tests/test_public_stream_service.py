@@ -27,8 +27,10 @@ from gongnon_contracts.public_events import PUBLIC_TOPIC
 from gongnon_infra import webhook_receiver
 from gongnon_infra.procs import free_port
 from notify_svc.bootstrap import Components, build_app
+from notify_svc.service_layer.agency_closure import AgencyClosure
 from notify_svc.settings import NotifySettings
 from notify_svc.webhooks import signing
+from notify_svc.webhooks.repository import SubscriptionRepository
 
 T0 = datetime.now(UTC) - timedelta(minutes=5)
 # An agency of this run alone: the service under test also projects what other modules left on the
@@ -248,3 +250,24 @@ async def test_a_subscription_gets_signed_deliveries_in_order_and_only_its_scope
     other = await stream.call("GET", f"/agencies/{HOME}/subscriptions/{sub['id']}", OTHER_ADMIN)
     assert other.status_code == 403
     assert (await stream.call("GET", f"/agencies/busan/subscriptions/{sub['id']}", OTHER_ADMIN)).status_code == 404
+
+
+async def test_a_subscription_made_while_its_agency_closes_pauses_itself(stream: Stream) -> None:
+    """The gateway refuses subscriptions of a closed agency, but one can pass its check while the
+    closing is under way: if notify-svc has recorded the closing first, the new subscription pauses
+    itself and the request is refused; if not, the closing pauses it with the others."""
+    agency = f"closing-{uuid.uuid4().hex[:8]}"
+    admin = Actor(account_id="acc_admin_2", role=ActorRole.AGENCY_ADMIN, agency=agency)
+    body = {"url": f"{stream.receiver}/hooks/closing", "scope": "all"}
+    before = (await stream.call("POST", f"/agencies/{agency}/subscriptions", admin, json=body)).json()
+    parts = stream.parts
+    closure = AgencyClosure(SubscriptionRepository(parts.runtime.db), parts.dispatcher)
+    paused = await parts.runtime.store.transaction(lambda tx: closure.closed(tx, agency, T0))
+    assert paused == [before["id"]]
+    assert await parts.runtime.store.transaction(lambda tx: closure.closed(tx, agency, T0)) == []  # redelivered
+
+    r = await stream.call("POST", f"/agencies/{agency}/subscriptions", admin, json=body)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "agency_closed")
+    listed = (await stream.call("GET", f"/agencies/{agency}/subscriptions", admin)).json()["items"]
+    assert [s["status"] for s in listed] == ["paused", "paused"]
+    assert not any(lane in parts.dispatcher.lanes for lane in (s["id"] for s in listed))

@@ -93,7 +93,7 @@ def build_app(settings: NotifySettings) -> FastAPI:
     webhooks = Webhooks(subscriptions, deliveries, public_events, dispatcher, rt.clock, lane_settings)
     # A closed agency's subscriptions pause (agency.closed on gongnon.agencies).
     agency_consumer = rt.consumer("agencies")
-    register_agency_handlers(agency_consumer, AgencyClosure(rt.db, dispatcher))
+    register_agency_handlers(agency_consumer, AgencyClosure(subscriptions, dispatcher))
 
     async def prepare(_: Runtime) -> None:
         await followers.ensure_indexes()

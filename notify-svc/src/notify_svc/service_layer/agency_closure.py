@@ -11,40 +11,27 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from pymongo.asynchronous.database import AsyncDatabase
-
-from gongnon_chassis.store import Doc, Tx
+from gongnon_chassis.store import Tx
 from notify_svc.webhooks.lanes import Dispatcher
+from notify_svc.webhooks.repository import SubscriptionRepository
 
 log = logging.getLogger(__name__)
 
-PAUSED = "paused"
 REASON = "agency_closed"
 
 
 class AgencyClosure:
-    def __init__(self, db: AsyncDatabase[Doc], dispatcher: Dispatcher) -> None:
-        self._subs = db.webhook_subscriptions
+    def __init__(self, subs: SubscriptionRepository, dispatcher: Dispatcher) -> None:
+        self._subs = subs
         self._dispatcher = dispatcher
 
     async def closed(self, tx: Tx, agency: str, closed_at: datetime) -> list[str]:
-        """Pause the agency's active subscriptions; their ids."""
-        # Served by the (agency, status, created_at) index of the subscriptions.
-        active = self._subs.find({"agency": agency, "status": "active"}, {"_id": 1}, session=tx.session)
-        ids = [d["_id"] async for d in active]
+        """Record the closing (a subscription created meanwhile pauses itself: Webhooks.create) and
+        pause the agency's active subscriptions; their ids."""
+        await self._subs.mark_closed(agency, closed_at, tx.session)
+        ids = await self._subs.active_ids(agency, tx.session)
+        await self._subs.pause(ids, REASON, closed_at, tx.session)
         if ids:
-            await self._subs.update_many(
-                {"_id": {"$in": ids}, "status": "active"},
-                {
-                    "$set": {
-                        "status": PAUSED,
-                        "paused_reason": REASON,
-                        "paused_at": closed_at,
-                        "lease_owner": None,
-                    }
-                },
-                session=tx.session,
-            )
             log.info("agency %s closed: %d webhook subscriptions paused", agency, len(ids))
 
         async def stop_lanes() -> None:

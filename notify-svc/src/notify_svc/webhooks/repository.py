@@ -10,14 +10,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne, ReturnDocument, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, CollectionInvalid
 
 from gongnon_contracts import new_id
 
@@ -30,6 +32,7 @@ WINDOWS_PER_READ = 50
 # What an agency sees of its subscriptions: deleted ones are gone; paused ones (a closed agency's)
 # stay listed with their status and log, and deliver nothing.
 VISIBLE = ("active", "paused")
+CLOSED_AGENCIES = "webhook_closed_agencies"  # agencies whose subscriptions are paused for good
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,42 @@ def public_view(d: Doc) -> Doc:
 
 class SubscriptionRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._db = db
         self._col = db.webhook_subscriptions
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index([("agency", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)])
         await self._col.create_index([("status", ASCENDING)])
+        # Written inside the agency.closed handler's transaction: created up front, not implicitly there.
+        with contextlib.suppress(CollectionInvalid):
+            await self._db.create_collection(CLOSED_AGENCIES)
 
     async def create(self, doc: Doc) -> Doc:
         await self._col.insert_one(doc)
         return doc
+
+    async def mark_closed(self, agency: str, at: datetime, session: AsyncClientSession) -> None:
+        await self._db[CLOSED_AGENCIES].update_one(
+            {"_id": agency}, {"$setOnInsert": {"closed_at": at}}, upsert=True, session=session
+        )
+
+    async def active_ids(self, agency: str, session: AsyncClientSession | None = None) -> list[str]:
+        # Served by the (agency, status, created_at) index.
+        found = self._col.find({"agency": agency, "status": "active"}, {"_id": 1}, session=session)
+        return [d["_id"] async for d in found]
+
+    async def is_closed(self, agency: str) -> bool:
+        return await self._db[CLOSED_AGENCIES].find_one({"_id": agency}, {"_id": 1}) is not None
+
+    async def pause(
+        self, sub_ids: Sequence[str], reason: str, at: datetime, session: AsyncClientSession | None
+    ) -> None:
+        if sub_ids:
+            await self._col.update_many(
+                {"_id": {"$in": list(sub_ids)}, "status": "active"},
+                {"$set": {"status": "paused", "paused_reason": reason, "paused_at": at, "lease_owner": None}},
+                session=session,
+            )
 
     async def count_active(self, agency: str) -> int:
         return await self._col.count_documents({"agency": agency, "status": "active"})

@@ -83,6 +83,12 @@ class Webhooks:
                 "lease_until": None,
             }
         )
+        if await self.subs.is_closed(agency):
+            # Its agency closed while this was being made (the gateway refuses it otherwise): the
+            # closing paused the others before this existed, so it pauses itself and says so.
+            await self.subs.pause([doc["_id"]], "agency_closed", self.clock.now(), None)
+            await self.dispatcher.refresh(doc["_id"])  # a supervisor round may have started its lane
+            raise Conflict("the agency is closed", code="agency_closed")
         await self.dispatcher.refresh(doc["_id"])
         return {**public_view(doc), "secret": secret}
 
