@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 
 from gongnon_infra.cluster import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
+from gongnon_infra.procs import Proc, free_port, port_open, wait_until
 
 T = TypeVar("T")
 PASSWORD = "test-password-1234"
@@ -123,3 +127,21 @@ async def eventually(fn: Callable[[], Awaitable[T | None]], timeout: float = 30.
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
         await asyncio.sleep(0.1)
+
+
+@contextmanager
+def webhook_receiver_process() -> Iterator[int]:
+    """An agency system's webhook receiver (gongnon_infra.webhook_receiver) in a process of its own;
+    yields its port."""
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="gongnon-receiver-"))
+    proc = Proc(
+        "webhook-receiver",
+        [sys.executable, "-m", "gongnon_infra.webhook_receiver", "--port", str(port)],
+        workdir / "receiver.log",
+    ).start()
+    try:
+        wait_until(lambda: port_open(port), 30, "webhook receiver", proc)
+        yield port
+    finally:
+        proc.stop()

@@ -7,16 +7,12 @@ in the host's list and its own archive. Closing again changes nothing."""
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gongnon_infra.procs import Proc, free_port, port_open, wait_until
-from tests.support import PASSWORD, Gateway, User, eventually
+from tests.support import PASSWORD, Gateway, User, eventually, webhook_receiver_process
 from tests.test_webhooks import Receiver
 
 RUN = os.urandom(3).hex()
@@ -25,18 +21,8 @@ AGENCY = f"closing-{RUN}"
 
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[int]:
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="gongnon-receiver-"))
-    proc = Proc(
-        "webhook-receiver",
-        [sys.executable, "-m", "gongnon_infra.webhook_receiver", "--port", str(port)],
-        workdir / "receiver.log",
-    ).start()
-    try:
-        wait_until(lambda: port_open(port), 30, "webhook receiver", proc)
+    with webhook_receiver_process() as port:
         yield port
-    finally:
-        proc.stop()
 
 
 async def _key_call(gw: Gateway, path: str, key: str) -> tuple[int, Any]:

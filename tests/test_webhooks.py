@@ -9,17 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gongnon_infra.procs import Proc, free_port, port_open, wait_until
 from notify_svc.webhooks import signing
-from tests.support import Gateway, User, eventually
+from tests.support import Gateway, User, eventually, webhook_receiver_process
 
 RUN = os.urandom(3).hex()
 PROPOSAL = {
@@ -62,18 +58,8 @@ class Receiver:
 
 @pytest.fixture(scope="module")
 def receiver_port() -> Iterator[int]:
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="gongnon-receiver-"))
-    proc = Proc(
-        "webhook-receiver",
-        [sys.executable, "-m", "gongnon_infra.webhook_receiver", "--port", str(port)],
-        workdir / "receiver.log",
-    ).start()
-    try:
-        wait_until(lambda: port_open(port), 30, "webhook receiver", proc)
+    with webhook_receiver_process() as port:
         yield port
-    finally:
-        proc.stop()
 
 
 async def agency_system(gw: Gateway, admin: User, *scopes: str) -> str:
