@@ -410,3 +410,15 @@ async def test_pages_survive_services_being_down(outage_app: FastAPI, kit: Any) 
         api = await browser.get("/api/proposals")
         assert api.status_code == 503
         assert api.json()["error"]["code"] == "upstream_unavailable"
+
+
+async def test_pages_and_the_api_cannot_be_framed_and_a_huge_body_is_refused_first(browser: httpx.AsyncClient) -> None:
+    for path in ("/", "/proposals/p_1", "/login", "/api/proposals"):
+        r = await browser.get(path)
+        assert r.status_code == 200, path
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
+        assert r.headers["x-frame-options"] == "DENY"
+    # 12 MB at the proposals route: refused at the edge, before the session or the body is looked at.
+    r = await browser.post("/api/proposals", content=b"{" + b" " * (12 * 1024 * 1024) + b"}")
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "payload_too_large"

@@ -40,6 +40,7 @@ from gongnon_gateway.core.agency_registry import AgencyRegistry
 from gongnon_gateway.core.api_key_auth import KeyAuthenticator, ReviewDepartments
 from gongnon_gateway.core.api_key_store import ApiKeyStore
 from gongnon_gateway.core.config import GatewaySettings
+from gongnon_gateway.core.edges import DEFAULT_LIMIT, Edge
 from gongnon_gateway.core.identity import build_identity_provider
 from gongnon_gateway.core.kafka_access import KafkaAccess
 from gongnon_gateway.core.key_limits import FLUSH_EVERY_S, KeyLimits
@@ -48,6 +49,7 @@ from gongnon_gateway.core.key_watch import KeyWatch
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
 from gongnon_gateway.live_tally import TallyFeed
+from gongnon_gateway.offline_ballots import MAX_BYTES
 from gongnon_gateway.public_signal import PublicSignal
 from gongnon_gateway.site.agency_site import AgencyHostHome
 from gongnon_gateway.site.agency_site import router as agency_site_router
@@ -61,6 +63,14 @@ from gongnon_gateway.upstream import Service, Upstream
 DESCRIPTION = """Gongnon's public REST API. Authenticate with `POST /api/auth/login` and send
 `Authorization: Bearer <token>`. Errors are always `{"error": {"code", "message", "details"}}`.
 Events are described by the AsyncAPI document at `/asyncapi.json`."""
+
+
+OFFLINE_FILE_LIMIT = MAX_BYTES + 64 * 1024  # the file and its multipart framing
+
+
+def body_limit(path: str) -> int:
+    """The largest request body a route takes: offline ballot files, else any JSON body or form."""
+    return OFFLINE_FILE_LIMIT if path.endswith("/offline-ballots") else DEFAULT_LIMIT
 
 
 def build_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -152,6 +162,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.kafka_access = agency_kafka
     app.state.key_watch = key_watch
     app.add_middleware(AgencyHostHome, registry=agency_registry)
+    app.add_middleware(Edge, limit_for=body_limit)  # added last: the outermost
     install_error_pages(app)
 
     # The chassis lifespan starts the runtime; the upstream session lives inside it.

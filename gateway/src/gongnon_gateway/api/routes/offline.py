@@ -14,7 +14,7 @@ from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.api.deps import ContextDep, CurrentAccount, ItemIdPath, UpstreamDep
 from gongnon_gateway.api.responses import OfflineImportOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
-from gongnon_gateway.offline_ballots import MAX_BYTES, PayloadTooLarge, parse_batch
+from gongnon_gateway.offline_ballots import parse_batch
 from gongnon_gateway.upstream import Service
 
 router = APIRouter(tags=["offline ballots"], responses=ERROR_RESPONSES)
@@ -27,9 +27,7 @@ _STAFF = frozenset({ActorRole.OPERATOR, ActorRole.SUPER_ADMIN})
 async def _file_of(request: Request) -> tuple[bytes, str]:
     """(the file's bytes, its name): a multipart upload (field `file`, or the only file) or the raw
     body (text/csv)."""
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_BYTES + 64 * 1024:
-        raise PayloadTooLarge(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    # The edge (core/edges.py) has refused a body over the file limit, declared or streamed.
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=10)

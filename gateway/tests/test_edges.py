@@ -1,0 +1,77 @@
+"""The edge middleware (no I/O): request bodies limited while they stream, security headers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI, Request
+
+from gongnon_gateway.core.edges import Edge
+
+LIMIT = 64 * 1024
+
+
+def app_with_edge() -> tuple[Edge, list[int]]:
+    stored: list[int] = []
+    app = FastAPI()
+
+    @app.post("/api/things")
+    async def things(request: Request) -> dict[str, int]:
+        body = await request.body()
+        stored.append(len(body))  # what a handler would have parsed and kept
+        return {"bytes": len(body)}
+
+    @app.get("/page")
+    async def page() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    return Edge(app, limit_for=lambda path: LIMIT), stored
+
+
+def client(app: Edge) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    edge, stored = app_with_edge()
+    async with client(edge) as c:
+        r = await c.post("/api/things", content=b"x" * (12 * 1024 * 1024))
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "payload_too_large"
+    assert r.json()["error"]["details"] == {"limit_bytes": LIMIT}
+    assert stored == []
+
+
+async def test_a_streamed_body_without_a_length_is_cut_off_at_the_limit() -> None:
+    edge, stored = app_with_edge()
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        for _ in range(200):  # 12.8 MB if it were all read
+            sent += 1
+            yield b"y" * 65_536
+
+    async with client(edge) as c:
+        r = await c.post("/api/things", content=chunks())
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "payload_too_large"
+    assert stored == []
+    assert "x-frame-options" in r.headers
+
+
+async def test_a_body_within_the_limit_passes_with_the_security_headers() -> None:
+    edge, stored = app_with_edge()
+    async with client(edge) as c:
+        r = await c.post("/api/things", content=b"z" * LIMIT)
+        page = await c.get("/page")
+        behind_tls = await c.get("/page", headers={"X-Forwarded-Proto": "https"})
+    assert (r.status_code, r.json(), stored) == (200, {"bytes": LIMIT}, [LIMIT])
+    for response in (r, page, behind_tls):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "strict-transport-security" not in page.headers
+    assert behind_tls.headers["strict-transport-security"].startswith("max-age=")
