@@ -167,3 +167,30 @@ async def test_records_sent_together_each_get_their_own_outcome(infra: Any) -> N
             await producer.send_many([(topic, "k4", huge, {})])
     finally:
         await producer.stop()
+
+
+async def test_a_handlers_own_duplicate_key_is_a_failure_not_a_redelivery(infra: Any) -> None:
+    from pymongo.errors import DuplicateKeyError
+
+    from gongnon_contracts import Envelope
+
+    rt = await chassis_runtime(infra, "chassis-dupkey-test")
+    await rt.db.things.insert_one({"_id": "taken"})
+    now = rt.clock.now()
+    env = Envelope.wrap(ItemClosed(item_id="x", reason="test", closed_at=now), source="t", agency="seoul", time=now)
+
+    async def clashes(tx: Tx) -> None:
+        await tx.db.things.insert_one({"_id": "taken"}, session=tx.session)
+
+    with pytest.raises(DuplicateKeyError):
+        await rt.store.handle_once("dupkey", env, clashes)
+    assert await rt.db.inbox.find_one({"_id": f"dupkey:{env.id}"}) is None  # to be delivered again
+
+    async def applies(tx: Tx) -> None:
+        await tx.db.things.insert_one({"_id": "fresh"}, session=tx.session)
+
+    assert await rt.store.handle_once("dupkey", env, applies) is True
+    assert await rt.store.handle_once("dupkey", env, applies) is False  # the redelivery
+    assert await rt.db.things.count_documents({}) == 2
+    await rt.mongo.close()
+    await rt.redis.aclose()

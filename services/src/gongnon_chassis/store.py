@@ -119,5 +119,9 @@ class Store:
         try:
             return await self.transaction(body)
         except DuplicateKeyError:
-            # A concurrent delivery of the same event won the race; nothing to do.
-            return False
+            # A concurrent delivery of the same event won the race (its marker is there now: nothing
+            # to do); or the handler hit a duplicate key of its own, which is a failure to retry or
+            # look at, not a redelivery to skip.
+            if await self.db.inbox.find_one({"_id": f"{consumer}:{envelope.id}"}, {"_id": 1}):
+                return False
+            raise
