@@ -18,8 +18,6 @@ from gongnon_contracts import Envelope
 from gongnon_contracts.events import MilestoneReached, ProposalSubmitted, TallyUpdated
 from gongnon_contracts.events.common import Metric, RuleAction
 
-TALLY_BATCH = 1
-
 
 @dataclass(frozen=True)
 class Counters:
@@ -63,8 +61,9 @@ async def _set_item(tx: Tx, item_id: str, fields: dict[str, Any]) -> None:
 
 
 def register_counters(rt: Runtime) -> None:
-    # Batches of one on SecantusDB (see proposal-svc's TALLY_BATCH); the handlers take any size.
-    consumer = rt.consumer("counters", batch_size=TALLY_BATCH, linger=False)
+    # One event per transaction on SecantusDB (see proposal-svc's TALLY_BATCH); the tally handler
+    # takes batches of any size.
+    consumer = rt.consumer("counters")
 
     @consumer.on(ProposalSubmitted)
     async def on_submitted(e: ProposalSubmitted, env: Envelope, tx: Tx) -> None:

@@ -32,17 +32,12 @@ class EventConsumer:
     """batch_size > 1 takes up to that many records per poll and applies them in ONE transaction
     (one inbox look-up, one commit, one offset commit): for heavy streams such as votes. There a
     handler registered with `on_many` gets each run of consecutive events of its type in one
-    call, so it can read and write them in bulk (one query for a batch of votes, not one per vote).
+    call, so it can read and write them in bulk (one query for a batch of votes, not one per vote)."""
 
-    linger (batches only): wait up to 300 ms for a fuller fetch (BATCH_FETCH), for streams where
-    throughput matters more than a hop's latency; linger=False takes what is there, so batches
-    form only while the previous one is being applied (the latency of a quiet stream is kept)."""
-
-    def __init__(self, name: str, store: Store, batch_size: int = 1, *, linger: bool = True) -> None:
+    def __init__(self, name: str, store: Store, batch_size: int = 1) -> None:
         self.name = name  # also the Kafka consumer group
         self.store = store
         self.batch_size = batch_size
-        self.linger = linger
         self._handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._many: dict[str, BatchHandler] = {}
         self._unmarked: set[str] = set()  # on_many(idempotent=True) types: no inbox marker
@@ -174,7 +169,7 @@ class EventConsumer:
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 batch=True,
                 max_records=self.batch_size,
-                **(BATCH_FETCH if self.linger else {}),
+                **BATCH_FETCH,
             )(handle_batch)
             return
 

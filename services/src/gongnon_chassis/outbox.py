@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from pymongo import ASCENDING
 
@@ -53,16 +54,24 @@ class OutboxRelay:
         return len(docs)
 
     async def _run(self) -> None:
-        while True:
-            # Clear before draining so a commit that lands during the drain wakes the next round.
-            self.store.outbox_wakeup.clear()
-            try:
-                while await self.drain_once() == BATCH:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("outbox relay failed; will retry", exc_info=True)
-                await asyncio.sleep(1.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.store.outbox_wakeup.wait(), timeout=self.poll_s)
+        await drain_on_wake(self.drain_once, self.store.outbox_wakeup, self.poll_s, "outbox relay", BATCH)
+
+
+async def drain_on_wake(
+    drain_once: Callable[[], Awaitable[int]], wake: asyncio.Event, poll_s: float, name: str, page: int
+) -> None:
+    """Forever: drain while whole pages come back, then wait until woken (a commit) or `poll_s`
+    passes (other replicas' commits). A failure is logged and retried after a second."""
+    while True:
+        # Clear before draining so a commit that lands during the drain wakes the next round.
+        wake.clear()
+        try:
+            while await drain_once() == page:
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("%s failed; will retry", name, exc_info=True)
+            await asyncio.sleep(1.0)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=poll_s)

@@ -63,8 +63,8 @@ class Runtime:
             self._cursors = CursorSigner.for_service(self.settings)
         return self._cursors
 
-    def consumer(self, name: str, batch_size: int = 1, *, linger: bool = True) -> EventConsumer:
-        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size, linger=linger)
+    def consumer(self, name: str, batch_size: int = 1) -> EventConsumer:
+        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size)
         self.consumers.append(c)
         return c
 

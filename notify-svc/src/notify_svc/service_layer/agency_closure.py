@@ -13,11 +13,9 @@ from datetime import datetime
 
 from gongnon_chassis.store import Tx
 from notify_svc.webhooks.lanes import Dispatcher
-from notify_svc.webhooks.repository import SubscriptionRepository
+from notify_svc.webhooks.repository import AGENCY_CLOSED, SubscriptionRepository
 
 log = logging.getLogger(__name__)
-
-REASON = "agency_closed"
 
 
 class AgencyClosure:
@@ -30,7 +28,7 @@ class AgencyClosure:
         pause the agency's active subscriptions; their ids."""
         await self._subs.mark_closed(agency, closed_at, tx.session)
         ids = await self._subs.active_ids(agency, tx.session)
-        await self._subs.pause(ids, REASON, closed_at, tx.session)
+        await self._subs.pause(ids, AGENCY_CLOSED, closed_at, tx.session)
         if ids:
             log.info("agency %s closed: %d webhook subscriptions paused", agency, len(ids))
 

@@ -17,6 +17,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from gongnon_chassis.kafka import Producer
+from gongnon_chassis.outbox import drain_on_wake
 from gongnon_contracts.public_events import PUBLIC_TOPIC
 from notify_svc.adapters.public_events import PublicEventStore
 from notify_svc.webhooks.repository import SPAN
@@ -65,6 +66,13 @@ class PublicRelay:
 
     async def drain_once(self) -> int:
         """Publish the next page of committed events; returns how many were sent."""
+        try:
+            return await self._publish_page()
+        except Exception:
+            self._cursor = None  # read it again: another replica may have moved it
+            raise
+
+    async def _publish_page(self) -> int:
         cursor = await self.cursor()
         head = await self.events.head()
         if head <= cursor:
@@ -80,16 +88,4 @@ class PublicRelay:
         return len(docs)
 
     async def _run(self) -> None:
-        while True:
-            self._wake.clear()  # before draining: a commit during the drain wakes the next round
-            try:
-                while await self.drain_once():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("public relay failed; will retry", exc_info=True)
-                self._cursor = None  # read it again: another replica may have moved it
-                await asyncio.sleep(1.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+        await drain_on_wake(self.drain_once, self._wake, self.poll_s, "public relay", PAGE)

@@ -33,6 +33,7 @@ WINDOWS_PER_READ = 50
 # stay listed with their status and log, and deliver nothing.
 VISIBLE = ("active", "paused")
 CLOSED_AGENCIES = "webhook_closed_agencies"  # agencies whose subscriptions are paused for good
+AGENCY_CLOSED = "agency_closed"  # why such a subscription is paused
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,14 @@ from notify_svc.adapters.public_events import PublicEventStore
 from notify_svc.webhooks import signing
 from notify_svc.webhooks.access import require_manage
 from notify_svc.webhooks.lanes import Dispatcher, LaneSettings, entry
-from notify_svc.webhooks.repository import VISIBLE, DeliveryLog, Subscription, SubscriptionRepository, public_view
+from notify_svc.webhooks.repository import (
+    AGENCY_CLOSED,
+    VISIBLE,
+    DeliveryLog,
+    Subscription,
+    SubscriptionRepository,
+    public_view,
+)
 from notify_svc.webhooks.sender import Sender, TargetRefused, check_url
 
 MAX_PER_AGENCY = 50
@@ -86,7 +93,7 @@ class Webhooks:
         if await self.subs.is_closed(agency):
             # Its agency closed while this was being made (the gateway refuses it otherwise): the
             # closing paused the others before this existed, so it pauses itself and says so.
-            await self.subs.pause([doc["_id"]], "agency_closed", self.clock.now(), None)
+            await self.subs.pause([doc["_id"]], AGENCY_CLOSED, self.clock.now(), None)
             await self.dispatcher.refresh(doc["_id"])  # a supervisor round may have started its lane
             raise Conflict("the agency is closed", code="agency_closed")
         await self.dispatcher.refresh(doc["_id"])

@@ -20,7 +20,7 @@ from proposal_svc.entrypoints.events import TALLY_BATCH
 
 
 def register_deliberation_consumers(rt: Runtime, prepo: ProposalRepository, drepo: DeliberationRepository) -> None:
-    c = rt.consumer("deliberations", batch_size=TALLY_BATCH, linger=False)
+    c = rt.consumer("deliberations", batch_size=TALLY_BATCH)
 
     @c.on_many(TallyUpdated)
     async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:

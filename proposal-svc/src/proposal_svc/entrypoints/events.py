@@ -18,7 +18,7 @@ TALLY_BATCH = 1
 
 def register_consumers(rt: Runtime, repo: ProposalRepository) -> None:
     # Two groups, so a backlog of tallies never holds up review news (and the other way round).
-    tallies = rt.consumer("tallies", batch_size=TALLY_BATCH, linger=False)
+    tallies = rt.consumer("tallies", batch_size=TALLY_BATCH)
     reviews = rt.consumer("reviews")
 
     @tallies.on_many(TallyUpdated)
