@@ -148,6 +148,7 @@ REFUSED: dict[tuple[str, str], Call] = {
 # Anyone may read these, signed in or not: an agency's public face.
 PUBLIC = {
     ("GET", "/api/agencies/{agency}"): "names, branding, status: the sub-site shows them",
+    ("GET", "/api/agencies/{agency}/ruleset"): "the thresholds new items open under, public",
     ("GET", "/api/agencies/{agency}/ruleset/versions"): "the thresholds every citizen is held to",
     ("GET", "/api/agencies/{agency}/departments"): "the department tree answers are published under",
     ("GET", "/api/agencies/{agency}/category-map"): "which department answers which category, public",

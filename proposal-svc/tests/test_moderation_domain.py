@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.refusals import Refusal as Refused
 from proposal_svc.domain import authoring, moderation, suspicion
 from proposal_svc.domain.comment import Comment, thread_of
 from proposal_svc.domain.listing import BadCursor, Cursor, cursor_fields, cursor_from_fields, grow, window_target
-from proposal_svc.domain.moderation import Refused
 from proposal_svc.domain.presets import preset
 from proposal_svc.domain.proposal import Proposal
 from proposal_svc.domain.search import parse_query, title_tokens

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from proposal_svc.page_cache import ClearOnWrite, PageCache
+from proposal_svc.entrypoints.page_cache import ClearOnWrite, PageCache
 
 
 class Clock:

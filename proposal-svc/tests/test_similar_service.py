@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,13 +20,9 @@ from fastapi import FastAPI
 from gongnon_chassis.actor import ACTOR_HEADER, Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.runtime import Runtime
-from gongnon_chassis.store import Tx
 from gongnon_contracts.events.common import ActorRole
-from proposal_svc import handlers
-from proposal_svc.adapters.repository import ProposalRepository
+from proposal_svc.adapters.similar_index import SimilarProposals
 from proposal_svc.bootstrap import ProposalSettings, build_app
-from proposal_svc.domain.proposal import Proposal
-from proposal_svc.similar import SimilarProposals
 
 T0 = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 RUN = uuid.uuid4().hex[:8]
@@ -159,24 +156,17 @@ async def test_bad_input_is_422_with_the_error_body(
 
 async def test_catch_up_and_restart(infra: Any, svc: tuple[FastAPI, httpx.AsyncClient], ids: dict[str, str]) -> None:
     app, http = svc
-    rt: Runtime = app.state.runtime
     hints: SimilarProposals = app.state.similar
-    repo = ProposalRepository(rt.store)
-
     # Created without this process's hook (as by another replica): the catch-up indexes it.
-    async def create(tx: Tx) -> Proposal:
-        return await handlers.submit(
-            repo,
-            tx,
-            CITIZEN,
-            "횡단보도 보행신호 시간을 늘려주세요",
-            "신호가 너무 짧아서 어르신들이 다 건너기 전에 빨간불로 바뀝니다.",
-            "transport",
-            None,
-            [],
-        )
-
-    crossing = await rt.store.transaction(create)
+    elsewhere = replace(app.state.components.proposals, on_submitted=None)
+    crossing = await elsewhere.submit(
+        CITIZEN,
+        "횡단보도 보행신호 시간을 늘려주세요",
+        "신호가 너무 짧아서 어르신들이 다 건너기 전에 빨간불로 바뀝니다.",
+        "transport",
+        None,
+        [],
+    )
     await hints.catch_up()
     draft = {
         "title": "건널목 초록불이 금방 꺼져요",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from proposal_svc.adapters.language_models import korean_tokenizer
 from proposal_svc.domain.civic_lexicon import ACTION_FAMILIES, ACTIONS, synonym_table
-from proposal_svc.domain.korean_text import Analyzer, korean_tokenizer, sentences
+from proposal_svc.domain.korean_text import Analyzer, sentences
 from proposal_svc.domain.similarity import LEXICAL_SHARE, Query, Reader, SimilarityIndex
 
 # A small haystack of everyday proposals, so IDF means something.

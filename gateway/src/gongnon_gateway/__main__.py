@@ -1,14 +1,8 @@
-"""python -m gongnon_gateway — configured only by the environment."""
+"""python -m gongnon_gateway — configured by the environment only."""
 
-from gongnon_chassis.runtime import serve
+from gongnon_chassis.runtime import run
 from gongnon_gateway.bootstrap import build_app
 from gongnon_gateway.core.config import GatewaySettings
 
-
-def main() -> None:
-    settings = GatewaySettings()
-    serve(build_app(settings), settings)
-
-
 if __name__ == "__main__":
-    main()
+    run(build_app, GatewaySettings, "gateway")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -109,6 +107,21 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Closing an agency ends its keys (same transaction), its Kafka user and ACLs (its event).
     wire_agency_closure(rt, agency_registry, key_auth.keys, agency_kafka)
 
+    # Live counts (server-sent events): this process's own Kafka reader of tally snapshots.
+    tally_feed = TallyFeed(settings.kafka_bootstrap, f"{settings.service_name}-live-tally")
+    # The feed's server-sent event streams wake on this process's own reader of gongnon.public.
+    public_signal = PublicSignal(settings.kafka_bootstrap, f"{settings.service_name}-public-feed")
+
+    async def open_streams(_: Runtime) -> None:
+        await upstream.start()
+        await tally_feed.start()
+        await public_signal.start()
+
+    async def close_streams(_: Runtime) -> None:
+        await public_signal.stop()
+        await tally_feed.stop()
+        await upstream.close()
+
     async def prepare(_: Runtime) -> None:
         await accounts.ensure_indexes()
         await ensure_collections(rt.db)
@@ -140,7 +153,14 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers.append(deliberation_site_router)
     routers.append(community_site_router)
     routers.append(agency_site_router)
-    app = create_app(rt, routers, on_start=[prepare], title="Gongnon gateway", description=DESCRIPTION)
+    app = create_app(
+        rt,
+        routers,
+        on_start=[open_streams, prepare],
+        on_stop=[close_streams],
+        title="Gongnon gateway",
+        description=DESCRIPTION,
+    )
     serve_first(app, votes.SUPPORT_HOT_PATH, votes.support_hot, ["POST"])
     app.state.gateway = GatewayContext(
         settings=settings,
@@ -151,11 +171,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         supports=SupportRelay(upstream),
         identity=identity,
     )
-    # Live counts (server-sent events): this process's own Kafka reader of tally snapshots.
-    tally_feed = TallyFeed(settings.kafka_bootstrap, f"{settings.service_name}-live-tally")
     app.state.tally_feed = tally_feed
-    # The feed's server-sent event streams wake on this process's own reader of gongnon.public.
-    public_signal = PublicSignal(settings.kafka_bootstrap, f"{settings.service_name}-public-feed")
     app.state.public_signal = public_signal
     app.state.agencies = agency_registry
     app.state.api_keys = key_auth
@@ -165,21 +181,4 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(Edge, limit_for=body_limit)  # added last: the outermost
     install_error_pages(app)
 
-    # The chassis lifespan starts the runtime; the upstream session lives inside it.
-    runtime_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        await upstream.start()
-        await tally_feed.start()
-        await public_signal.start()
-        try:
-            async with runtime_lifespan(a):
-                yield
-        finally:
-            await public_signal.stop()
-            await tally_feed.stop()
-            await upstream.close()
-
-    app.router.lifespan_context = lifespan
     return app

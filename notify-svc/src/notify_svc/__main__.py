@@ -1,18 +1,8 @@
-"""python -m notify_svc"""
+"""python -m notify_svc — configured by the environment only."""
 
-from __future__ import annotations
-
-import os
-
-from gongnon_chassis.runtime import serve
+from gongnon_chassis.runtime import run
 from notify_svc.bootstrap import build_app
 from notify_svc.settings import NotifySettings
 
-
-def main() -> None:
-    settings = NotifySettings() if os.environ.get("SERVICE_NAME") else NotifySettings(SERVICE_NAME="notify-svc")
-    serve(build_app(settings), settings)
-
-
 if __name__ == "__main__":
-    main()
+    run(build_app, NotifySettings, "notify-svc")

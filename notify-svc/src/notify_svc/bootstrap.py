@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,6 +108,10 @@ def build_app(settings: NotifySettings) -> FastAPI:
         rt,
         [build_router(inbox, rt.clock), build_public_router(public_events, webhooks)],
         on_start=[prepare],
+        # The public relay publishes, so it starts once the runtime's producer is up; the lanes
+        # stop before the runtime closes the database they log to.
+        on_started=[lambda _: relay.start()],
+        on_stop=[lambda _: dispatcher.stop(), lambda _: relay.stop()],
         title="notify-svc",
         description="Followers, the in-app inbox, e-mail/SMS behind one channel interface, and the public "
         "event stream for agencies (webhooks, pull feed)",
@@ -117,18 +119,4 @@ def build_app(settings: NotifySettings) -> FastAPI:
     app.state.components = Components(
         rt, notifier, fanout, follows, broadcast_consumer, channels, projector, dispatcher, relay
     )
-    # The lanes stop before the runtime closes the database they log to.
-    runtime_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        async with runtime_lifespan(a):
-            await relay.start()  # once the runtime's producer is up
-            try:
-                yield
-            finally:
-                await relay.stop()
-                await dispatcher.stop()
-
-    app.router.lifespan_context = lifespan
     return app

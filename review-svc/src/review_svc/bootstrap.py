@@ -36,10 +36,7 @@ class Components:
 
 
 def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
-    rt = create_runtime(settings)
-    if clock is not None:  # tests pin time; production uses the runtime's clock
-        rt.clock = clock
-        rt.store.clock = clock
+    rt = create_runtime(settings, clock)  # tests pin time; production uses the runtime's clock
     departments = DepartmentRepository(rt.db)
     cases = CaseRepository(rt.db)
     service = CaseService(rt.store, cases, departments)

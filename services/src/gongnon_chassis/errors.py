@@ -11,69 +11,62 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gongnon_contracts.refusals import Conflict, Forbidden, Gone, Invalid, NotFound, Refusal
+
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Gone",
+    "Invalid",
+    "InvalidCursor",
+    "NotFound",
+    "Refusal",
+    "TooMany",
+    "Unauthorized",
+    "Unavailable",
+]
 
-class DomainError(Exception):
-    """A refusal the caller can understand and act on."""
 
-    status = 400
-    code = "bad_request"
-    headers: dict[str, str] | None = None  # sent with the error (e.g. Retry-After with a 429)
-
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        self.details = details
+# The domain's refusals (gongnon_contracts.refusals) are the errors every layer raises; this edge
+# gives each kind its HTTP status. Errors that only exist at the edge carry their own status.
+DomainError = Refusal
+STATUS_OF_KIND = {"bad_request": 400, "invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403, "gone": 410}
 
 
-class InvalidCursor(DomainError):
+def status_of(exc: Refusal) -> int:
+    status = getattr(exc, "status", None)
+    return int(status) if status else STATUS_OF_KIND.get(exc.kind, 400)
+
+
+def headers_of(exc: Refusal) -> dict[str, str] | None:
+    headers: dict[str, str] | None = getattr(exc, "headers", None)
+    return headers
+
+
+class InvalidCursor(Refusal):
     """A list cursor the platform did not issue (edited, truncated, made up, another list's)."""
 
     status = 400
     code = "invalid_cursor"
 
 
-class NotFound(DomainError):
-    status = 404
-    code = "not_found"
-
-
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
-
-
-class Unauthorized(DomainError):
+class Unauthorized(Refusal):
     status = 401
     code = "unauthorized"
 
 
-class Invalid(DomainError):
-    status = 422
-    code = "invalid"
-
-
-class Gone(DomainError):
-    status = 410
-    code = "gone"
-
-
-class Unavailable(DomainError):
+class Unavailable(Refusal):
     status = 503
     code = "unavailable"
 
 
-class TooMany(DomainError):
+class TooMany(Refusal):
     status = 429
     code = "rate_limited"
+    headers: dict[str, str] | None = None  # sent with the error (Retry-After)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -89,8 +82,9 @@ _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "me
 
 def json_error(exc: Exception) -> JSONResponse:
     """The one JSON error response for any exception; an unexpected one is logged and hides its text."""
-    if isinstance(exc, DomainError):
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=exc.headers)
+    if isinstance(exc, Refusal):
+        body = error_body(exc.code, exc.message, exc.details)
+        return JSONResponse(body, status_code=status_of(exc), headers=headers_of(exc))
     if isinstance(exc, RequestValidationError):
         details = validation_details(list(exc.errors()))
         return JSONResponse(error_body("validation_error", "The request is not valid", details), status_code=422)
@@ -117,5 +111,5 @@ def install_error_handlers(app: FastAPI, page: ErrorPage | None = None) -> None:
                 return shown
         return response
 
-    for kind in (DomainError, RequestValidationError, StarletteHTTPException, Exception):
+    for kind in (Refusal, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(kind, handle)

@@ -7,9 +7,10 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -35,10 +36,12 @@ Hook = Callable[["Runtime"], Awaitable[None]]
 
 
 class Runtime:
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: ServiceSettings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.redis: Redis = Redis.from_url(settings.redis_url, decode_responses=True)
-        self.clock: Clock = ShiftedClock(self.redis) if settings.test_mode else SystemClock()
+        # The platform clock: given (a test pins time), movable across processes in test mode, or
+        # the system's.
+        self.clock: Clock = clock or (ShiftedClock(self.redis) if settings.test_mode else SystemClock())
         self.mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             settings.mongodb_uri, tz_aware=True, serverSelectionTimeoutMS=10000
         )
@@ -83,7 +86,9 @@ class Runtime:
 
         self._periodic.append(loop)
 
-    async def start(self, on_start: list[Hook]) -> None:
+    async def start(self, on_start: list[Hook], on_started: list[Hook] | None = None) -> None:
+        """on_start hooks run before anything consumes or publishes (indexes, reference data);
+        on_started hooks once the producer, relay and consumers run (workers that publish)."""
         await ensure_topics(self.settings.kafka_bootstrap)
         await self.store.ensure_indexes()
         if isinstance(self.clock, ShiftedClock):
@@ -97,11 +102,19 @@ class Runtime:
         await self.broker.start()
         for loop in self._periodic:
             self._tasks.append(asyncio.create_task(loop()))
+        for hook in on_started or []:
+            await hook(self)
         settle_heap()
         self.ready = True
 
-    async def stop(self) -> None:
+    async def stop(self, on_stop: list[Hook] | None = None) -> None:
+        """on_stop hooks run first, in reverse order, while the connections are still open."""
         self.ready = False
+        for hook in reversed(on_stop or []):
+            try:
+                await hook(self)
+            except Exception:
+                log.warning("a stop hook failed", exc_info=True)
         for t in self._tasks:
             t.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -145,10 +158,10 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def create_runtime(settings: ServiceSettings) -> Runtime:
+def create_runtime(settings: ServiceSettings, clock: Clock | None = None) -> Runtime:
     setup_logging(settings.service_name, settings.log_level)
     setup_tracing(settings.service_name)
-    return Runtime(settings)
+    return Runtime(settings, clock)
 
 
 def create_app(
@@ -157,15 +170,21 @@ def create_app(
     on_start: list[Hook] | None = None,
     title: str | None = None,
     description: str = "",
+    *,
+    on_started: list[Hook] | None = None,
+    on_stop: list[Hook] | None = None,
 ) -> FastAPI:
+    """The service's app. Start-up: on_start hooks, then the runtime's parts, then on_started
+    hooks; shutdown: on_stop hooks (reversed), then the runtime's parts."""
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await rt.start(on_start or [])
+        await rt.start(on_start or [], on_started)
         log.info("%s ready on %s:%s", rt.settings.service_name, rt.settings.host, rt.settings.port)
         try:
             yield
         finally:
-            await rt.stop()
+            await rt.stop(on_stop)
 
     recording = exporting()
     app = FastAPI(
@@ -206,6 +225,16 @@ def create_app(
     for r in routers:
         app.include_router(r)
     return app
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def run(build_app: Callable[[S], FastAPI], settings_type: type[S], service_name: str) -> None:
+    """`python -m <service>`: its typed settings from the environment (SERVICE_NAME defaults to
+    the service's own name), its app, served until SIGTERM or Ctrl-C."""
+    settings = settings_type(SERVICE_NAME=os.environ.get("SERVICE_NAME") or service_name)
+    serve(build_app(settings), settings)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -4,26 +4,12 @@ published result (`deliberation.result_published`)."""
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from gongnon_contracts.ballots import BallotOption, BallotQuestion
 from gongnon_contracts.envelope import EventData
 from gongnon_contracts.registry import register
 from gongnon_contracts.topics import Topic
-
-
-class BallotOption(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    label: str
-
-
-class BallotQuestion(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    label: str
-    options: list[BallotOption]
 
 
 class _DeliberationEvent(EventData):

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from gongnon_contracts.ballots import CHOICES_MAX, OPTIONS_MAX, QUESTIONS_MAX, BallotOption, BallotQuestion
 from gongnon_contracts.bounds import Moment
 from gongnon_gateway.api.schemas import _In
 
@@ -14,22 +15,15 @@ REF = r"^[A-Za-z0-9_\-]{1,64}$"
 VoteType = Literal["choice", "discussion", "research", "multi"]
 
 
-class OptionIn(_In):
-    id: str = Field(min_length=1, max_length=32)
-    label: str = Field(min_length=1, max_length=200)
-
-
-class QuestionIn(_In):
-    id: str = Field(min_length=1, max_length=32)
-    label: str = Field(min_length=1, max_length=200)
-    options: list[OptionIn] = Field(min_length=2, max_length=32)
-
-
 class _BallotIn(_In):
     vote_type: VoteType = Field(description="choice 찬반형, discussion 토론형, research 리서치형, multi 문답형")
-    options: list[OptionIn] | None = Field(None, max_length=32, description="choice: labels of yes / no / other")
-    questions: list[QuestionIn] | None = Field(None, max_length=32, description="research: one answer each")
-    max_choices: int | None = Field(None, ge=1, le=32, description="multi: pick up to N (default 3)")
+    options: list[BallotOption] | None = Field(
+        None, max_length=OPTIONS_MAX, description="choice: labels of yes / no / other"
+    )
+    questions: list[BallotQuestion] | None = Field(
+        None, max_length=QUESTIONS_MAX, description="research: one answer each"
+    )
+    max_choices: int | None = Field(None, ge=1, le=CHOICES_MAX, description="multi: pick up to N (default 3)")
     opens_at: Moment | None = Field(None, description="Default: now (2000..2100)")
     closes_at: Moment | None = Field(None, description="Or give days (2000..2100)")
     days: int | None = Field(None, ge=1, le=366, description="Length of the voting period (default 30)")

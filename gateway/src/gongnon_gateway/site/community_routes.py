@@ -9,8 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from gongnon_contracts.moderation import FLAG_REASONS
 from gongnon_gateway.api.deps import ContextDep
-from gongnon_gateway.site.community_views import FLAG_REASONS
 from gongnon_gateway.site.routes import _ID, SiteUser, _login_redirect, _not_found, _redirect
 from gongnon_gateway.upstream import Service, UpstreamReply
 

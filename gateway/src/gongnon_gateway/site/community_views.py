@@ -9,19 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gongnon_chassis.actor import Actor
+from gongnon_contracts.moderation import FLAG_REASONS
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.site.views import ROLE_LABELS, fmt_time, items_of
 from gongnon_gateway.upstream import Service, UpstreamProblem
 
 HIDDEN_TEXT = "운영정책에 따라 숨김 처리된 댓글입니다"
-FLAG_REASONS = {
-    "abuse": "욕설·비방",
-    "hate": "혐오·차별 표현",
-    "spam": "광고·도배",
-    "privacy": "개인정보 노출",
-    "false": "허위 사실",
-    "other": "기타",
-}
 
 
 def _dict(value: Any) -> dict[str, Any]:

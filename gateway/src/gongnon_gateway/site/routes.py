@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gongnon_chassis.actor import Actor
-from gongnon_chassis.errors import DomainError
+from gongnon_chassis.errors import DomainError, status_of
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
 from gongnon_gateway.api.deps import ID_PATTERN, SESSION_COOKIE, ContextDep
 from gongnon_gateway.context import GatewayContext
@@ -409,7 +409,7 @@ async def verify(
             "already_verified": "이 계정은 이미 다른 사람으로 인증되었습니다.",
             "forbidden": "운영 계정은 본인인증 대상이 아닙니다.",
         }
-        return again(messages.get(exc.code, "본인인증을 하지 못했습니다."), exc.status)
+        return again(messages.get(exc.code, "본인인증을 하지 못했습니다."), status_of(exc))
     sep = "&" if "?" in target else "?"
     return _with_session(_redirect(f"{target}{sep}m=verified"), ctx, ctx.tokens.issue(account.actor()))
 

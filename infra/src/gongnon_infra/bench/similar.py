@@ -33,8 +33,8 @@ from typing import Any
 
 from gongnon_infra.bench import write_results
 from gongnon_infra.infra import ROOT
-from proposal_svc.domain.korean_text import Analyzer, korean_tokenizer
-from proposal_svc.domain.sentence_encoder import sentence_encoder
+from proposal_svc.adapters.language_models import korean_tokenizer, sentence_encoder
+from proposal_svc.domain.korean_text import Analyzer
 from proposal_svc.domain.similarity import LEXICAL_SHARE, SEMANTIC_FLOOR, Reader, SimilarityIndex
 
 DEFAULT_DATA = ROOT / "proposal-svc" / "tests" / "data" / "similar_pairs.py"

@@ -41,18 +41,19 @@ PROPOSAL: dict[str, Any] = {
 }
 
 
-def mint_tokens(secret: str, count: int, path: Path) -> None:
-    """Signed sessions of `count` distinct verified citizens (the gateway's own token format)."""
+def mint_tokens(secret: str, count: int, path: Path, prefix: str = "bench") -> None:
+    """Signed sessions of `count` distinct verified citizens (the gateway's own token format);
+    another prefix, other citizens."""
     signer = TokenSigner(secret.encode(), timedelta(hours=3), SystemClock())
     with path.open("w") as f:
         for i in range(count):
             actor = Actor(
-                account_id=f"bench-{i}", role=ActorRole.CITIZEN, citizen_key=f"bench-ci-{i:08d}", display_name=""
+                account_id=f"{prefix}-{i}", role=ActorRole.CITIZEN, citizen_key=f"{prefix}-ci-{i:08d}", display_name=""
             )
             f.write(signer.issue(actor) + "\n")
 
 
-async def _api(
+async def api_call(
     session: aiohttp.ClientSession, method: str, url: str, token: str | None = None, json: Any = None
 ) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -63,30 +64,34 @@ async def _api(
         return body
 
 
+async def verified_citizen(s: aiohttp.ClientSession, gw: str) -> str:
+    """A new account, verified (본인인증), signed in again: its session token."""
+    email = f"bench-{secrets.token_hex(4)}@bench.local"
+    await api_call(
+        s,
+        "POST",
+        f"{gw}/api/auth/register",
+        json={"email": email, "password": "bench-password", "display_name": "벤치"},
+    )
+    login = await api_call(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"})
+    token = login["token"]
+    await api_call(
+        s,
+        "POST",
+        f"{gw}/api/auth/verify",
+        token,
+        {"name": "벤치", "birth_date": "1990-01-01", "phone": "010-0000-0000"},
+    )
+    again = await api_call(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"})
+    return str(again["token"])
+
+
 async def _prepare(gw: str) -> tuple[str, str]:
     async with aiohttp.ClientSession() as s:
-        email = f"bench-{secrets.token_hex(4)}@bench.local"
-        await _api(
-            s,
-            "POST",
-            f"{gw}/api/auth/register",
-            json={"email": email, "password": "bench-password", "display_name": "벤치"},
-        )
-        login = await _api(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"})
-        token = login["token"]
-        await _api(
-            s,
-            "POST",
-            f"{gw}/api/auth/verify",
-            token,
-            {"name": "벤치", "birth_date": "1990-01-01", "phone": "010-0000-0000"},
-        )
-        token = (await _api(s, "POST", f"{gw}/api/auth/login", json={"email": email, "password": "bench-password"}))[
-            "token"
-        ]
+        token = await verified_citizen(s, gw)
         ids = []
         for title in ("워밍업: " + TITLE, TITLE):
-            ids.append((await _api(s, "POST", f"{gw}/api/proposals", token, {**PROPOSAL, "title": title}))["id"])
+            ids.append((await api_call(s, "POST", f"{gw}/api/proposals", token, {**PROPOSAL, "title": title}))["id"])
         for pid in ids:
             for _ in range(300):
                 async with s.get(f"{gw}/api/proposals/{pid}/tally") as r:
@@ -108,7 +113,7 @@ async def _settle(kafka: str, mongodb_uri: str, gw: str, item: str) -> tuple[int
     await client.close()
     await asyncio.sleep(2.0)  # the tally view is cached for a second
     async with aiohttp.ClientSession() as s:
-        tally = await _api(s, "GET", f"{gw}/api/proposals/{item}/tally")
+        tally = await api_call(s, "GET", f"{gw}/api/proposals/{item}/tally")
     return n, int(tally["total"]), caught_up
 
 
@@ -116,7 +121,7 @@ def _accepted(result: WrkResult) -> int:
     return result.statuses.get("201", 0)
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User+system CPU time of a process and its children so far (from /proc)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -125,7 +130,7 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def _server_accepted(voting_url: str) -> int:
+def server_accepted(voting_url: str) -> int:
     """Votes voting-svc acknowledged (its Prometheus counter): unlike wrk's tally, this includes
     requests still in flight when wrk stopped, whose 201 the load generator never read."""
     import re
@@ -191,17 +196,17 @@ def run(argv: list[str]) -> int:
         )
         print(f"• measured: {args.seconds}s of supports, each from a different verified citizen …", flush=True)
         time.sleep(3)  # let the warm-up's in-flight votes finish before reading the counter
-        before = _server_accepted(cluster.url("voting-svc"))
+        before = server_accepted(cluster.url("voting-svc"))
         prof_s = max(5, min(20, args.seconds // 2))
         sampled = {"gateway": cluster.procs["gateway"].pid, "voting-svc": cluster.procs["voting-svc"].pid}
         sampled["mongo"] = infra.procs["mongo"].pid  # SecantusDB is Python too: where the write-behind goes
         spies = {name: profile.start(pid, prof_s, work / f"profile-{name}.txt") for name, pid in sampled.items()}
         procs = {**{n: pr.pid for n, pr in infra.procs.items()}, **{n: pr.pid for n, pr in cluster.procs.items()}}
-        cpu_before = {n: _cpu_seconds(pid) for n, pid in procs.items()}
+        cpu_before = {n: cpu_seconds(pid) for n, pid in procs.items()}
         ours = run_wrk(
             gw, args.seconds, c, script="votes.lua", script_args=[f"/api/proposals/{item}/support", "2"], env=wrk_env
         )
-        cpu_used = {n: round(_cpu_seconds(pid) - cpu_before[n], 1) for n, pid in procs.items()}
+        cpu_used = {n: round(cpu_seconds(pid) - cpu_before[n], 1) for n, pid in procs.items()}
         seen_by_client = _accepted(ours)
         # A closed-loop generator at saturation measures mostly its own queue (latency ≈
         # connections ÷ throughput): the same load at other concurrencies shows the trade-off.
@@ -221,7 +226,7 @@ def run(argv: list[str]) -> int:
             used += sum(levels[level].statuses.values()) + 10_000
         ledger, tally, caught_up_s = asyncio.run(_settle(endpoints.kafka_bootstrap, endpoints.mongodb_uri, gw, item))
         # Read after settling: requests in flight when wrk stopped finish their Kafka send later.
-        accepted = _server_accepted(cluster.url("voting-svc")) - before
+        accepted = server_accepted(cluster.url("voting-svc")) - before
         # The naive design has no other services: stop ours, so their catching up (follows,
         # notifications) does not slow the database it is measured on.
         cluster.stop()

@@ -1,5 +1,6 @@
 """MongoDB persistence of what people do around a proposal: comments (`comments`), follows
-(`follows`), reports (`flags`), and the author's edits and withdrawal of the proposal itself.
+(`follows`) and reports (`flags`). The author's edits and withdrawal change the proposal itself:
+adapters/repository.py writes those.
 
 Natural keys make repeats harmless: one follow per (item, account), one report per (target,
 account)."""
@@ -14,12 +15,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events.common import ActorRole
 from proposal_svc.adapters.listing import LATEST_KEYS, Listing, ListSpec
-from proposal_svc.adapters.repository import derived
 from proposal_svc.domain import moderation
-from proposal_svc.domain.authoring import edited_fields
 from proposal_svc.domain.comment import Comment
 from proposal_svc.domain.listing import Cursor
-from proposal_svc.domain.proposal import Proposal
 
 Doc = dict[str, Any]
 REPLIES_MAX = 500  # replies shown under one page of comments
@@ -71,25 +69,6 @@ class CommunityRepository:
         await self.db.comments.create_index([("item_id", ASCENDING), ("depth", ASCENDING), *LATEST_KEYS])
         await self.db.comments.create_index([("parent_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
         await self.db.follows.create_index([("account_id", ASCENDING), ("at", DESCENDING)])
-
-    # --- the author's changes to the proposal ---
-
-    async def save_edit(self, tx: Tx, p: Proposal) -> bool:
-        """Write an edit unless a support arrived meanwhile (the lock is checked in the write too)."""
-        res = await self.db.proposals.update_one(
-            {"_id": p.id, "support_count": 0, "withdrawn_at": None},
-            {"$set": {**edited_fields(p), **derived(p), "updated_at": tx.now}},
-            session=tx.session,
-        )
-        return res.modified_count == 1
-
-    async def save_withdrawal(self, tx: Tx, p: Proposal) -> bool:
-        res = await self.db.proposals.update_one(
-            {"_id": p.id, "withdrawn_at": None},
-            {"$set": {"withdrawn_at": p.withdrawn_at, **derived(p), "updated_at": tx.now}},
-            session=tx.session,
-        )
-        return res.modified_count == 1
 
     # --- comments ---
 

@@ -7,21 +7,20 @@ monotone, so a redelivered event changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from gongnon_chassis.store import Store, Tx
+from gongnon_contracts.ballots import BallotOption, BallotQuestion
 from gongnon_contracts.events.common import ActorRole
+from proposal_svc.adapters.timelines import NumberedTimeline
 from proposal_svc.domain.deliberation import (
     BallotSpec,
     Deliberation,
     DeliberationKind,
-    Option,
     Period,
-    Question,
     Result,
     VoteType,
 )
@@ -30,12 +29,12 @@ from proposal_svc.domain.timeline import TimelineEntry
 Doc = dict[str, Any]
 
 
-def _options(opts: tuple[Option, ...]) -> list[Doc]:
-    return [{"id": o.id, "label": o.label} for o in opts]
+def _options(opts: tuple[BallotOption, ...]) -> list[Doc]:
+    return [o.model_dump() for o in opts]
 
 
-def _read_options(raw: list[Doc] | None) -> tuple[Option, ...]:
-    return tuple(Option(o["id"], o["label"]) for o in raw or [])
+def _read_options(raw: list[Doc] | None) -> tuple[BallotOption, ...]:
+    return tuple(BallotOption(id=o["id"], label=o["label"]) for o in raw or [])
 
 
 def to_doc(d: Deliberation) -> Doc:
@@ -60,7 +59,6 @@ def to_doc(d: Deliberation) -> Doc:
         "participants": d.participants,
         "result": None,
         "cases": d.cases,
-        "timeline_seq": 0,
     }
 
 
@@ -78,7 +76,8 @@ def from_doc(doc: Doc) -> Deliberation:
             vote_type=VoteType(doc["vote_type"]),
             options=_read_options(doc.get("options")),
             questions=tuple(
-                Question(q["id"], q["label"], _read_options(q.get("options"))) for q in doc.get("questions") or []
+                BallotQuestion(id=q["id"], label=q["label"], options=_read_options(q.get("options")))
+                for q in doc.get("questions") or []
             ),
             max_choices=int(doc.get("max_choices", 1)),
         ),
@@ -103,14 +102,15 @@ def from_doc(doc: Doc) -> Deliberation:
 class DeliberationRepository:
     def __init__(self, store: Store) -> None:
         self.db = store.db
+        self._timeline = NumberedTimeline(self.db.deliberations, self.db.deliberation_timeline)
 
     async def ensure_indexes(self) -> None:
         # The public lists: one kind, newest first (ids are time-ordered).
         await self.db.deliberations.create_index([("kind", ASCENDING), ("_id", DESCENDING)])
-        await self.db.deliberation_timeline.create_index([("item_id", ASCENDING), ("seq", ASCENDING)])
+        await self._timeline.ensure_indexes()
 
-    async def insert(self, tx: Tx, d: Deliberation) -> None:
-        await self.db.deliberations.insert_one(to_doc(d), session=tx.session)
+    async def insert(self, tx: Tx, d: Deliberation, entry: TimelineEntry) -> None:
+        await self._timeline.first(tx, to_doc(d), [entry])
 
     async def get(self, item_id: str, session: AsyncClientSession | None = None) -> Deliberation | None:
         doc = await self.db.deliberations.find_one({"_id": item_id}, session=session)
@@ -150,51 +150,19 @@ class DeliberationRepository:
         # Tally snapshots are absolute and may arrive out of order: keep the largest.
         await self.db.deliberations.update_one({"_id": item_id}, {"$max": {"participants": value}}, session=tx.session)
 
-    async def record_result(self, tx: Tx, item_id: str, r: Result) -> bool:
-        """Record the final result once; False when it was recorded already."""
-        res = await self.db.deliberations.update_one(
-            {"_id": item_id, "result": None},
-            {
-                "$set": {
-                    "result": {
-                        "total": r.total,
-                        "counts": dict(r.counts),
-                        "closed_at": r.closed_at,
-                        "published_at": r.published_at,
-                    }
-                },
-                "$max": {"participants": r.total},
-            },
-            session=tx.session,
+    async def record_result(self, tx: Tx, d: Deliberation, r: Result, entry: TimelineEntry) -> bool:
+        """Record the final result once, shown on the timeline; False when it was recorded already."""
+        result = {"total": r.total, "counts": dict(r.counts), "closed_at": r.closed_at, "published_at": r.published_at}
+        return await self._timeline.record(
+            tx, {"_id": d.id, "result": None}, {"$set": {"result": result}, "$max": {"participants": r.total}}, [entry]
         )
-        return res.modified_count == 1
 
-    async def set_case(self, tx: Tx, d: Deliberation, case_id: str) -> None:
-        await self.db.deliberations.update_one(
-            {"_id": d.id}, {"$set": {f"cases.{case_id}": d.cases[case_id]}}, session=tx.session
-        )
+    async def record_case(self, tx: Tx, d: Deliberation, case_id: str, moved: bool, entry: TimelineEntry) -> None:
+        """Show what happened to the case on the timeline; keep its new status when it moved on."""
+        update = {"$set": {f"cases.{case_id}": d.cases[case_id]}} if moved else {}
+        await self._timeline.record(tx, {"_id": d.id}, update, [entry])
 
     # --- timeline ---
 
-    async def add_timeline(self, tx: Tx, e: TimelineEntry) -> bool:
-        """Append an entry once (its id is a natural key), numbered per item in commit order."""
-        numbered = await self.db.deliberations.find_one_and_update(
-            {"_id": e.item_id},
-            {"$inc": {"timeline_seq": 1}},
-            projection={"timeline_seq": 1},
-            return_document=ReturnDocument.AFTER,
-            session=tx.session,
-        )
-        doc = asdict(e)
-        doc["_id"] = doc.pop("id")
-        doc["actor_role"] = e.actor_role.value
-        doc["seq"] = numbered["timeline_seq"] if numbered else 0
-        res = await self.db.deliberation_timeline.update_one(
-            {"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True, session=tx.session
-        )
-        return res.upserted_id is not None
-
     async def timeline(self, item_id: str, limit: int = 1000) -> list[Doc]:
-        cur = self.db.deliberation_timeline.find({"item_id": item_id})
-        cur = cur.sort([("item_id", ASCENDING), ("seq", ASCENDING)]).limit(limit)
-        return list(await cur.to_list(limit))
+        return await self._timeline.read(item_id, limit)

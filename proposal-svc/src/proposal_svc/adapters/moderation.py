@@ -1,40 +1,20 @@
 """MongoDB persistence of moderation: the operators' queue (`moderation_queue`, one entry per
 reported or suspected target) and the append-only audit log (`audit_log`): entries are only ever
-inserted, never updated or deleted."""
+inserted, never updated or deleted. What an act changes on the proposal itself is written by
+adapters/repository.py; on a comment, by adapters/community.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import new_id
-from proposal_svc.adapters.repository import derived
 from proposal_svc.domain import moderation
-from proposal_svc.domain.proposal import Proposal
+from proposal_svc.domain.moderation import OPEN, RESOLVED, WATCH, Target
 
 Doc = dict[str, Any]
-
-# A queue entry: "watch" (reports below the threshold), "open" (in the queue), "resolved".
-WATCH, OPEN, RESOLVED = "watch", "open", "resolved"
-
-
-@dataclass(frozen=True)
-class Target:
-    """What can be reported and moderated: a proposal or a comment on one."""
-
-    type: str
-    id: str
-    item_id: str
-    agency: str
-    author_account: str
-    state: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.type}:{self.id}"
 
 
 class ModerationRepository:
@@ -147,21 +127,3 @@ class ModerationRepository:
         cur = self.db.audit_log.find({"agency": agency, "target_id": target_id})
         cur = cur.sort([("at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
         return await cur.to_list(limit)
-
-    # --- the proposal's own moderation fields ---
-
-    async def save_proposal_moderation(self, tx: Tx, p: Proposal) -> None:
-        await self.db.proposals.update_one(
-            {"_id": p.id},
-            {
-                "$set": {
-                    "moderation": p.moderation,
-                    "moderation_reason": p.moderation_reason,
-                    "moderated_at": p.moderated_at,
-                    "visibility": p.visibility,
-                    **derived(p),
-                    "updated_at": tx.now,
-                }
-            },
-            session=tx.session,
-        )

@@ -1,21 +1,26 @@
 """MongoDB persistence for proposals, their timelines and each agency's active rule set.
 
-Every write that records something happening (a rule firing, expiring, the item closing) is a
-conditional update, so it lands once even if two transactions race for it."""
+The one writer of the proposal documents (`proposals`): what happens to a proposal — rules,
+reviews, the author's edit or withdrawal, moderation — is written here and nowhere else.
+
+Every write that records something happening (a rule firing, expiring, the item closing, the
+author's edit) is a conditional update, so it lands once even if two transactions race for it;
+it numbers the item's timeline entries in the same update (adapters/timelines.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import asdict
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events.common import ActorRole, Metric
 from proposal_svc.adapters.listing import index_keys
+from proposal_svc.adapters.timelines import NumberedTimeline
+from proposal_svc.domain.authoring import edited_fields
 from proposal_svc.domain.moderation import VISIBLE
 from proposal_svc.domain.proposal import Proposal, milestone_record
 from proposal_svc.domain.rules import Expiry, Firing, rule_set_from_dict, rule_set_to_dict
@@ -57,7 +62,7 @@ def to_doc(p: Proposal) -> Doc:
         "milestones": p.milestones,
         "expirations": [],
         "cases": p.cases,
-        "timeline_seq": 0,
+        "timeline_seq": 0,  # see adapters/timelines.py
         "title_tokens": title_tokens(p.title),
         "moderation": p.moderation,
         "moderation_reason": p.moderation_reason,
@@ -114,17 +119,18 @@ def from_doc(d: Doc) -> Proposal:
 class ProposalRepository:
     def __init__(self, store: Store) -> None:
         self.db = store.db
+        self._timeline = NumberedTimeline(self.db.proposals, self.db.timeline)
 
     async def ensure_indexes(self) -> None:
         for keys in list_indexes():
             await self.db.proposals.create_index(keys)
         await self.db.proposals.create_index([("next_deadline_at", ASCENDING)])
-        await self.db.timeline.create_index([("item_id", ASCENDING), ("seq", ASCENDING)])
+        # The similar-proposal hints catch up with what was created or edited (similar_store.py).
+        await self.db.proposals.create_index([("created_at", ASCENDING)])
+        await self.db.proposals.create_index([("edited_at", ASCENDING)])
+        await self._timeline.ensure_indexes()
 
-    # --- proposals ---
-
-    async def insert(self, tx: Tx, p: Proposal) -> None:
-        await self.db.proposals.insert_one(to_doc(p), session=tx.session)
+    # --- reading ---
 
     async def get(self, item_id: str, session: AsyncClientSession | None = None) -> Proposal | None:
         doc = await self.db.proposals.find_one({"_id": item_id}, session=session)
@@ -138,6 +144,24 @@ class ProposalRepository:
             return {}
         docs = await self.db.proposals.find({"_id": {"$in": sorted(item_ids)}}, session=session).to_list(None)
         return {d["_id"]: from_doc(d) for d in docs}
+
+    async def due(self, before: datetime, limit: int = 100) -> list[str]:
+        # The lower bound keeps items without a deadline (null) out of the index range: SecantusDB
+        # reads `$lt` from the very start of the index, nulls included, so without it every scan
+        # fetched every open-ended item (100,000 of them: seconds of database time per pass).
+        cur = self.db.proposals.find({"next_deadline_at": {"$gte": DEADLINE_FLOOR, "$lt": before}}, {"_id": 1})
+        docs = await cur.sort("next_deadline_at", ASCENDING).limit(limit).to_list(limit)
+        return [d["_id"] for d in docs]
+
+    async def timeline(self, item_id: str, limit: int = 1000) -> list[Doc]:
+        return await self._timeline.read(item_id, limit)
+
+    # --- submitting ---
+
+    async def insert(self, tx: Tx, p: Proposal, entry: TimelineEntry) -> None:
+        await self._timeline.first(tx, to_doc(p), [entry])
+
+    # --- counts and rules ---
 
     async def raise_metrics(self, tx: Tx, highest: Mapping[tuple[str, Metric], int]) -> None:
         """raise_metric for many (item, metric) pairs in one bulk write."""
@@ -154,22 +178,24 @@ class ProposalRepository:
             {"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}}, session=tx.session
         )
 
-    async def record_firing(self, tx: Tx, p: Proposal, f: Firing) -> bool:
-        """Record a fired rule once: a rule already fired or expired is never recorded again."""
+    async def record_firing(self, tx: Tx, p: Proposal, f: Firing, entries: Sequence[TimelineEntry]) -> bool:
+        """Record a fired rule once, with its timeline entries: a rule already fired or expired is
+        never recorded again (False, nothing written)."""
         rid = f.rule.id
-        res = await self.db.proposals.update_one(
+        return await self._timeline.record(
+            tx,
             {"_id": p.id, "fired_rule_ids": {"$ne": rid}, "expired_rule_ids": {"$ne": rid}},
             {
                 "$push": {"fired_rule_ids": rid, "milestones": milestone_record(f)},
                 "$set": {**derived(p), "updated_at": tx.now},
             },
-            session=tx.session,
+            entries,
         )
-        return res.modified_count == 1
 
-    async def record_expiry(self, tx: Tx, p: Proposal, e: Expiry, value: int) -> bool:
+    async def record_expiry(self, tx: Tx, p: Proposal, e: Expiry, value: int, entry: TimelineEntry) -> bool:
         rid = e.rule.id
-        res = await self.db.proposals.update_one(
+        return await self._timeline.record(
+            tx,
             {"_id": p.id, "fired_rule_ids": {"$ne": rid}, "expired_rule_ids": {"$ne": rid}},
             {
                 "$push": {
@@ -178,60 +204,61 @@ class ProposalRepository:
                 },
                 "$set": {**derived(p), "updated_at": tx.now},
             },
-            session=tx.session,
+            [entry],
         )
-        return res.modified_count == 1
 
-    async def record_close(self, tx: Tx, p: Proposal) -> bool:
-        res = await self.db.proposals.update_one(
-            {"_id": p.id, "closed_at": None}, {"$set": {**derived(p), "updated_at": tx.now}}, session=tx.session
-        )
-        return res.modified_count == 1
+    async def record_close(self, tx: Tx, p: Proposal, entry: TimelineEntry) -> bool:
+        guard = {"_id": p.id, "closed_at": None}
+        return await self._timeline.record(tx, guard, {"$set": {**derived(p), "updated_at": tx.now}}, [entry])
 
     async def save_derived(self, tx: Tx, p: Proposal) -> None:
         await self.db.proposals.update_one(
             {"_id": p.id}, {"$set": {**derived(p), "updated_at": tx.now}}, session=tx.session
         )
 
-    async def set_case(self, tx: Tx, p: Proposal, case_id: str) -> None:
-        await self.db.proposals.update_one(
-            {"_id": p.id},
-            {"$set": {f"cases.{case_id}": p.cases[case_id], **derived(p), "updated_at": tx.now}},
-            session=tx.session,
+    # --- review-svc's cases (service_layer/review_progress.py) ---
+
+    async def record_case(self, tx: Tx, p: Proposal, case_id: str, moved: bool, entry: TimelineEntry) -> None:
+        """Show what happened to the case on the timeline; keep its new status when it moved on."""
+        update = {"$set": {f"cases.{case_id}": p.cases[case_id], **derived(p), "updated_at": tx.now}} if moved else {}
+        await self._timeline.record(tx, {"_id": p.id}, update, [entry])
+
+    # --- the author's changes ---
+
+    async def save_edit(self, tx: Tx, p: Proposal, entry: TimelineEntry) -> bool:
+        """Write an edit unless a support arrived meanwhile (the lock is checked in the write too)."""
+        return await self._timeline.record(
+            tx,
+            {"_id": p.id, "support_count": 0, "withdrawn_at": None},
+            {"$set": {**edited_fields(p), **derived(p), "updated_at": tx.now}},
+            [entry],
         )
 
-    async def due(self, before: datetime, limit: int = 100) -> list[str]:
-        # The lower bound keeps items without a deadline (null) out of the index range: SecantusDB
-        # reads `$lt` from the very start of the index, nulls included, so without it every scan
-        # fetched every open-ended item (100,000 of them: seconds of database time per pass).
-        cur = self.db.proposals.find({"next_deadline_at": {"$gte": DEADLINE_FLOOR, "$lt": before}}, {"_id": 1})
-        docs = await cur.sort("next_deadline_at", ASCENDING).limit(limit).to_list(limit)
-        return [d["_id"] for d in docs]
-
-    # --- timeline ---
-
-    async def add_timeline(self, tx: Tx, e: TimelineEntry) -> bool:
-        """Append an entry once (its id is a natural key). Entries are numbered per item in commit
-        order, so the timeline reads in the order things were recorded even when times tie."""
-        numbered = await self.db.proposals.find_one_and_update(
-            {"_id": e.item_id},
-            {"$inc": {"timeline_seq": 1}},
-            projection={"timeline_seq": 1},
-            return_document=ReturnDocument.AFTER,
-            session=tx.session,
+    async def save_withdrawal(self, tx: Tx, p: Proposal, entry: TimelineEntry) -> bool:
+        return await self._timeline.record(
+            tx,
+            {"_id": p.id, "withdrawn_at": None},
+            {"$set": {"withdrawn_at": p.withdrawn_at, **derived(p), "updated_at": tx.now}},
+            [entry],
         )
-        doc = asdict(e)
-        doc["_id"] = doc.pop("id")
-        doc["actor_role"] = e.actor_role.value
-        doc["seq"] = numbered["timeline_seq"] if numbered else 0
-        res = await self.db.timeline.update_one(
-            {"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True, session=tx.session
-        )
-        return res.upserted_id is not None
 
-    async def timeline(self, item_id: str, limit: int = 1000) -> list[Doc]:
-        cur = self.db.timeline.find({"item_id": item_id}).sort([("item_id", ASCENDING), ("seq", ASCENDING)])
-        return await cur.limit(limit).to_list(limit)
+    # --- moderation ---
+
+    async def save_moderation(self, tx: Tx, p: Proposal, entry: TimelineEntry) -> None:
+        """An operator's act on the proposal (its state or visibility), shown on its timeline."""
+        fields = {
+            "moderation": p.moderation,
+            "moderation_reason": p.moderation_reason,
+            "moderated_at": p.moderated_at,
+            "visibility": p.visibility,
+        }
+        update = {"$set": {**fields, **derived(p), "updated_at": tx.now}}
+        await self._timeline.record(tx, {"_id": p.id}, update, [entry])
+
+    # --- the timeline (what else happens to the item: a debate, a moderated comment) ---
+
+    async def add_timeline(self, tx: Tx, *entries: TimelineEntry) -> None:
+        await self._timeline.append(tx, *entries)
 
     # --- agencies ---
 

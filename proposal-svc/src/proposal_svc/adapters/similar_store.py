@@ -2,8 +2,10 @@
 sentence vectors computed for them (a cache: ~40 ms of CPU each, so not recomputed at every
 start) and the cards shown to the citizen.
 
-Every query is served by an index: proposals by created_at or edited_at (created here) or _id;
-vectors by _id. The startup load reads every proposal once through the created_at index."""
+Every query is served by an index: proposals by created_at or edited_at (made with the
+proposals' other indexes in adapters/repository.py, the one writer of proposals; this module only
+reads them) or _id; vectors by _id. The startup load reads every proposal once through the
+created_at index."""
 
 from __future__ import annotations
 
@@ -34,10 +36,6 @@ def text_key(title: str, body: str) -> str:
 class SimilarStore:
     def __init__(self, store: Store) -> None:
         self.db = store.db
-
-    async def ensure_indexes(self) -> None:
-        await self.db.proposals.create_index([("created_at", ASCENDING)])
-        await self.db.proposals.create_index([("edited_at", ASCENDING)])
 
     async def texts_since(self, since: datetime | None, batch: int = 1000) -> list[Doc]:
         """Proposals created or edited at or after `since` (every proposal when None)."""

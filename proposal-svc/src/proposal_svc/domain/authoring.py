@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gongnon_contracts.refusals import Conflict, Forbidden
 from proposal_svc.domain import moderation
-from proposal_svc.domain.moderation import Refused
 from proposal_svc.domain.proposal import Proposal, normalize_hashtags
 from proposal_svc.domain.search import title_tokens
 
@@ -29,19 +29,19 @@ class Edit:
 
 def check_author(p: Proposal, account_id: str) -> None:
     if p.author_account != account_id:
-        raise Refused("forbidden", "not_author", "only the author may do this")
+        raise Forbidden("only the author may do this", code="not_author")
 
 
 def check_editable(p: Proposal, account_id: str) -> None:
     check_author(p, account_id)
     if p.withdrawn_at is not None:
-        raise Refused("conflict", "withdrawn", "the proposal was withdrawn")
+        raise Conflict("the proposal was withdrawn", code="withdrawn")
     if p.moderation != moderation.VISIBLE:
-        raise Refused("conflict", "moderated", "the proposal is under moderation")
+        raise Conflict("the proposal is under moderation", code="moderated")
     if p.closed_at is not None:
-        raise Refused("conflict", "closed", "the proposal is closed")
+        raise Conflict("the proposal is closed", code="closed")
     if p.support_count > 0:
-        raise Refused("conflict", "edit_locked", "a proposal cannot be edited once it has a support (공감)")
+        raise Conflict("a proposal cannot be edited once it has a support (공감)", code="edit_locked")
 
 
 def apply_edit(p: Proposal, edit: Edit, at: datetime) -> list[str]:
@@ -81,7 +81,7 @@ def withdraw(p: Proposal, account_id: str, at: datetime) -> bool:
     """Withdraw the proposal; True when this also closes it (it was still gathering support)."""
     check_author(p, account_id)
     if p.withdrawn_at is not None:
-        raise Refused("conflict", "already_withdrawn", "the proposal is already withdrawn")
+        raise Conflict("the proposal is already withdrawn", code="already_withdrawn")
     p.withdrawn_at = at
     if p.closed_at is None:
         p.closed_at = at

@@ -4,19 +4,21 @@ A debate grows from a proposal that became a debate candidate; a consultation is
 by a department or the operators. Each runs one vote of four types for a period, shows D-day,
 and publishes its result, which the department answers (30 days for debates, 60 for
 consultations, per the 2018 operating plan). voting-svc owns the votes; this module only defines
-what may be voted and how the published counts read."""
+what may be voted and how the published counts read. The parts of a ballot (options, questions)
+and the rule for their ids are the contract's (gongnon_contracts.ballots); what each vote type may
+hold is decided here (DeliberationInvalid, 422 `invalid_ballot`)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from gongnon_contracts.ballots import CHOICE_IDS, YES_NO_OTHER, BallotOption, BallotQuestion, id_problem
 from gongnon_contracts.events.common import ActorRole
-from proposal_svc.domain.proposal import CASE_ORDER, CaseStatus
+from gongnon_contracts.refusals import Invalid
 
 DAY = timedelta(days=1)
 
@@ -52,42 +54,18 @@ DEFAULT_MAX_CHOICES = 3  # the seed's 문답형 example: 최대 3개 선택
 # A start a little in the past is a clock difference, not a back-dated vote.
 START_SKEW = timedelta(minutes=5)
 
-# Ids become Redis hash fields and MongoDB keys in voting-svc: the same alphabet it accepts.
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-CHOICE_IDS = ("yes", "no", "other")
 
+class DeliberationInvalid(Invalid):
+    """A definition that cannot be used (422); `code` is the machine-readable reason."""
 
-class DeliberationInvalid(ValueError):
-    """A definition that cannot be used; `code` is the machine-readable reason."""
-
-    def __init__(self, message: str, code: str = "invalid_ballot") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Option:
-    id: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    label: str
-    options: tuple[Option, ...]
-
-
-YES_NO_OTHER = (Option("yes", "찬성"), Option("no", "반대"), Option("other", "기타"))
+    code = "invalid_ballot"
 
 
 def _check_ids(ids: Sequence[str], what: str) -> None:
-    bad = [i for i in ids if not _ID.match(i)]
-    if bad:
-        raise DeliberationInvalid(f"{what} ids must be lowercase letters, digits, _ or - (max 32): {', '.join(bad)}")
-    if len(set(ids)) != len(ids):
-        raise DeliberationInvalid(f"{what} ids must be unique")
+    # The id rule is the ballot contract's: voting-svc stores these ids as they are.
+    problem = id_problem(ids, what)
+    if problem:
+        raise DeliberationInvalid(problem)
 
 
 @dataclass(frozen=True)
@@ -96,16 +74,16 @@ class BallotSpec:
     ballot voting-svc refuses later."""
 
     vote_type: VoteType
-    options: tuple[Option, ...] = ()
-    questions: tuple[Question, ...] = ()
+    options: tuple[BallotOption, ...] = ()
+    questions: tuple[BallotQuestion, ...] = ()
     max_choices: int = 1
 
     @classmethod
     def define(
         cls,
         vote_type: VoteType,
-        options: Sequence[Option] = (),
-        questions: Sequence[Question] = (),
+        options: Sequence[BallotOption] = (),
+        questions: Sequence[BallotQuestion] = (),
         max_choices: int | None = None,
     ) -> BallotSpec:
         opts, qs = tuple(options), tuple(questions)
@@ -146,7 +124,7 @@ class BallotSpec:
         return tuple(o.id for o in self.options)
 
 
-def _yes_no_other(opts: tuple[Option, ...]) -> tuple[Option, ...]:
+def _yes_no_other(opts: tuple[BallotOption, ...]) -> tuple[BallotOption, ...]:
     """찬반형 keeps the ids yes / no (/ other); only the labels are the item's own."""
     if not opts:
         return YES_NO_OTHER
@@ -197,6 +175,21 @@ def period_for(
             code="period_too_short",
         )
     return Period(start, end)
+
+
+@dataclass(frozen=True)
+class PeriodAsk:
+    """The period as asked; decided against the platform clock when the item opens."""
+
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    days: int | None = None
+    allow_short: bool = False
+
+    def period(self, kind: DeliberationKind, now: datetime) -> Period:
+        return period_for(
+            kind, now, opens_at=self.opens_at, closes_at=self.closes_at, days=self.days, allow_short=self.allow_short
+        )
 
 
 class Status(StrEnum):
@@ -258,7 +251,7 @@ def percent(count: int, total: int) -> float:
 def result_rows(spec: BallotSpec, result: Result) -> dict[str, Any]:
     """The published result as bars: per option (per question for research) count and %."""
 
-    def row(key: str, o: Option) -> dict[str, Any]:
+    def row(key: str, o: BallotOption) -> dict[str, Any]:
         n = int(result.counts.get(key, 0))
         return {"id": o.id, "label": o.label, "count": n, "percent": percent(n, result.total)}
 
@@ -282,13 +275,3 @@ def result_summary(spec: BallotSpec, result: Result) -> str:
         for o in spec.options
     ]
     return f"{head}: {', '.join(parts)}"
-
-
-def track_case(cases: dict[str, dict[str, Any]], case_id: str, status: str, **info: Any) -> bool:
-    """Follow a review case of the item (review-svc owns it), as a proposal does: a case never
-    moves back (a late 'opened' after 'published')."""
-    case = cases.get(case_id, {})
-    if CASE_ORDER.index(status) < CASE_ORDER.index(case.get("status", CaseStatus.OPEN)):
-        return False
-    cases[case_id] = {**case, **{k: v for k, v in info.items() if v is not None}, "status": status}
-    return True

@@ -3,7 +3,8 @@
 Korean glues particles and endings to words (대여소를/대여소에, 늘려주세요/늘려 주셨으면) and
 spacing is free (공공자전거/공공 자전거), so matching surface words fails. A text is therefore
 read as content morphemes (nouns, verb and adjective lemmas, roots) from a morphological
-analyser (Kiwi, whose model ships in the kiwipiepy-model package), with three layers of features:
+analyser (Kiwi, loaded by adapters/language_models.py; any `Tokenizer` will do here), with three
+layers of features:
 
 - words: each content morpheme, mapped to its civic synonym group (전철 → 지하철, 늘리다 → 확대);
 - compounds: adjacent nouns joined (대여+소 → 대여소), which keeps the thing asked for together;
@@ -20,7 +21,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
@@ -70,41 +70,6 @@ class Weights:
 
 
 DEFAULT_WEIGHTS = Weights()
-
-
-def _kiwi_tokenizer() -> Tokenizer:
-    from kiwipiepy import Kiwi
-
-    # Multi-word dictionary entries are off: compounds are built below, the same way for every
-    # text, and the analyser needs ~200 MB less memory without them.
-    kiwi = Kiwi(load_multi_dict=False)
-    # Civic words the general dictionary splits (길냥이 → 길+냥+이, 킥라니, 층간소음): known nouns,
-    # so that they come out whole and meet their synonyms.
-    for word in synonym_table():
-        if not word.endswith("다") and len(word) > 1 and not word.isascii():
-            kiwi.add_user_word(word, "NNG")
-    lock = threading.Lock()
-
-    def tokenize(text: str) -> list[Morpheme]:
-        with lock:  # one analysis at a time per analyser (it is used from a worker thread)
-            tokens = kiwi.tokenize(text)
-        return [Morpheme(t.form, t.tag.split("-")[0], t.lemma, t.start, t.end) for t in tokens]
-
-    return tokenize
-
-
-_shared: Tokenizer | None = None
-_shared_lock = threading.Lock()
-
-
-def korean_tokenizer() -> Tokenizer:
-    """The process-wide Kiwi analyser (its model takes ~1 s and ~300 MB to load, so one per process)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = _kiwi_tokenizer()
-            _shared("준비")  # the first analysis initializes lazily; pay for it now
-        return _shared
 
 
 def normalize(text: str) -> str:

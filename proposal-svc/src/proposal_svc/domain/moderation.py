@@ -7,7 +7,11 @@ log. Which reports put a target in front of an operator is a rule here, not in t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.moderation import FLAG_REASONS
+from gongnon_contracts.refusals import Conflict, Invalid
 
 # The moderation state of an item or a comment.
 VISIBLE = "visible"
@@ -29,14 +33,8 @@ TARGET_TYPES = (PROPOSAL, COMMENT)
 FLAG_THRESHOLD = 3
 REASON_MAX = 2_000
 
-FLAG_REASONS: dict[str, str] = {
-    "abuse": "욕설·비방",
-    "hate": "혐오·차별 표현",
-    "spam": "광고·도배",
-    "privacy": "개인정보 노출",
-    "false": "허위 사실",
-    "other": "기타",
-}
+# A queue entry: "watch" (reports below the threshold), "open" (in the queue), "resolved".
+WATCH, OPEN, RESOLVED = "watch", "open", "resolved"
 
 ACTION_KO = {HIDE: "숨김 처리", RESTORE: "복원", TRASH: "휴지통으로 이동"}
 TARGET_KO = {PROPOSAL: "이 제안을", COMMENT: "댓글을"}
@@ -53,36 +51,38 @@ _FROM: dict[str, tuple[str, ...]] = {
 _TO = {HIDE: HIDDEN, TRASH: TRASHED, RESTORE: VISIBLE}
 
 
-class Refused(Exception):
-    """A request the rules refuse; `kind` says how the caller should read it."""
+@dataclass(frozen=True)
+class Target:
+    """What can be reported and moderated: a proposal or a comment on one."""
 
-    def __init__(self, kind: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind  # "invalid" (422), "conflict" (409), "forbidden" (403), "not_found" (404)
-        self.code = code
-        self.message = message
+    type: str
+    id: str
+    item_id: str
+    agency: str
+    author_account: str
+    state: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}:{self.id}"
 
 
 def require_reason(reason: str | None) -> str:
     """Every moderation act carries a reason the author can read."""
     text = (reason or "").strip()
     if not text:
-        raise Refused("invalid", "reason_required", "a reason is required; the author will read it")
+        raise Invalid("a reason is required; the author will read it", code="reason_required")
     if len(text) > REASON_MAX:
-        raise Refused("invalid", "reason_too_long", f"keep the reason under {REASON_MAX} characters")
+        raise Invalid(f"keep the reason under {REASON_MAX} characters", code="reason_too_long")
     return text
 
 
 def transition(state: str, action: str, queued: bool) -> str:
-    """The state after `action`, or Refused (409) when it makes no sense from `state`."""
+    """The state after `action`, or Conflict when it makes no sense from `state`."""
     if action not in _TO:
-        raise Refused("invalid", "unknown_action", f"unknown action; one of {', '.join(ACTIONS)}")
+        raise Invalid(f"unknown action; one of {', '.join(ACTIONS)}", code="unknown_action")
     if state not in _FROM[action] or (action == RESTORE and state == VISIBLE and not queued):
-        raise Refused(
-            "conflict",
-            "invalid_transition",
-            f"cannot {action} a {state} target",
-        )
+        raise Conflict(f"cannot {action} a {state} target", code="invalid_transition")
     return _TO[action]
 
 
@@ -93,7 +93,7 @@ def needs_review(pending_flags: int, suspicion: list[str]) -> bool:
 
 def check_flag_reason(reason: str) -> str:
     if reason not in FLAG_REASONS:
-        raise Refused("invalid", "unknown_flag_reason", f"reason is one of {', '.join(FLAG_REASONS)}")
+        raise Invalid(f"reason is one of {', '.join(FLAG_REASONS)}", code="unknown_flag_reason")
     return reason
 
 

@@ -137,15 +137,21 @@ class Proposal:
             self.closed_at = firing.fired_at
 
     def track_case(self, case_id: str, status: str, **info: Any) -> bool:
-        """Follow a review case; a case never moves back (a late 'opened' after 'published')."""
-        case = self.cases.get(case_id, {})
-        if CASE_ORDER.index(status) < CASE_ORDER.index(case.get("status", CaseStatus.OPEN)):
-            return False
-        self.cases[case_id] = {**case, **{k: v for k, v in info.items() if v is not None}, "status": status}
-        return True
+        return track_case(self.cases, case_id, status, **info)
 
 
 CASE_ORDER = [CaseStatus.OPEN, CaseStatus.AWAITING_APPROVAL, CaseStatus.PUBLISHED]
+
+
+def track_case(cases: dict[str, dict[str, Any]], case_id: str, status: str, **info: Any) -> bool:
+    """Follow a review case of an item (review-svc owns the case; a proposal, debate or
+    consultation keeps its status): a case never moves back (a late 'opened' after 'published').
+    False when nothing changed."""
+    case = cases.get(case_id, {})
+    if CASE_ORDER.index(status) < CASE_ORDER.index(case.get("status", CaseStatus.OPEN)):
+        return False
+    cases[case_id] = {**case, **{k: v for k, v in info.items() if v is not None}, "status": status}
+    return True
 
 
 def milestone_record(f: Firing) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
-from proposal_svc.domain.proposal import Proposal
+from proposal_svc.domain.proposal import Proposal, milestone_record
 from proposal_svc.domain.rules import Expiry, Firing
 
 METRIC_KO = {Metric.SUPPORTS: "공감", Metric.DEBATE_PARTICIPANTS: "토론 참여"}
@@ -65,17 +65,8 @@ def milestone(p: Proposal, f: Firing) -> TimelineEntry:
         kind="proposal.milestone_reached",
         actor_role=ActorRole.SYSTEM,
         summary=f"{reached}{OBJECT_PARTICLE[METRIC_UNIT[f.rule.metric]]} 달성하여 {ACTION_KO[f.rule.action]}.{due}",
-        data={
-            "rule_id": f.rule.id,
-            "metric": f.rule.metric.value,
-            "threshold": f.threshold,
-            "value": f.value,
-            "action": f.rule.action.value,
-            "label": f.rule.label,
-            "due_days": f.rule.due_days,
-            "due_at": f.due_at,
-            "reached_at": f.reached_at,
-        },
+        # The milestone as the item records it; the entry's own time is when it fired.
+        data={k: v for k, v in milestone_record(f).items() if k != "fired_at"},
     )
 
 

@@ -1,13 +1,27 @@
-"""Event handlers (thin). The chassis runs each in one transaction with its inbox marker."""
+"""Event handlers (thin): each hands the event, and the transaction the chassis consumer opened
+for it with its inbox marker, to the service layer.
+
+Three consumer groups, so a backlog of one never holds up another: proposals' tallies, review
+news of proposals, and everything about debates and consultations (their participants' tallies,
+results and review news)."""
 
 from __future__ import annotations
 
-from gongnon_chassis.runtime import Runtime
+from typing import Any
+
+from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
-from gongnon_contracts.events import ReviewAnswerPublished, ReviewAnswerSubmitted, ReviewCaseOpened, TallyUpdated
-from proposal_svc import handlers
-from proposal_svc.adapters.repository import ProposalRepository
+from gongnon_contracts.events import (
+    BallotClosed,
+    ReviewAnswerPublished,
+    ReviewAnswerSubmitted,
+    ReviewCaseOpened,
+    TallyUpdated,
+)
+from proposal_svc.service_layer.deliberations import DeliberationService
+from proposal_svc.service_layer.review_progress import ReviewProgress
+from proposal_svc.service_layer.tallies import TallyService
 
 # Tally events per transaction. On SecantusDB one long statement inside a transaction holds up every
 # other transaction's statements (its registry waits on that transaction's lock), so batches of 50
@@ -16,23 +30,35 @@ from proposal_svc.adapters.repository import ProposalRepository
 TALLY_BATCH = 1
 
 
-def register_consumers(rt: Runtime, repo: ProposalRepository) -> None:
-    # Two groups, so a backlog of tallies never holds up review news (and the other way round).
-    tallies = rt.consumer("tallies", batch_size=TALLY_BATCH)
-    reviews = rt.consumer("reviews")
-
-    @tallies.on_many(TallyUpdated)
+def register_support_tallies(consumer: EventConsumer, tallies: TallyService) -> None:
+    @consumer.on_many(TallyUpdated)
     async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
-        await handlers.apply_tallies(repo, tx, [ev for ev, _ in batch])
+        await tallies.apply_support_tallies(tx, [ev for ev, _ in batch])
 
-    @reviews.on(ReviewCaseOpened)
+
+def register_review_progress(consumer: EventConsumer, progress: ReviewProgress[Any]) -> None:
+    @consumer.on(ReviewCaseOpened)
     async def on_case_opened(ev: ReviewCaseOpened, env: Envelope, tx: Tx) -> None:
-        await handlers.case_opened(repo, tx, ev, env)
+        await progress.case_opened(tx, ev, env.time)
 
-    @reviews.on(ReviewAnswerSubmitted)
+    @consumer.on(ReviewAnswerSubmitted)
     async def on_answer_submitted(ev: ReviewAnswerSubmitted, env: Envelope, tx: Tx) -> None:
-        await handlers.answer_submitted(repo, tx, ev, env)
+        await progress.answer_submitted(tx, ev, env.time)
 
-    @reviews.on(ReviewAnswerPublished)
+    @consumer.on(ReviewAnswerPublished)
     async def on_answer_published(ev: ReviewAnswerPublished, env: Envelope, tx: Tx) -> None:
-        await handlers.answer_published(repo, tx, ev, env)
+        await progress.answer_published(tx, ev)
+
+
+def register_deliberation_handlers(
+    consumer: EventConsumer, tallies: TallyService, deliberations: DeliberationService, progress: ReviewProgress[Any]
+) -> None:
+    @consumer.on_many(TallyUpdated)
+    async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
+        await tallies.apply_participant_tallies(tx, [ev for ev, _ in batch])
+
+    @consumer.on(BallotClosed)
+    async def on_ballot_closed(ev: BallotClosed, env: Envelope, tx: Tx) -> None:
+        await deliberations.record_result(tx, ev)
+
+    register_review_progress(consumer, progress)

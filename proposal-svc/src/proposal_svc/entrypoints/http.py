@@ -1,45 +1,28 @@
-"""The HTTP API (called by the gateway only). Thin: validate, authorize, call a handler."""
+"""The proposals' HTTP API (called by the gateway only): submit, lists, the item page and its
+timeline, reference data and rule sets. Thin: validate, call the service layer, shape the reply."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
-from gongnon_chassis.errors import Forbidden, Invalid, NotFound
-from gongnon_chassis.runtime import Runtime
-from gongnon_chassis.store import Tx
 from gongnon_contracts.events.common import ActorRole
-from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
+from gongnon_contracts.refusals import Forbidden
 from gongnon_contracts.rulesets import RuleSetChoice
-from proposal_svc import browse, handlers, moderating, views
-from proposal_svc.access import can_see_proposal
-from proposal_svc.adapters.listing import Listing
-from proposal_svc.adapters.moderation import ModerationRepository
-from proposal_svc.adapters.repository import ProposalRepository
-from proposal_svc.community_views import proposal_standing
-from proposal_svc.domain.moderation import HIDDEN_PROPOSAL_TEXT, VISIBLE
-from proposal_svc.domain.presets import PRESETS
-from proposal_svc.domain.proposal import (
-    BODY_MAX,
-    BODY_MIN,
-    HASHTAG_LEN_MAX,
-    HASHTAGS_MAX,
-    TITLE_MAX,
-    TITLE_MIN,
-    Proposal,
-    normalize_hashtags,
-)
-from proposal_svc.domain.rules import RuleError, RuleSet, rule_set_to_dict
-from proposal_svc.page_cache import PageCache
-
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=TITLE_MIN, max_length=TITLE_MAX)]
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=BODY_MIN, max_length=BODY_MAX)]
-Hashtag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=HASHTAG_LEN_MAX)]
-AgencyId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")]
+from proposal_svc.domain.proposal import HASHTAG_LEN_MAX, HASHTAGS_MAX, normalize_hashtags
+from proposal_svc.domain.rules import rule_set_to_dict
+from proposal_svc.entrypoints import views
+from proposal_svc.entrypoints.community_views import proposal_standing
+from proposal_svc.entrypoints.fields import AGENCY_PATTERN, AgencyId, Body, Category, District, Hashtag, Title
+from proposal_svc.entrypoints.page_cache import PageCache
+from proposal_svc.service_layer.browse import ProposalLists
+from proposal_svc.service_layer.proposals import ProposalService
+from proposal_svc.service_layer.rulesets import RuleSetService
 
 
 class ProposalIn(BaseModel):
@@ -47,24 +30,10 @@ class ProposalIn(BaseModel):
 
     title: Title
     body: Body
-    category: str = Field(description="A key of POLICY_CATEGORIES (정책분류)")
-    district: str | None = Field(None, description="A key of SEOUL_DISTRICTS (자치구), or null for city-wide")
+    category: Category = Field(description="A key of POLICY_CATEGORIES (정책분류)")
+    district: District | None = Field(None, description="A key of SEOUL_DISTRICTS (자치구), or null for city-wide")
     hashtags: list[Hashtag] = Field(default_factory=list, max_length=HASHTAGS_MAX)
-    agency: str | None = Field(None, pattern=browse.AGENCY_PATTERN, description="The agency it is filed under")
-
-    @field_validator("category")
-    @classmethod
-    def _known_category(cls, v: str) -> str:
-        if v not in POLICY_CATEGORIES:
-            raise ValueError(f"unknown category; one of {', '.join(POLICY_CATEGORIES)}")
-        return v
-
-    @field_validator("district")
-    @classmethod
-    def _known_district(cls, v: str | None) -> str | None:
-        if v is not None and v not in SEOUL_DISTRICTS:
-            raise ValueError("unknown district; one of the 25 자치구 keys or null")
-        return v
+    agency: str | None = Field(None, pattern=AGENCY_PATTERN, description="The agency it is filed under")
 
     @field_validator("hashtags")
     @classmethod
@@ -100,30 +69,19 @@ def agency_admin(agency: AgencyId, actor: CurrentActor) -> Actor:
 
 
 def build_router(
-    rt: Runtime,
-    repo: ProposalRepository,
+    proposals: ProposalService,
+    lists: ProposalLists,
+    rulesets: RuleSetService,
     pages: PageCache,
-    on_submitted: Callable[[Proposal], Awaitable[None]] | None = None,
+    now: Callable[[], datetime],
 ) -> APIRouter:
     router = APIRouter(tags=["proposals"])
-    listing = Listing(rt.db.proposals, lambda: rt.clock.now())
-    mod = ModerationRepository(rt.store)
 
     @router.post("/proposals", status_code=201)
     async def submit(body: ProposalIn, author: Annotated[Actor, Depends(proposer)]) -> dict[str, Any]:
         space = in_space(author, body.agency)
-
-        async def tx_fn(tx: Tx) -> Proposal:
-            p = await handlers.submit(
-                repo, tx, space, body.title, body.body, body.category, body.district, body.hashtags
-            )
-            await moderating.auto_check(mod, tx, moderating.proposal_target(p), f"{p.title}\n{p.body}")
-            return p
-
-        p = await rt.store.transaction(tx_fn)
-        if on_submitted:  # after the commit: e.g. the similar-proposal index learns of it
-            await on_submitted(p)
-        return views.detail(p, rt.clock.now())
+        p = await proposals.submit(space, body.title, body.body, body.category, body.district, body.hashtags)
+        return views.detail(p, now())
 
     @router.get("/proposals")
     async def list_proposals(
@@ -133,16 +91,14 @@ def build_router(
         district: str | None = None,
         stage: str | None = None,
         hashtag: Annotated[str | None, Query(max_length=HASHTAG_LEN_MAX + 1)] = None,
-        agency: Annotated[str | None, Query(pattern=browse.AGENCY_PATTERN)] = None,
+        agency: Annotated[str | None, Query(pattern=AGENCY_PATTERN)] = None,
         q: Annotated[str | None, Query(max_length=100, description="Words of the title (제목 검색)")] = None,
         status: Annotated[str | None, Query(description="An admin status tab (operators)")] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page (opaque)")] = None,
     ) -> dict[str, Any]:
         async def read() -> dict[str, Any]:
-            return await browse.list_page(
-                listing,
-                rt.cursors,
+            page = await lists.page(
                 actor,
                 sort=sort,
                 category=category,
@@ -155,36 +111,22 @@ def build_router(
                 limit=limit,
                 cursor=cursor,
             )
+            return views.card_page(page, with_status=status is not None)
 
+        # Anonymous public pages are the same for everyone: served from the page cache.
         if pages.enabled and actor is None and status is None:
             key = (sort, category, district, stage, hashtag, agency, q, limit, cursor)
             return dict(await pages.get(key, read))
         return await read()
 
-    async def _visible(item_id: str, actor: Actor | None) -> Proposal:
-        p = await repo.get(item_id)
-        # Unlisted items (still gathering pre-agreements) are reachable by their link; private ones are
-        # not, and hidden or trashed ones only as a placeholder — except to their author and moderators.
-        if p is None or not can_see_proposal(p, actor):
-            if p is not None and p.moderation != VISIBLE and p.visibility == "public":
-                raise NotFound(
-                    HIDDEN_PROPOSAL_TEXT, code="proposal_hidden", details={"placeholder": HIDDEN_PROPOSAL_TEXT}
-                )
-            raise NotFound("no such proposal", code="proposal_not_found")
-        return p
-
     @router.get("/proposals/{item_id}")
     async def get_proposal(item_id: str, actor: OptionalActor) -> dict[str, Any]:
-        p = await _visible(item_id, actor)
-        return {**views.detail(p, rt.clock.now()), **proposal_standing(p, actor)}
+        p = await proposals.shown(item_id, actor)
+        return {**views.detail(p, now()), **proposal_standing(p, actor)}
 
     @router.get("/proposals/{item_id}/timeline")
     async def get_timeline(item_id: str, actor: OptionalActor) -> dict[str, Any]:
-        p = await repo.get(item_id)
-        # A hidden item's timeline stays public: it is where the moderation and its reason are shown.
-        if p is None or not (p.visibility == "public" or can_see_proposal(p, actor)):
-            raise NotFound("no such proposal", code="proposal_not_found")
-        return {"items": [views.timeline_entry(d) for d in await repo.timeline(item_id)]}
+        return {"items": [views.timeline_entry(d) for d in await proposals.timeline(item_id, actor)]}
 
     @router.get("/meta")
     async def meta() -> dict[str, Any]:
@@ -192,48 +134,24 @@ def build_router(
 
     @router.get("/rulesets/{ruleset_id}")
     async def get_ruleset(ruleset_id: str) -> dict[str, Any]:
-        rs = PRESETS.get(ruleset_id)
-        if rs is None:
-            raise NotFound("no such rule set", code="ruleset_not_found")
-        return rule_set_to_dict(rs)
+        return rule_set_to_dict(rulesets.preset(ruleset_id))
 
     @router.get("/agencies/{agency}/ruleset")
     async def get_agency_ruleset(agency: AgencyId) -> dict[str, Any]:
-        return rule_set_to_dict(await handlers.active_rule_set(repo, agency))
+        return rule_set_to_dict(await rulesets.active(agency))
 
     @router.put("/agencies/{agency}/ruleset")
     async def put_agency_ruleset(
         agency: AgencyId, choice: RuleSetChoice, admin: Annotated[Actor, Depends(agency_admin)]
     ) -> dict[str, Any]:
-        if choice.preset is not None and choice.preset not in PRESETS:
-            raise Invalid("unknown preset", code="unknown_preset", details={"allowed": list(PRESETS)})
-
-        async def tx_fn(tx: Tx) -> RuleSet:
-            try:
-                return await handlers.choose_rule_set(repo, tx, agency, choice, admin.account_id)
-            except RuleError as exc:
-                raise Invalid(str(exc), code="invalid_rule_set") from exc
-
-        # Items already open keep the rule set they opened under; only new items use this one.
-        return rule_set_to_dict(await rt.store.transaction(tx_fn))
+        """Items already open keep the rule set they opened under; only new items use this one."""
+        return rule_set_to_dict(await rulesets.choose(agency, choice, admin.account_id))
 
     @router.get("/agencies/{agency}/ruleset/versions")
     async def agency_ruleset_versions(
         agency: AgencyId, limit: Annotated[int, Query(ge=1, le=100)] = 20
     ) -> dict[str, Any]:
         """Every rule set the agency has chosen, newest first (own rules in full)."""
-        docs = await repo.agency_ruleset_versions(agency, limit)
-        return {
-            "items": [
-                {
-                    "version": d["version"],
-                    "preset": d.get("preset"),
-                    "census": d.get("census"),
-                    "rule_set": d.get("own"),
-                    "at": d["at"].isoformat() if hasattr(d["at"], "isoformat") else d["at"],
-                }
-                for d in docs
-            ]
-        }
+        return {"items": [views.ruleset_version(d) for d in await rulesets.versions(agency, limit)]}
 
     return router

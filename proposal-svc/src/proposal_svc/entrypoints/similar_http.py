@@ -12,9 +12,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from gongnon_chassis.actor import OptionalActor
-from gongnon_chassis.runtime import Runtime
 from proposal_svc.domain.proposal import BODY_MAX, TITLE_MAX
-from proposal_svc.similar import SimilarProposals
+from proposal_svc.service_layer.similar import SimilarService
 
 LIMIT_MAX, LIMIT_DEFAULT = 10, 5
 
@@ -31,13 +30,12 @@ class SimilarIn(BaseModel):
     limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
 
 
-def build_similar_router(rt: Runtime, similar: SimilarProposals) -> APIRouter:
+def build_similar_router(similar: SimilarService) -> APIRouter:
     router = APIRouter(tags=["proposals"])
 
     @router.post("/proposals/similar")
     async def similar_proposals(draft: SimilarIn, actor: OptionalActor) -> dict[str, Any]:
-        agency = actor.agency if actor else rt.settings.default_agency
-        hints = await similar.similar(agency, draft.title, draft.body, draft.limit)
+        hints = await similar.hints(actor, draft.title, draft.body, draft.limit)
         return {"items": [asdict(h) for h in hints]}
 
     return router

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gongnon_chassis.errors import Forbidden, NotFound
 from gongnon_contracts.events.common import ActorRole
+from gongnon_contracts.refusals import Forbidden, NotFound
 
 OPERATOR_ROLES = frozenset({ActorRole.OPERATOR, ActorRole.AGENCY_ADMIN, ActorRole.SUPER_ADMIN})
 # The head of agency answers the cases routed to the head's own department, like an officer.

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from gongnon_chassis.errors import Conflict, Invalid
 from gongnon_contracts.events.common import Metric, RuleAction
+from gongnon_contracts.refusals import Conflict, Invalid
 from review_svc.domain.access import Caller
 from review_svc.domain.departments import Department
 

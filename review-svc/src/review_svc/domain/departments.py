@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from gongnon_chassis.errors import Conflict, Invalid
 from gongnon_contracts.events.common import RuleAction
+from gongnon_contracts.refusals import Conflict, Invalid
 
 
 class DepartmentKind(StrEnum):

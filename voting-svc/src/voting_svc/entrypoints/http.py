@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
-from gongnon_chassis.errors import DomainError, Unavailable, error_body
+from gongnon_chassis.errors import DomainError, Unavailable, error_body, status_of
 from gongnon_chassis.responses import json_response
 from gongnon_contracts.bounds import KRW_MAX, Moment
 from gongnon_contracts.events.common import ActorRole
@@ -89,7 +89,7 @@ def supported(accepted: Accepted) -> dict[str, Any]:
 def support_reply(outcome: Outcome) -> dict[str, Any]:
     """One support of a batch, answered as its own request would have been: {status, body}."""
     if isinstance(outcome, DomainError):
-        return {"status": outcome.status, "body": error_body(outcome.code, outcome.message, outcome.details)}
+        return {"status": status_of(outcome), "body": error_body(outcome.code, outcome.message, outcome.details)}
     return {"status": 201, "body": supported(outcome)}
 
 

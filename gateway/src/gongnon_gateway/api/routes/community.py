@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gongnon_contracts.moderation import FlagReason
 from gongnon_gateway.api.deps import (
     ID_PATTERN,
     CurrentAccount,
@@ -25,7 +26,6 @@ from gongnon_gateway.upstream import Service
 router = APIRouter(tags=["community"], responses=ERROR_RESPONSES)
 
 CommentIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The comment id")]
-FLAG_REASONS = Literal["abuse", "hate", "spam", "privacy", "false", "other"]
 
 
 class _In(BaseModel):
@@ -47,7 +47,7 @@ class CommentIn(_In):
 
 
 class FlagIn(_In):
-    reason: FLAG_REASONS = Field(description="욕설·비방 / 혐오 / 광고·도배 / 개인정보 / 허위 사실 / 기타")
+    reason: FlagReason = Field(description="욕설·비방 / 혐오 / 광고·도배 / 개인정보 / 허위 사실 / 기타")
     detail: str | None = Field(None, max_length=1_000)
 
 

@@ -102,6 +102,13 @@ async def get_meta(up: UpstreamDep) -> Response:
     return await up.forward(Service.PROPOSAL, "GET", "/meta")
 
 
+@router.get("/api/agencies/{agency}/ruleset", response_model=RuleSetOut)
+async def get_agency_ruleset(agency: AgencyPath, up: UpstreamDep) -> Response:
+    """The threshold rules the agency's new items open under (public: citizens see what a proposal
+    must reach, and by when)."""
+    return await up.forward(Service.PROPOSAL, "GET", f"/agencies/{agency}/ruleset")
+
+
 @router.put("/api/agencies/{agency}/ruleset", response_model=RuleSetOut)
 async def set_agency_ruleset(agency: AgencyPath, body: RuleSetChoice, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Choose the agency's threshold rules (agency admin): `{"preset": …, "census": …}`, or its own

@@ -1,4 +1,4 @@
-"""What the HTTP API shows of a proposal, a rule set and the reference data (the read side)."""
+"""What the HTTP API shows of a proposal, its lists, a rule set and the reference data (JSON)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
 from proposal_svc.domain.presets import DEFAULT_PRESET, PRESETS
 from proposal_svc.domain.proposal import Proposal, days_left
+from proposal_svc.service_layer.pages import Page
 
 EXCERPT_LEN = 160
 
@@ -16,14 +17,17 @@ def _labelled(table: dict[str, dict[str, str]], key: str | None) -> dict[str, st
     return None if key is None else {"key": key, **table.get(key, {"ko": key, "en": key})}
 
 
+def excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT_LEN else text[:EXCERPT_LEN].rstrip() + "…"
+
+
 def card(p: Proposal, now: datetime) -> dict[str, Any]:
     """The list entry."""
-    excerpt = p.body if len(p.body) <= EXCERPT_LEN else p.body[:EXCERPT_LEN].rstrip() + "…"
     return {
         "id": p.id,
         "agency": p.agency,
         "title": p.title,
-        "excerpt": excerpt,
+        "excerpt": excerpt(p.body),
         "category": p.category,
         "category_label": _labelled(POLICY_CATEGORIES, p.category),
         "district": p.district,
@@ -40,6 +44,18 @@ def card(p: Proposal, now: datetime) -> dict[str, Any]:
     }
 
 
+def card_page(page: Page[Proposal], with_status: bool) -> dict[str, Any]:
+    """A list page; an admin console's status tab shows each item's status too."""
+    assert page.now is not None
+    cards = []
+    for p in page.items:
+        shown = card(p, page.now)
+        if with_status:
+            shown["status"] = p.status
+        cards.append(shown)
+    return {"items": cards, "next_cursor": page.next_cursor}
+
+
 def detail(p: Proposal, now: datetime) -> dict[str, Any]:
     """The item page: the card plus the text, the rules it runs under and how far it got."""
     return {
@@ -53,18 +69,28 @@ def detail(p: Proposal, now: datetime) -> dict[str, Any]:
         "next_threshold": p.next_threshold(),
         "milestones": p.milestones,
         "expired_rule_ids": p.expired,
-        "cases": [
-            {
-                "case_id": cid,
-                **{k: c.get(k) for k in ("status", "department_id", "department_name", "due_at", "decision")},
-            }
-            for cid, c in p.cases.items()
-        ],
+        "cases": review_cases(p.cases),
     }
+
+
+def review_cases(cases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The review cases of an item as review-svc reported them (case_opened, answer …)."""
+    keys = ("status", "department_id", "department_name", "due_at", "decision")
+    return [{"case_id": cid, **{k: c.get(k) for k in keys}} for cid, c in cases.items()]
 
 
 def timeline_entry(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: doc[k] for k in ("at", "kind", "actor_role", "summary", "data")}
+
+
+def ruleset_version(d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": d["version"],
+        "preset": d.get("preset"),
+        "census": d.get("census"),
+        "rule_set": d.get("own"),
+        "at": d["at"].isoformat() if hasattr(d["at"], "isoformat") else d["at"],
+    }
 
 
 def meta() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the HTTP API shows of debates and consultations (the read side)."""
+"""What the HTTP API shows of debates and consultations (JSON)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from proposal_svc.domain.deliberation import (
     result_rows,
 )
 from proposal_svc.domain.proposal import days_left
-
-EXCERPT_LEN = 160
+from proposal_svc.entrypoints.views import excerpt, review_cases
+from proposal_svc.service_layer.pages import Page
 
 
 def ballot(spec: BallotSpec) -> dict[str, Any]:
@@ -34,14 +34,13 @@ def ballot(spec: BallotSpec) -> dict[str, Any]:
 
 def card(d: Deliberation, now: datetime) -> dict[str, Any]:
     status = d.status(now)
-    excerpt = d.body if len(d.body) <= EXCERPT_LEN else d.body[:EXCERPT_LEN].rstrip() + "…"
     return {
         "id": d.id,
         "kind": d.kind.value,
         "kind_label": KIND_KO[d.kind],
         "agency": d.agency,
         "title": d.title,
-        "excerpt": excerpt,
+        "excerpt": excerpt(d.body),
         "category": d.category,
         "category_label": {"key": d.category, **POLICY_CATEGORIES.get(d.category, {"ko": d.category})},
         "department_id": d.department_id,
@@ -56,6 +55,11 @@ def card(d: Deliberation, now: datetime) -> dict[str, Any]:
         "source_item_id": d.source_item_id,
         "created_at": d.created_at,
     }
+
+
+def card_page(page: Page[Deliberation]) -> dict[str, Any]:
+    assert page.now is not None
+    return {"items": [card(d, page.now) for d in page.items], "next_cursor": page.next_cursor}
 
 
 def results(d: Deliberation, now: datetime) -> dict[str, Any]:
@@ -88,11 +92,5 @@ def detail(d: Deliberation, now: datetime) -> dict[str, Any]:
         "answer_due_days": d.answer_due_days,
         "created_by": d.created_by,
         "results": results(d, now),
-        "cases": [
-            {
-                "case_id": cid,
-                **{k: c.get(k) for k in ("status", "department_id", "department_name", "due_at", "decision")},
-            }
-            for cid, c in d.cases.items()
-        ],
+        "cases": review_cases(d.cases),
     }

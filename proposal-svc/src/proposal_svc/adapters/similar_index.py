@@ -1,8 +1,8 @@
-"""Similar-proposal hints (유사제안): keeps the in-memory indexes in step with MongoDB and answers
-"which existing proposals look like the one I am writing?".
+"""Similar-proposal hints (유사제안): the in-memory search index, kept in step with MongoDB, that
+answers "which existing proposals look like the one I am writing?".
 
 One index per agency (a shard), in this process's memory: loaded from MongoDB at startup,
-updated when a proposal is created here (the hook in POST /proposals), and caught up every few
+updated when a proposal is submitted here (ProposalService's hook), and caught up every few
 seconds with proposals created or edited elsewhere (another replica, an edit), through the
 created_at / edited_at indexes. Sentence vectors are computed off the event loop, stored in
 `similar_vectors` so a restart does not recompute them, and backfilled a batch at a time; a
@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gongnon_chassis.runtime import Runtime
+from proposal_svc.adapters.language_models import korean_tokenizer, sentence_encoder
 from proposal_svc.adapters.similar_store import SimilarStore, text_key
-from proposal_svc.domain.korean_text import Analyzer, korean_tokenizer
+from proposal_svc.domain.korean_text import Analyzer
 from proposal_svc.domain.proposal import Proposal
-from proposal_svc.domain.sentence_encoder import sentence_encoder
 from proposal_svc.domain.similarity import Reader, SimilarityIndex
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,7 @@ class SimilarProposals:
     # --- keeping the index in step ---
 
     async def start(self, _: Runtime | None = None) -> None:
-        """Startup: indexes, models, every proposal's analysis and the stored vectors."""
-        await self.store.ensure_indexes()
+        """Startup: models, every proposal's analysis and the stored vectors."""
         self.reader = await self._run(self._load_reader)
         await self.catch_up(full=True)
 
@@ -183,10 +182,3 @@ class SimilarProposals:
 
     def stats(self) -> dict[str, Any]:
         return {agency: shard.stats() for agency, shard in self.shards.items()}
-
-
-def wire_similar(rt: Runtime, catch_up_every_s: float = CATCH_UP_EVERY_S) -> SimilarProposals:
-    """The service's hint index: loaded by its `start` hook, caught up in the background."""
-    similar = SimilarProposals(SimilarStore(rt.store))
-    rt.every(catch_up_every_s, similar.catch_up, "similar-catch-up")
-    return similar

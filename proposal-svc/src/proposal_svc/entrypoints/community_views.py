@@ -5,13 +5,16 @@ moderators see the text with the reason. The author of a hidden proposal sees it
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from gongnon_chassis.actor import Actor
-from proposal_svc.access import can_read_comment, is_author, is_moderator
 from proposal_svc.domain import moderation
+from proposal_svc.domain.access import can_read_comment, is_author, is_moderator
 from proposal_svc.domain.comment import Comment
 from proposal_svc.domain.proposal import Proposal
+from proposal_svc.service_layer.community import Flagged, Thread
+from proposal_svc.service_layer.moderation import ModerationAct
 
 
 def proposal_standing(p: Proposal, viewer: Actor | None) -> dict[str, Any]:
@@ -65,15 +68,30 @@ def comment_view(c: Comment, viewer: Actor | None, replies: list[dict[str, Any]]
     return out
 
 
-def threads(top: list[Comment], replies: list[Comment], viewer: Actor | None) -> list[dict[str, Any]]:
+def thread_page(thread: Thread, viewer: Actor | None) -> dict[str, Any]:
     under: dict[str, list[dict[str, Any]]] = {}
-    for r in replies:
+    for r in thread.replies:
         if r.parent_id is not None:
             under.setdefault(r.parent_id, []).append(comment_view(r, viewer))
-    return [comment_view(c, viewer, under.get(c.id, [])) for c in top]
+    items = [comment_view(c, viewer, under.get(c.id, [])) for c in thread.comments]
+    return {"items": items, "next_cursor": thread.next_cursor}
 
 
-def queue_entry(entry: dict[str, Any], target: Any) -> dict[str, Any]:
+def flag_receipt(f: Flagged) -> dict[str, Any]:
+    return {
+        "target_type": f.target_type,
+        "target_id": f.target_id,
+        "flagged": True,
+        "flag_count": f.flag_count,
+        "queued": f.queued,
+    }
+
+
+def moderation_act(act: ModerationAct) -> dict[str, Any]:
+    return asdict(act)
+
+
+def queue_entry(entry: dict[str, Any], target: Proposal | Comment | None) -> dict[str, Any]:
     """A queue entry with what the operator needs to judge it (the text itself)."""
     snapshot: dict[str, Any] | None = None
     if isinstance(target, Proposal):
