@@ -204,14 +204,14 @@ async def test_debate_participants_reach_the_mayor_exactly_once(svc: Svc) -> Non
     def participants(total: int, seq: int) -> TallyUpdated:
         return TallyUpdated(item_id=did, kind="discussion", total=total, counts={}, as_of=svc.clock.now(), seq=seq)
 
-    await svc.deliver(participants(4_999, 1), ".deliberations")
+    await svc.deliver(participants(4_999, 1), ".tallies")
     got = await svc.get(f"/proposals/{pid}")
     assert got["debate_participants"] == 4_999
     assert "head_answer" not in [m["action"] for m in got["milestones"]]
 
-    first = await svc.deliver(participants(5_002, 3), ".deliberations")
-    await svc.deliver(participants(5_002, 3), ".deliberations", event_id=first)  # redelivered
-    await asyncio.gather(*(svc.deliver(participants(5_000 + i, 2), ".deliberations") for i in range(3)))
+    first = await svc.deliver(participants(5_002, 3), ".tallies")
+    await svc.deliver(participants(5_002, 3), ".tallies", event_id=first)  # redelivered
+    await asyncio.gather(*(svc.deliver(participants(5_000 + i, 2), ".tallies") for i in range(3)))
     got = await svc.get(f"/proposals/{pid}")
     assert got["debate_participants"] == 5_002
     assert [m["action"] for m in got["milestones"]].count("head_answer") == 1
@@ -236,9 +236,9 @@ async def test_the_published_result_is_recorded_once_and_sent_to_the_department(
             closes_at=closes,
             as_of=closes - timedelta(hours=1),
         )
-        first = await svc.deliver(closed, ".deliberations")
-        await svc.deliver(closed, ".deliberations", event_id=first)
-        await svc.deliver(closed, ".deliberations")  # the same result in a new envelope
+        first = await svc.deliver(closed, ".tallies")
+        await svc.deliver(closed, ".tallies", event_id=first)
+        await svc.deliver(closed, ".tallies")  # the same result in a new envelope
         results = await svc.get(f"/deliberations/{cid}/results")
         assert (results["published"], results["status"], results["total"]) == (True, "closed", 369)
         assert [(o["label"], o["count"], o["percent"]) for o in results["options"]] == [
@@ -292,6 +292,6 @@ async def test_the_published_result_is_recorded_once_and_sent_to_the_department(
 async def test_results_of_other_items_are_ignored(svc: Svc) -> None:
     pid = await propose_and_reach(svc, 10)
     closed = BallotClosed(item_id=pid, kind="support", total=10, counts={}, closes_at=T0, as_of=T0)
-    await svc.deliver(closed, ".deliberations")
+    await svc.deliver(closed, ".tallies")
     assert await svc.outbox(pid, "deliberation.result_published") == []
     assert (await svc.http.get(f"/deliberations/{pid}/results")).status_code == 404

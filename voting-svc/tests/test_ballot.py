@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from voting_svc.domain.ballot import Ballot, BallotInvalid, Option, Question, VoteKind, VoteRejected
+from gongnon_contracts.ballots import BallotQuestion, option
+from voting_svc.domain.ballot import Ballot, BallotInvalid, VoteKind, VoteRejected
 
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -33,12 +34,12 @@ def test_choice_ballot_defaults_to_yes_no_other_and_takes_exactly_one() -> None:
 
 
 def test_choice_labels_are_per_item() -> None:
-    b = Ballot.define("c2", VoteKind.CHOICE, "seoul", options=[Option("ban", "금지 찬성"), Option("keep", "금지 반대")])
+    b = Ballot.define("c2", VoteKind.CHOICE, "seoul", options=[option("ban", "금지 찬성"), option("keep", "금지 반대")])
     assert b.normalize(["keep"]) == ("keep",)
 
 
 def test_multi_picks_up_to_n_distinct_options_in_ballot_order() -> None:
-    opts = [Option(x, x.upper()) for x in ("a", "b", "c", "d", "e")]
+    opts = [option(x, x.upper()) for x in ("a", "b", "c", "d", "e")]
     b = Ballot.define("m1", VoteKind.MULTI, "seoul", options=opts, max_choices=3)
     assert b.normalize(["c", "a"]) == ("a", "c")
     assert b.normalize(["e", "d", "a"]) == ("a", "d", "e")
@@ -49,8 +50,12 @@ def test_multi_picks_up_to_n_distinct_options_in_ballot_order() -> None:
 
 def test_research_needs_one_answer_per_question() -> None:
     qs = [
-        Question("q1", "자주 이용하나요?", (Option("yes", "예"), Option("no", "아니오"))),
-        Question("q2", "만족하나요?", (Option("good", "만족"), Option("bad", "불만족"), Option("na", "모름"))),
+        BallotQuestion(id="q1", label="자주 이용하나요?", options=(option("yes", "예"), option("no", "아니오"))),
+        BallotQuestion(
+            id="q2",
+            label="만족하나요?",
+            options=(option("good", "만족"), option("bad", "불만족"), option("na", "모름")),
+        ),
     ]
     b = Ballot.define("r1", VoteKind.RESEARCH, "seoul", questions=qs)
     assert b.normalize(["q2:na", "q1:yes"]) == ("q1:yes", "q2:na")
@@ -72,11 +77,11 @@ def test_decision_needs_a_budget_and_takes_yes_or_no() -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"kind": VoteKind.SUPPORT, "options": [Option("a", "A")]},
-        {"kind": VoteKind.MULTI, "options": [Option("a", "A")]},
-        {"kind": VoteKind.MULTI, "options": [Option("a", "A"), Option("b", "B")], "max_choices": 3},
-        {"kind": VoteKind.CHOICE, "options": [Option("A.b", "bad id"), Option("c", "C")]},
-        {"kind": VoteKind.CHOICE, "options": [Option("a", "A"), Option("a", "again")]},
+        {"kind": VoteKind.SUPPORT, "options": [option("a", "A")]},
+        {"kind": VoteKind.MULTI, "options": [option("a", "A")]},
+        {"kind": VoteKind.MULTI, "options": [option("a", "A"), option("b", "B")], "max_choices": 3},
+        {"kind": VoteKind.CHOICE, "options": [option("A.b", "bad id"), option("c", "C")]},
+        {"kind": VoteKind.CHOICE, "options": [option("a", "A"), option("a", "again")]},
         {"kind": VoteKind.CHOICE, "max_choices": 2},
         {"kind": VoteKind.RESEARCH},
         {"kind": VoteKind.CHOICE, "budget_krw": 10},

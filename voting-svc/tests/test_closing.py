@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gongnon_contracts.ballots import option
 from gongnon_contracts.events import DeliberationOpened
 from gongnon_contracts.events.deliberations import BallotOption, BallotQuestion
-from voting_svc.closing import closed_event
-from voting_svc.defining import ballot_from_event
-from voting_svc.domain.ballot import Ballot, BallotInvalid, Option, VoteKind
+from voting_svc.domain.ballot import Ballot, BallotInvalid, VoteKind
 from voting_svc.domain.closing import count_inside, due_to_close, final_result
 from voting_svc.domain.tally import CountedVote
+from voting_svc.service_layer.closing import closed_event
+from voting_svc.service_layer.defining import ballot_from_event
 
 OPENS = datetime(2019, 10, 22, tzinfo=UTC)
 CLOSES = OPENS + timedelta(days=30)
@@ -59,7 +60,7 @@ def test_the_final_result_counts_votes_inside_the_period_with_every_option() -> 
 
 
 def test_an_empty_ballot_closes_with_zeros() -> None:
-    b = Ballot.define("m1", VoteKind.MULTI, "seoul", options=[Option("a", "A"), Option("b", "B")], closes_at=CLOSES)
+    b = Ballot.define("m1", VoteKind.MULTI, "seoul", options=[option("a", "A"), option("b", "B")], closes_at=CLOSES)
     result = final_result(b, count_inside(b, []))
     assert (result.total, result.counts) == (0, {"a": 0, "b": 0})
     assert closed_event(result).as_of == CLOSES

@@ -14,13 +14,12 @@ import pytest
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_chassis.runtime import Runtime
-from gongnon_chassis.settings import ServiceSettings
 from gongnon_contracts import Envelope, EventData, Topic, new_id
 from gongnon_contracts.events import ItemClosed, ProposalSubmitted, VoteCast
 from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.dedupe import RedisVotes
 from voting_svc.adapters.kafka_offsets import wait_until_consumed
-from voting_svc.bootstrap import build_app
+from voting_svc.bootstrap import VotingSettings, build_app
 from voting_svc.entrypoints.ledger_writer import ledger_group
 
 Poll = Callable[..., Awaitable[Any]]
@@ -85,7 +84,7 @@ OPERATOR = Actor(account_id="op-1", role=ActorRole.OPERATOR, agency="seoul").hea
 @pytest.fixture(scope="module")
 async def svc(infra: Any, asgi_client: Any, poll: Poll) -> AsyncIterator[Svc]:
     name = f"voting-it-{uuid.uuid4().hex[:8]}"
-    settings = ServiceSettings(
+    settings = VotingSettings(
         SERVICE_NAME=name,
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,

@@ -12,11 +12,15 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import CollectionInvalid
 
+from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import MilestoneReached, ProposalSubmitted, TallyUpdated
 from gongnon_contracts.events.common import Metric, RuleAction
+
+BATCH = 200  # events per batch (one transaction)
+PIECE = 50  # documents per statement inside it
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,10 @@ async def _set_item(tx: Tx, item_id: str, fields: dict[str, Any]) -> None:
 
 
 def register_counters(rt: Runtime) -> None:
-    # One event per transaction on SecantusDB (see proposal-svc's TALLY_BATCH); the tally handler
-    # takes batches of any size.
-    consumer = rt.consumer("counters")
+    # Batches, so spread tallies (hundreds of items a second) cost one transaction per batch; its
+    # statements stay short (pieces of PIECE documents): on SecantusDB a long statement inside a
+    # transaction holds up every other transaction of the server.
+    consumer = rt.consumer("counters", batch_size=BATCH)
 
     @consumer.on(ProposalSubmitted)
     async def on_submitted(e: ProposalSubmitted, env: Envelope, tx: Tx) -> None:
@@ -97,7 +102,10 @@ def register_counters(rt: Runtime) -> None:
         if not support:
             return
         ids = sorted({e.item_id for e, _ in support})
-        items = {d["_id"]: d async for d in tx.db.counter_items.find({"_id": {"$in": ids}}, session=tx.session)}
+        items: dict[str, dict[str, Any]] = {}
+        for piece in in_pieces(ids, PIECE):
+            found = tx.db.counter_items.find({"_id": {"$in": list(piece)}}, session=tx.session)
+            items.update({d["_id"]: d async for d in found})
         changed: dict[str, dict[str, Any]] = {}
         bumps: dict[str, int] = {}
         for e, env in support:
@@ -111,7 +119,8 @@ def register_counters(rt: Runtime) -> None:
             bumps[agency] = bumps.get(agency, 0) + delta
         if changed:
             ops = [UpdateOne({"_id": i}, {"$set": f}, upsert=True) for i, f in changed.items()]
-            await tx.db.counter_items.bulk_write(ops, ordered=False, session=tx.session)
+            for part in in_pieces(ops, PIECE):
+                await tx.db.counter_items.bulk_write(list(part), ordered=False, session=tx.session)
         for agency, delta in bumps.items():
             if delta:
                 await _bump(tx, agency, supports=delta)

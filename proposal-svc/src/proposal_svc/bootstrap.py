@@ -24,9 +24,8 @@ from proposal_svc.entrypoints.community_http import build_community_router
 from proposal_svc.entrypoints.deliberations_http import build_deliberation_router
 from proposal_svc.entrypoints.events import (
     TALLY_BATCH,
-    register_deliberation_handlers,
     register_review_progress,
-    register_support_tallies,
+    register_tallies,
 )
 from proposal_svc.entrypoints.http import build_router
 from proposal_svc.entrypoints.moderation_http import build_moderation_router
@@ -99,12 +98,9 @@ def build_app(settings: ProposalSettings) -> FastAPI:
     similar = SimilarService(hints, settings.default_agency)
 
     # Events: three consumer groups (entrypoints/events.py).
-    support_tallies = rt.consumer("tallies", batch_size=TALLY_BATCH)
-    register_support_tallies(support_tallies, tallies)
-    reviews = rt.consumer("reviews")
-    register_review_progress(reviews, ReviewProgress[Proposal](repo))
-    debates = rt.consumer("deliberations", batch_size=TALLY_BATCH)
-    register_deliberation_handlers(debates, tallies, deliberations, ReviewProgress[Deliberation](drepo))
+    register_tallies(rt.consumer("tallies", batch_size=TALLY_BATCH), tallies, deliberations)
+    register_review_progress(rt.consumer("reviews"), ReviewProgress[Proposal](repo))
+    register_review_progress(rt.consumer("deliberations"), ReviewProgress[Deliberation](drepo))
 
     # Periodic work.
     rt.every(settings.scheduler_interval_s, expiry.scan, "expire-windows")

@@ -7,8 +7,10 @@ the event is delivered again)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
@@ -22,22 +24,42 @@ from gongnon_contracts import Envelope, EventData
 
 log = logging.getLogger(__name__)
 
+# Records of a batch validated between two turns of the event loop.
+PARSE_SLICE = 50
+# A batch that failed comes again after this pause: do not spin on a database that is down.
+RETRY_PAUSE_S = 1.0
+
 E = TypeVar("E", bound=EventData)
+T = TypeVar("T")
 Handler = Callable[[Any, Envelope, Tx], Awaitable[None]]
-# A handler of many events of one type at once: [(event, envelope), …] in stream order.
+# A handler of many events at once: [(event, envelope), …] in stream order.
 BatchHandler = Callable[[list[tuple[Any, Envelope]], Tx], Awaitable[None]]
+
+
+async def in_turns(items: Sequence[T], size: int = PARSE_SLICE) -> AsyncIterator[Sequence[T]]:
+    """`items` in slices, letting the event loop run between two: working through thousands of
+    records at once would hold every request the process is answering for tens of milliseconds."""
+    for start in range(0, len(items), size):
+        if start:
+            await asyncio.sleep(0)
+        yield items[start : start + size]
 
 
 class EventConsumer:
     """batch_size > 1 takes up to that many records per poll and applies them in ONE transaction
     (one inbox look-up, one commit, one offset commit): for heavy streams such as votes. There a
-    handler registered with `on_many` gets each run of consecutive events of its type in one
-    call, so it can read and write them in bulk (one query for a batch of votes, not one per vote)."""
+    handler registered with `on_many` gets each run of consecutive events of its types in one
+    call, so it can read and write them in bulk (one query for a batch of votes, not one per vote).
+    Records are validated in slices (PARSE_SLICE) with the event loop running in between; a batch
+    that fails is logged and comes again after RETRY_PAUSE_S."""
 
-    def __init__(self, name: str, store: Store, batch_size: int = 1) -> None:
+    def __init__(self, name: str, store: Store, batch_size: int = 1, only_from: str | None = None) -> None:
         self.name = name  # also the Kafka consumer group
         self.store = store
         self.batch_size = batch_size
+        # Only events this source emitted (a service reading its own private topic, which tests
+        # and benches may share with other instances on one broker); others are skipped.
+        self.only_from = only_from
         self._handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._many: dict[str, BatchHandler] = {}
         self._unmarked: set[str] = set()  # on_many(idempotent=True) types: no inbox marker
@@ -50,9 +72,11 @@ class EventConsumer:
         return register
 
     def on_many(
-        self, event_cls: type[E], *, idempotent: bool = False
+        self, event_cls: type[E], *more: type[E], idempotent: bool = False
     ) -> Callable[[Callable[[list[tuple[E, Envelope]], Tx], Awaitable[None]]], BatchHandler]:
-        """idempotent=True: applying an event again changes nothing anyone observes (e.g. "follow":
+        """One handler for a run of consecutive events of these types (several types: one run
+        across them, e.g. single votes and batches of votes in one ledger write).
+        idempotent=True: applying an event again changes nothing anyone observes (e.g. "follow":
         a follower recorded twice is still told everything once), so its events need no inbox
         marker; at one event per vote, the marker would be as much database work as the handler."""
 
@@ -62,10 +86,11 @@ class EventConsumer:
             async def one(data: Any, env: Envelope, tx: Tx) -> None:
                 await many([(data, env)], tx)
 
-            self._handlers[event_cls.TYPE] = (event_cls, one)
-            self._many[event_cls.TYPE] = many
-            if idempotent:
-                self._unmarked.add(event_cls.TYPE)
+            for cls in (event_cls, *more):
+                self._handlers[cls.TYPE] = (cls, one)
+                self._many[cls.TYPE] = many
+                if idempotent:
+                    self._unmarked.add(cls.TYPE)
             return many
 
         return register
@@ -83,7 +108,7 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(self.name, "?", "invalid").inc()
             return None
         entry = self._handlers.get(env.type)
-        if entry is None:
+        if entry is None or (self.only_from is not None and env.source != self.only_from):
             return None
         cls, fn = entry
         try:
@@ -107,7 +132,9 @@ class EventConsumer:
         EVENTS_CONSUMED.labels(self.name, env.type, "applied" if applied else "duplicate").inc()
 
     async def dispatch_batch(self, bodies: list[dict[str, Any]]) -> None:
-        parsed = [p for p in (self._parse(b) for b in bodies) if p is not None]
+        parsed: list[tuple[Envelope, EventData, Handler]] = []
+        async for part in in_turns(bodies):
+            parsed += [p for p in map(self._parse, part) if p is not None]
         if not parsed:
             return
 
@@ -122,7 +149,7 @@ class EventConsumer:
                 else set()
             )
             done: set[str] = set()
-            run: list[tuple[Any, Envelope]] = []  # consecutive fresh events of one on_many type
+            run: list[tuple[Any, Envelope]] = []  # consecutive fresh events of one on_many handler
 
             async def flush_run() -> None:
                 if run:
@@ -133,8 +160,9 @@ class EventConsumer:
                 marker = f"{self.name}:{env.id}"
                 if marker in seen or marker in done:
                     continue
-                if env.type in self._many:
-                    if run and run[0][1].type != env.type:
+                many = self._many.get(env.type)
+                if many is not None:
+                    if run and self._many[run[0][1].type] is not many:
                         await flush_run()
                     run.append((data, env))
                 else:
@@ -148,10 +176,16 @@ class EventConsumer:
                 )
             return done
 
-        done = await self.store.transaction(apply)
-        for env, _, _ in parsed:
-            applied = f"{self.name}:{env.id}" in done
-            EVENTS_CONSUMED.labels(self.name, env.type, "applied" if applied else "duplicate").inc()
+        try:
+            done = await self.store.transaction(apply)
+        except Exception:
+            log.warning("%s: a batch of %d event(s) failed; it comes again", self.name, len(parsed), exc_info=True)
+            await asyncio.sleep(RETRY_PAUSE_S)
+            raise
+        # One increment per (type, outcome), not per record: a batch holds thousands.
+        outcomes = Counter((env.type, f"{self.name}:{env.id}" in done) for env, _, _ in parsed)
+        for (kind, applied), n in outcomes.items():
+            EVENTS_CONSUMED.labels(self.name, kind, "applied" if applied else "duplicate").inc(n)
 
     def attach(self, broker: KafkaBroker) -> None:
         if not self._handlers:

@@ -66,8 +66,8 @@ class Runtime:
             self._cursors = CursorSigner.for_service(self.settings)
         return self._cursors
 
-    def consumer(self, name: str, batch_size: int = 1) -> EventConsumer:
-        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size)
+    def consumer(self, name: str, batch_size: int = 1, only_from: str | None = None) -> EventConsumer:
+        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size, only_from)
         self.consumers.append(c)
         return c
 

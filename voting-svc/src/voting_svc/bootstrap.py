@@ -1,4 +1,4 @@
-"""The one composition root of voting-svc."""
+"""The one composition root of voting-svc: adapters, use cases, consumers and routes."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ from voting_svc.adapters.imports import ImportReports
 from voting_svc.adapters.kafka_offsets import wait_until_consumed
 from voting_svc.adapters.ledger import Ledger
 from voting_svc.adapters.locks import OwnedLocks
-from voting_svc.casting import Casting, VoteGate
-from voting_svc.closing import DEFAULT_CLOSE_GRACE, BallotCloser
-from voting_svc.defining import BallotDefiner
 from voting_svc.domain.tally import Tally
+from voting_svc.entrypoints import ledger_writer
 from voting_svc.entrypoints.events import register_ballot_handlers
 from voting_svc.entrypoints.http import build_router
-from voting_svc.entrypoints.ledger_writer import attach_ledger_writer
 from voting_svc.entrypoints.offline_http import build_offline_router
-from voting_svc.offline import OfflineImporter
-from voting_svc.recovery import Reconciler, RedisGuard
-from voting_svc.views import TallyView
+from voting_svc.service_layer.casting import Casting, VoteGate
+from voting_svc.service_layer.closing import DEFAULT_CLOSE_GRACE, BallotCloser
+from voting_svc.service_layer.defining import BallotDefiner
+from voting_svc.service_layer.offline import OfflineImporter
+from voting_svc.service_layer.recording import LedgerRecorder
+from voting_svc.service_layer.recovery import Reconciler, RedisGuard
+from voting_svc.service_layer.tally_view import TallyView
 
 GUARD_INTERVAL_S = 1.0
 
@@ -36,7 +37,7 @@ class VotingSettings(ServiceSettings):
     close_grace_s: float = Field(DEFAULT_CLOSE_GRACE.total_seconds(), alias="VOTING_CLOSE_GRACE_S", ge=0)
 
 
-def build_app(settings: ServiceSettings) -> FastAPI:
+def build_app(settings: VotingSettings) -> FastAPI:
     rt = create_runtime(settings)
     repo = BallotRepository(rt.db)
     cache = BallotCache(repo)
@@ -50,18 +51,20 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         for t in snapshots:
             tallies.forget(t.item_id)
 
-    group = attach_ledger_writer(rt.broker, rt.store, ledger, settings.service_name, recorded)
+    # Only the votes this service accepted count (tests and benches share a broker).
+    writer = rt.consumer(ledger_writer.NAME, batch_size=ledger_writer.BATCH, only_from=settings.service_name)
+    ledger_writer.register_ledger_writer(writer, LedgerRecorder(ledger, recorded))
 
     async def catch_up(timeout_s: float) -> None:
-        await wait_until_consumed(settings.kafka_bootstrap, group, Topic.VOTES.value, timeout_s)
+        await wait_until_consumed(settings.kafka_bootstrap, writer.name, Topic.VOTES.value, timeout_s)
 
-    register_ballot_handlers(rt, repo, cache)
+    definer = BallotDefiner(rt.store, repo, cache)
+    register_ballot_handlers(rt.consumer("ballots"), definer)
     guard = RedisGuard(votes, ledger, gate, catch_up, rt.clock)
     # Runs after the broker started (the restore waits for the ledger writer to drain Kafka).
     rt.every(GUARD_INTERVAL_S, guard.tick, "redis-guard")
 
     casting = Casting(cache, votes, rt.producer, rt.clock, gate, settings.service_name)
-    definer = BallotDefiner(rt.store, repo, cache)
     offline = OfflineImporter(
         casting,
         votes,
@@ -73,8 +76,7 @@ def build_app(settings: ServiceSettings) -> FastAPI:
         settings.service_name,
     )
     reconciler = Reconciler(rt.store, ledger, repo, votes, catch_up, gate, tallies.forget)
-    grace = timedelta(seconds=getattr(settings, "close_grace_s", DEFAULT_CLOSE_GRACE.total_seconds()))
-    closer = BallotCloser(rt.store, repo, ledger, cache, catch_up, grace)
+    closer = BallotCloser(rt.store, repo, ledger, cache, catch_up, timedelta(seconds=settings.close_grace_s))
     rt.every(settings.scheduler_interval_s, closer.scan, "close-ballots")
 
     async def ensure_indexes(_: Runtime) -> None:

@@ -1,7 +1,7 @@
 """Response models of the routes that pass a service's answer on unchanged: they describe, in the
 OpenAPI document, what proposal-svc, voting-svc, review-svc and notify-svc send (their views are
 the reference: proposal_svc/entrypoints/views.py, community_views.py, deliberation_views.py,
-voting_svc/entrypoints/http.py, review_svc/entrypoints/views.py, notify_svc/webhooks/…).
+voting_svc/entrypoints/views.py, review_svc/entrypoints/views.py, notify_svc/webhooks/…).
 
 The gateway does not re-serialise these answers (the routes return the service's bytes), so the
 models document and nothing is dropped; each allows extra fields, so a field a service adds is

@@ -185,26 +185,31 @@ async def _ledger(mongodb_uri: str) -> dict[str, list[datetime]]:
     return votes
 
 
-async def _settle_counts(gw: str, items: list[str], ledger: dict[str, list[datetime]]) -> tuple[dict[str, Doc], float]:
-    """Each item's tally and public count once the public counts stopped moving towards the ledger
-    (rechecking only items still behind, for up to two minutes), and how long that took."""
+async def _settle_counts(
+    mongodb_uri: str, items: list[str], ledger: dict[str, list[datetime]]
+) -> tuple[dict[str, Doc], float]:
+    """Each item's tally (voting-svc) and public count (proposal-svc's support_count, what its page
+    and lists show) once the public counts stopped moving towards the ledger (for up to two
+    minutes), and how long that took. Read from the stores in one pass each, so settling does not
+    load the services it waits for."""
     t0 = time.monotonic()
-    seen: dict[str, Doc] = {}
-    async with aiohttp.ClientSession() as s:
-        behind = list(items)
-        while True:
-            public = await _gather_json(s, [f"{gw}/api/proposals/{i}" for i in behind])
-            for i, p in zip(behind, public, strict=True):
-                seen[i] = {"public": int(p.get("support_count", 0))}
-            behind = [i for i in behind if seen[i]["public"] != len(ledger.get(i, []))]
-            if not behind or time.monotonic() - t0 > 120:
-                break
-            await asyncio.sleep(1.0)
-        settled = time.monotonic() - t0
-        tallies = await _gather_json(s, [f"{gw}/api/proposals/{i}/tally" for i in items])
-        for i, t in zip(items, tallies, strict=True):
-            seen[i]["tally"] = int(t.get("total", 0))
-    return seen, settled
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongodb_uri)
+    wanted = set(items)
+
+    async def read(db: str, coll: str, field: str) -> dict[str, int]:
+        cursor = client[db][coll].find({}, {field: 1}, batch_size=5000)
+        return {d["_id"]: int(d.get(field, 0)) async for d in cursor if d["_id"] in wanted}
+
+    while True:
+        public = await read("proposal_svc", "proposals", "support_count")
+        behind = [i for i in items if public.get(i, 0) != len(ledger.get(i, []))]
+        if not behind or time.monotonic() - t0 > 120:
+            break
+        await asyncio.sleep(1.0)
+    settled = time.monotonic() - t0
+    tallies = await read("voting_svc", "tallies", "total")
+    await client.close()
+    return {i: {"public": public.get(i, 0), "tally": tallies.get(i, 0)} for i in items}, settled
 
 
 async def _milestones(gw: str, mongodb_uri: str, items: list[str], ledger: dict[str, list[datetime]]) -> dict[str, Any]:
@@ -324,7 +329,7 @@ def run(argv: list[str]) -> int:
         ledger_caught_up_s = time.monotonic() - t1
         accepted_total = server_accepted(cluster.url("voting-svc"))
         ledger = asyncio.run(_ledger(endpoints.mongodb_uri))
-        counts, public_settled_s = asyncio.run(_settle_counts(gw, items, ledger))
+        counts, public_settled_s = asyncio.run(_settle_counts(endpoints.mongodb_uri, items, ledger))
         mismatched = [i for i in items if not (len(ledger.get(i, [])) == counts[i]["tally"] == counts[i]["public"])]
         ledger_total = sum(len(v) for v in ledger.values())
         milestones = asyncio.run(_milestones(gw, endpoints.mongodb_uri, items, ledger))

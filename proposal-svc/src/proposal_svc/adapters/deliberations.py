@@ -6,10 +6,10 @@ monotone, so a redelivered event changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from gongnon_chassis.store import Store, Tx
@@ -146,9 +146,12 @@ class DeliberationRepository:
         docs = await self.db.deliberations.find({"_id": {"$in": sorted(item_ids)}}, session=session).to_list(None)
         return {d["_id"]: from_doc(d) for d in docs}
 
-    async def raise_participants(self, tx: Tx, item_id: str, value: int) -> None:
-        # Tally snapshots are absolute and may arrive out of order: keep the largest.
-        await self.db.deliberations.update_one({"_id": item_id}, {"$max": {"participants": value}}, session=tx.session)
+    async def raise_participants(self, highest: Mapping[str, int]) -> None:
+        """Tally snapshots are absolute and may arrive out of order: keep the largest (outside any
+        transaction, like the proposals' counts: applied twice it is the same)."""
+        ops = [UpdateOne({"_id": item_id}, {"$max": {"participants": value}}) for item_id, value in highest.items()]
+        if ops:
+            await self.db.deliberations.bulk_write(ops, ordered=False)
 
     async def record_result(self, tx: Tx, d: Deliberation, r: Result, entry: TimelineEntry) -> bool:
         """Record the final result once, shown on the timeline; False when it was recorded already."""

@@ -16,6 +16,7 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events.common import ActorRole, Metric
 from proposal_svc.adapters.listing import index_keys
@@ -29,6 +30,7 @@ from proposal_svc.domain.timeline import TimelineEntry
 
 Doc = dict[str, Any]
 
+STATEMENT_SIZE = 250  # documents per read or bulk write of a batch
 DEADLINE_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)  # before any deadline on the platform
 METRIC_FIELDS = {Metric.SUPPORTS: "support_count", Metric.DEBATE_PARTICIPANTS: "debate_participants"}
 
@@ -139,11 +141,13 @@ class ProposalRepository:
     async def get_many(
         self, item_ids: Collection[str], session: AsyncClientSession | None = None
     ) -> dict[str, Proposal]:
-        """The proposals among these ids (others own the rest), by id: one `$in` read."""
-        if not item_ids:
-            return {}
-        docs = await self.db.proposals.find({"_id": {"$in": sorted(item_ids)}}, session=session).to_list(None)
-        return {d["_id"]: from_doc(d) for d in docs}
+        """The proposals among these ids (others own the rest), by id: `$in` reads of a bounded
+        size (a batch of tallies names hundreds of items)."""
+        found: dict[str, Proposal] = {}
+        for piece in in_pieces(sorted(item_ids), STATEMENT_SIZE):
+            async for d in self.db.proposals.find({"_id": {"$in": list(piece)}}, session=session):
+                found[d["_id"]] = from_doc(d)
+        return found
 
     async def due(self, before: datetime, limit: int = 100) -> list[str]:
         # The lower bound keeps items without a deadline (null) out of the index range: SecantusDB
@@ -163,14 +167,17 @@ class ProposalRepository:
 
     # --- counts and rules ---
 
-    async def raise_metrics(self, tx: Tx, highest: Mapping[tuple[str, Metric], int]) -> None:
-        """raise_metric for many (item, metric) pairs in one bulk write."""
-        if highest:
-            ops = [
-                UpdateOne({"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}})
-                for (item_id, metric), value in highest.items()
-            ]
-            await self.db.proposals.bulk_write(ops, ordered=False, session=tx.session)
+    async def raise_metrics(self, highest: Mapping[tuple[str, Metric], int]) -> None:
+        """raise_metric for many (item, metric) pairs, in bulk writes of a bounded size and outside
+        any transaction: an absolute count under `$max` is the same applied once or twice, in any
+        order, and on SecantusDB a long statement inside a transaction holds up every other
+        transaction of the server."""
+        ops = [
+            UpdateOne({"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}})
+            for (item_id, metric), value in highest.items()
+        ]
+        for piece in in_pieces(ops, STATEMENT_SIZE):
+            await self.db.proposals.bulk_write(list(piece), ordered=False)
 
     async def raise_metric(self, tx: Tx, item_id: str, metric: Metric, value: int) -> None:
         # Snapshots are absolute: keep the largest seen, whatever order they come in.

@@ -76,5 +76,3 @@ def draft_vector(encoder: Encoder, title: str, body: str = "") -> Vector | None:
     mean: Vector = np.stack([encoder.query(t) for t in texts]).astype(np.float32).mean(axis=0)
     norm = float(np.linalg.norm(mean))
     return (mean / norm).astype(np.float32) if norm > 0 else None
-
-

@@ -1,9 +1,8 @@
 """Event handlers (thin): each hands the event, and the transaction the chassis consumer opened
 for it with its inbox marker, to the service layer.
 
-Three consumer groups, so a backlog of one never holds up another: proposals' tallies, review
-news of proposals, and everything about debates and consultations (their participants' tallies,
-results and review news)."""
+Three consumer groups, so a backlog of one never holds up another: voting-svc's tallies and
+results (of every item), review news of proposals, and review news of debates and consultations."""
 
 from __future__ import annotations
 
@@ -23,17 +22,25 @@ from proposal_svc.service_layer.deliberations import DeliberationService
 from proposal_svc.service_layer.review_progress import ReviewProgress
 from proposal_svc.service_layer.tallies import TallyService
 
-# Tally events per transaction. On SecantusDB one long statement inside a transaction holds up every
-# other transaction's statements (its registry waits on that transaction's lock), so batches of 50
-# and 500 made the webhooks bench and proposal submissions stall (503s) where single events did not.
-# The handlers take batches of any size (real MongoDB has no such lock).
-TALLY_BATCH = 1
+# Tally events per batch. The counts are written outside the batch's transaction and the
+# transaction holds only the rules that fire (service_layer/tallies.py): on SecantusDB a long
+# statement inside a transaction holds up every other transaction, so the transaction stays short
+# however many items a batch names.
+TALLY_BATCH = 500
 
 
-def register_support_tallies(consumer: EventConsumer, tallies: TallyService) -> None:
-    @consumer.on_many(TallyUpdated)
+def register_tallies(consumer: EventConsumer, tallies: TallyService, deliberations: DeliberationService) -> None:
+    """voting-svc's stream: every tally (proposals' supports, debates' participants) and ballot
+    result, one consumer group."""
+
+    # Idempotent: counts under $max, each firing recorded once by its guard; no inbox markers.
+    @consumer.on_many(TallyUpdated, idempotent=True)
     async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
-        await tallies.apply_support_tallies(tx, [ev for ev, _ in batch])
+        await tallies.apply_tallies(tx, [ev for ev, _ in batch])
+
+    @consumer.on(BallotClosed)
+    async def on_ballot_closed(ev: BallotClosed, env: Envelope, tx: Tx) -> None:
+        await deliberations.record_result(tx, ev)
 
 
 def register_review_progress(consumer: EventConsumer, progress: ReviewProgress[Any]) -> None:
@@ -48,17 +55,3 @@ def register_review_progress(consumer: EventConsumer, progress: ReviewProgress[A
     @consumer.on(ReviewAnswerPublished)
     async def on_answer_published(ev: ReviewAnswerPublished, env: Envelope, tx: Tx) -> None:
         await progress.answer_published(tx, ev)
-
-
-def register_deliberation_handlers(
-    consumer: EventConsumer, tallies: TallyService, deliberations: DeliberationService, progress: ReviewProgress[Any]
-) -> None:
-    @consumer.on_many(TallyUpdated)
-    async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
-        await tallies.apply_participant_tallies(tx, [ev for ev, _ in batch])
-
-    @consumer.on(BallotClosed)
-    async def on_ballot_closed(ev: BallotClosed, env: Envelope, tx: Tx) -> None:
-        await deliberations.record_result(tx, ev)
-
-    register_review_progress(consumer, progress)

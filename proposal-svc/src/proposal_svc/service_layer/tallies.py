@@ -1,12 +1,14 @@
 """voting-svc's counts meet the items' rules: a proposal's supports (its own tally) and a
 debate's participants (the debate's tally, and its final result) feed the proposal's rules; each
 rule that fires is recorded once, announced (`proposal.milestone_reached`) and shown on the
-timeline. Runs in the transaction of the consumer that received the tally."""
+timeline. Runs in the transaction of the consumer that received the tallies; the counts
+themselves are written outside it (see apply_tallies)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gongnon_chassis.store import Tx
 from gongnon_contracts.events import ItemClosed, MilestoneReached, TallyUpdated
@@ -46,40 +48,61 @@ def milestone_reached(p: Proposal, f: Firing) -> MilestoneReached:
     )
 
 
+def _fires(p: Proposal, readings: Sequence[tuple[str, Metric, Reading]], now: datetime) -> bool:
+    """Whether any of the item's readings fires one of its rules (nothing is recorded here: the
+    decision is taken again inside the transaction)."""
+    state = p.state
+    return any(evaluate(p.rule_set, state, {m: r}, now) for item_id, m, r in readings if item_id == p.id)
+
+
 @dataclass
 class TallyService:
     proposals: ProposalRepository
     deliberations: DeliberationRepository
 
-    async def apply_support_tallies(self, tx: Tx, events: Sequence[TallyUpdated]) -> list[Firing]:
-        """A batch of tally snapshots in stream order: the proposals are read once, each snapshot
-        is fed to its proposal's rules in order (milestones fire exactly as they would one event at
-        a time), and the counts are raised in one bulk write."""
-        readings = [(ev, TALLY_METRICS[ev.kind]) for ev in events if ev.kind in TALLY_METRICS]
-        found = await self.proposals.get_many({ev.item_id for ev, _ in readings}, tx.session)
-        highest: dict[tuple[str, Metric], int] = {}
-        recorded: list[Firing] = []
-        for ev, metric in readings:
-            p = found.get(ev.item_id)
-            if p is None:  # an item another service owns
-                continue
-            highest[(p.id, metric)] = max(highest.get((p.id, metric), 0), ev.total)
-            recorded += await self._feed(tx, p, metric, Reading(ev.total, ev.as_of))
-        await self.proposals.raise_metrics(tx, highest)
-        return recorded
+    async def apply_tallies(self, tx: Tx, events: Sequence[TallyUpdated]) -> list[Firing]:
+        """A batch of tally snapshots in stream order: proposals' supports and debates'
+        participants (which feed the debate's proposal).
 
-    async def apply_participant_tallies(self, tx: Tx, events: Sequence[TallyUpdated]) -> None:
-        """Participants (distinct voters) of a debate feed its proposal's debate_participants rules.
-        Most snapshots in a batch are proposals' support tallies: one read finds the few that are
-        debates' or consultations'."""
-        ours = await self.deliberations.get_many({ev.item_id for ev in events}, tx.session)
+        The counts are raised outside the transaction (absolute values under `$max`: applied twice
+        or late they change nothing), so a batch of hundreds of items costs the transaction
+        nothing. The readings are then fed to each proposal's rules in memory, in order; only the
+        proposals where a rule fires are read again inside the transaction and fed again there,
+        where each firing is recorded once (its guard), announced and put on the timeline. States
+        only move forward, so a rule the first pass saw no reason to fire cannot fire on the
+        fresher read either."""
+        ids = {ev.item_id for ev in events}
+        proposals = await self.proposals.get_many(ids)
+        debates = await self.deliberations.get_many(ids - proposals.keys())
+        sources = {d.source_item_id for d in debates.values() if d.kind == DeliberationKind.DEBATE and d.source_item_id}
+        proposals.update(await self.proposals.get_many(sources - proposals.keys()))
+
+        readings: list[tuple[str, Metric, Reading]] = []
+        participants: dict[str, int] = {}
         for ev in events:
-            d = ours.get(ev.item_id)
-            if d is None:  # a proposal's support tally, or an item another service owns
-                continue
-            await self.deliberations.raise_participants(tx, d.id, ev.total)
-            if d.kind == DeliberationKind.DEBATE and d.source_item_id:
-                await self.apply_reading(tx, d.source_item_id, Metric.DEBATE_PARTICIPANTS, Reading(ev.total, ev.as_of))
+            reading = Reading(ev.total, ev.as_of)
+            if ev.item_id in proposals and ev.kind in TALLY_METRICS:
+                readings.append((ev.item_id, TALLY_METRICS[ev.kind], reading))
+            elif (d := debates.get(ev.item_id)) is not None:
+                participants[d.id] = max(participants.get(d.id, 0), ev.total)
+                if d.kind == DeliberationKind.DEBATE and d.source_item_id in proposals:
+                    readings.append((d.source_item_id, Metric.DEBATE_PARTICIPANTS, reading))
+            # else: an item another service owns
+        highest: dict[tuple[str, Metric], int] = {}
+        for item_id, metric, reading in readings:
+            highest[(item_id, metric)] = max(highest.get((item_id, metric), 0), reading.value)
+        await self.proposals.raise_metrics(highest)
+        await self.deliberations.raise_participants(participants)
+
+        firing = {item_id for item_id in proposals if _fires(proposals[item_id], readings, tx.now)}
+        if not firing:
+            return []
+        fresh = await self.proposals.get_many(firing, tx.session)
+        recorded: list[Firing] = []
+        for item_id, metric, reading in readings:
+            if (p := fresh.get(item_id)) is not None:
+                recorded += await self._feed(tx, p, metric, reading)
+        return recorded
 
     async def apply_reading(self, tx: Tx, item_id: str, metric: Metric, reading: Reading) -> list[Firing]:
         """Feed one absolute count to the proposal's rules (supports come from its own tally, debate

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 from pymongo import ASCENDING
 
 from gongnon_chassis.store import Tx
-from voting_svc.domain.ballot import Ballot, BallotStatus, Option, Question, VoteKind
+from gongnon_contracts.ballots import BallotOption, BallotQuestion
+from voting_svc.domain.ballot import Ballot, BallotStatus, VoteKind
 
 Doc = dict[str, Any]
 
@@ -23,11 +24,8 @@ def to_doc(b: Ballot) -> Doc:
         "kind": b.kind.value,
         "agency": b.agency,
         "status": b.status.value,
-        "options": [{"id": o.id, "label": o.label} for o in b.options],
-        "questions": [
-            {"id": q.id, "label": q.label, "options": [{"id": o.id, "label": o.label} for o in q.options]}
-            for q in b.questions
-        ],
+        "options": [o.model_dump(mode="json") for o in b.options],
+        "questions": [q.model_dump(mode="json") for q in b.questions],
         "max_choices": b.max_choices,
         "budget_krw": b.budget_krw,
         "opens_at": b.opens_at,
@@ -41,11 +39,8 @@ def from_doc(d: Doc) -> Ballot:
         kind=VoteKind(d["kind"]),
         agency=d["agency"],
         status=BallotStatus(d["status"]),
-        options=tuple(Option(o["id"], o["label"]) for o in d.get("options", [])),
-        questions=tuple(
-            Question(q["id"], q["label"], tuple(Option(o["id"], o["label"]) for o in q["options"]))
-            for q in d.get("questions", [])
-        ),
+        options=tuple(BallotOption.model_validate(o) for o in d.get("options", [])),
+        questions=tuple(BallotQuestion.model_validate(q) for q in d.get("questions", [])),
         max_choices=d.get("max_choices", 1),
         budget_krw=d.get("budget_krw"),
         opens_at=d.get("opens_at"),

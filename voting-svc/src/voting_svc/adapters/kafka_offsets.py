@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -17,15 +19,26 @@ class CatchUpTimeout(Exception):
     pass
 
 
-async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
-    """The topic's end offset per partition, for partitions that hold anything."""
+@asynccontextmanager
+async def _admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        described = await admin.describe_topics([topic])
+        yield admin
     finally:
         await admin.close()
-    tps = [TopicPartition(topic, p["partition"]) for t in described if t["topic"] == topic for p in t["partitions"]]
+
+
+async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    """The topic's partitions (none if it does not exist)."""
+    async with _admin(bootstrap) as admin:
+        described = await admin.describe_topics([topic])
+    return [TopicPartition(topic, p["partition"]) for t in described if t["topic"] == topic for p in t["partitions"]]
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """The topic's end offset per partition, for partitions that hold anything."""
+    tps = await topic_partitions(bootstrap, topic)
     if not tps:
         return {}
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -40,13 +53,9 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
 
 
 async def committed_offsets(bootstrap: str, group_id: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+    async with _admin(bootstrap) as admin:
         raw = await admin.list_consumer_group_offsets(group_id)
-        return {tp: meta.offset for tp, meta in raw.items() if meta is not None and meta.offset >= 0}
-    finally:
-        await admin.close()
+    return {tp: meta.offset for tp, meta in raw.items() if meta is not None and meta.offset >= 0}
 
 
 async def wait_until_consumed(bootstrap: str, group_id: str, topic: str, timeout_s: float, poll_s: float = 0.3) -> None:

@@ -10,15 +10,17 @@ One ballot per item. Choices travel as plain strings so every kind fits the same
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-# Option and question ids become Redis hash fields and MongoDB field names: keep them plain
-# (no ".", "$" or ":"), so "q:a" for research answers can never be ambiguous.
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+from gongnon_contracts.ballots import YES_NO, YES_NO_OTHER, BallotOption, BallotQuestion, id_problem
+from gongnon_contracts.refusals import Conflict, Invalid, Refusal
+
+# The parts of a ballot (options, questions) and the rule for their ids are the contract's: ids
+# become Redis hash fields and MongoDB field names, so they stay plain (no ".", "$" or ":") and
+# "q:a" for research answers is unambiguous. What each kind of ballot may hold is decided here.
 
 
 class VoteKind(StrEnum):
@@ -35,38 +37,28 @@ class BallotStatus(StrEnum):
     CLOSED = "closed"
 
 
-class VoteRejected(Exception):
+class VoteRejected(Refusal):
     """A vote the ballot does not accept; `code` is the machine-readable reason."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class ChoiceInvalid(VoteRejected, Invalid):
+    code = "invalid_choice"
 
 
-class BallotInvalid(Exception):
+class VotingClosed(VoteRejected, Conflict):
+    code = "voting_closed"
+
+
+class VotingNotOpen(VoteRejected, Conflict):
+    code = "voting_not_open"
+
+
+class BallotInvalid(Invalid):
     """A ballot definition that cannot be used."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "invalid_ballot"
 
 
-@dataclass(frozen=True)
-class Option:
-    id: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    label: str
-    options: tuple[Option, ...]
-
-
-YES_NO_OTHER = (Option("yes", "찬성"), Option("no", "반대"), Option("other", "기타"))
-YES_NO = (Option("yes", "찬성"), Option("no", "반대"))
 _NO_CHOICE_KINDS = frozenset({VoteKind.SUPPORT, VoteKind.DISCUSSION})
 
 
@@ -76,8 +68,8 @@ class Ballot:
     kind: VoteKind
     agency: str
     status: BallotStatus = BallotStatus.OPEN
-    options: tuple[Option, ...] = ()
-    questions: tuple[Question, ...] = ()
+    options: tuple[BallotOption, ...] = ()
+    questions: tuple[BallotQuestion, ...] = ()
     max_choices: int = 1
     budget_krw: int | None = None
     opens_at: datetime | None = None
@@ -94,8 +86,8 @@ class Ballot:
         kind: VoteKind,
         agency: str,
         *,
-        options: Sequence[Option] = (),
-        questions: Sequence[Question] = (),
+        options: Sequence[BallotOption] = (),
+        questions: Sequence[BallotQuestion] = (),
         max_choices: int | None = None,
         budget_krw: int | None = None,
         opens_at: datetime | None = None,
@@ -157,27 +149,26 @@ class Ballot:
 
     def check_open(self, now: datetime) -> None:
         if self.status == BallotStatus.CLOSED or (self.closes_at is not None and now >= self.closes_at):
-            raise VoteRejected("voting_closed", "voting on this item has ended")
+            raise VotingClosed("voting on this item has ended")
         if self.opens_at is not None and now < self.opens_at:
-            raise VoteRejected("voting_not_open", "voting on this item has not started yet")
+            raise VotingNotOpen("voting on this item has not started yet")
 
     def normalize(self, choices: Sequence[str]) -> tuple[str, ...]:
         """The vote's choices in canonical order, or VoteRejected if this ballot cannot take them."""
         if self.kind in _NO_CHOICE_KINDS:
             if choices:
-                raise VoteRejected("invalid_choice", f"a {self.kind} vote has no choices")
+                raise ChoiceInvalid(f"a {self.kind} vote has no choices")
             return ()
         if len(set(choices)) != len(choices):
-            raise VoteRejected("invalid_choice", "a choice appears twice")
+            raise ChoiceInvalid("a choice appears twice")
         if self.kind == VoteKind.RESEARCH:
             return self._normalize_research(choices)
         known = {o.id for o in self.options}
         unknown = [c for c in choices if c not in known]
         if unknown:
-            raise VoteRejected("invalid_choice", f"unknown option(s): {', '.join(unknown)}")
+            raise ChoiceInvalid(f"unknown option(s): {', '.join(unknown)}")
         if not 1 <= len(choices) <= self.max_choices:
-            raise VoteRejected(
-                "invalid_choice",
+            raise ChoiceInvalid(
                 "pick exactly one option" if self.max_choices == 1 else f"pick 1 to {self.max_choices} options",
             )
         order = {o.id: i for i, o in enumerate(self.options)}
@@ -188,20 +179,20 @@ class Ballot:
         for c in choices:
             qid, sep, oid = c.partition(":")
             if not sep:
-                raise VoteRejected("invalid_choice", f"answer {c!r} is not question:option")
+                raise ChoiceInvalid(f"answer {c!r} is not question:option")
             if qid in answers:
-                raise VoteRejected("invalid_choice", f"question {qid} answered twice")
+                raise ChoiceInvalid(f"question {qid} answered twice")
             answers[qid] = oid
         by_id = {q.id: q for q in self.questions}
         unknown_q = sorted(set(answers) - set(by_id))
         if unknown_q:
-            raise VoteRejected("invalid_choice", f"unknown question(s): {', '.join(unknown_q)}")
+            raise ChoiceInvalid(f"unknown question(s): {', '.join(unknown_q)}")
         missing = [q.id for q in self.questions if q.id not in answers]
         if missing:
-            raise VoteRejected("invalid_choice", f"answer every question; missing: {', '.join(missing)}")
+            raise ChoiceInvalid(f"answer every question; missing: {', '.join(missing)}")
         for qid, oid in answers.items():
             if oid not in {o.id for o in by_id[qid].options}:
-                raise VoteRejected("invalid_choice", f"unknown option {oid} for question {qid}")
+                raise ChoiceInvalid(f"unknown option {oid} for question {qid}")
         return tuple(f"{q.id}:{answers[q.id]}" for q in self.questions)
 
     def option_keys(self) -> tuple[str, ...]:
@@ -212,8 +203,6 @@ class Ballot:
 
 
 def _check_ids(ids: Sequence[str], what: str) -> None:
-    bad = [i for i in ids if not _ID.match(i)]
-    if bad:
-        raise BallotInvalid(f"{what} id(s) must be lowercase letters, digits, _ or - (max 32): {', '.join(bad)}")
-    if len(set(ids)) != len(ids):
-        raise BallotInvalid(f"{what} ids must be unique")
+    problem = id_problem(ids, what)
+    if problem:
+        raise BallotInvalid(problem)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from gongnon_contracts.refusals import Invalid
 from voting_svc.domain.ballot import Ballot, VoteRejected
 
 
@@ -69,10 +70,10 @@ class ImportPlan:
     rejects: list[Reject] = field(default_factory=list)
 
 
-class BatchInvalid(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class BatchInvalid(Invalid):
+    """A batch that cannot be imported as sent (a line number twice)."""
+
+    code = "invalid_batch"
 
 
 def offline_ids(item_id: str, import_id: str, line: int) -> tuple[str, str]:

@@ -1,26 +1,25 @@
-"""HTTP API of voting-svc (called only by the gateway)."""
+"""HTTP API of voting-svc (called only by the gateway). Thin: parse, call the service layer, shape
+the reply (views.py). A ballot's parts are the contract's (gongnon_contracts.ballots); what each
+kind of ballot may hold is the domain's (422 `invalid_ballot`)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
-from gongnon_chassis.errors import DomainError, Unavailable, error_body, status_of
 from gongnon_chassis.responses import json_response
+from gongnon_contracts.ballots import CHOICES_MAX, OPTIONS_MAX, QUESTIONS_MAX, BallotOption, BallotQuestion
 from gongnon_contracts.bounds import KRW_MAX, Moment
 from gongnon_contracts.events.common import ActorRole
-from voting_svc.adapters.kafka_offsets import CatchUpTimeout
-from voting_svc.casting import Accepted, Casting, CastRequest, Outcome
-from voting_svc.defining import BallotDefiner
-from voting_svc.domain.ballot import Ballot, Option, Question, VoteKind
-from voting_svc.recovery import Reconciler, RestoreInProgress
-from voting_svc.views import TallyView
-
-log = logging.getLogger(__name__)
+from voting_svc.domain.ballot import Ballot, VoteKind
+from voting_svc.entrypoints.views import ballot_out, support_reply, supported, tally_out, voted
+from voting_svc.service_layer.casting import Casting, CastRequest
+from voting_svc.service_layer.defining import BallotDefiner
+from voting_svc.service_layer.recovery import Reconciler
+from voting_svc.service_layer.tally_view import TallyView
 
 ItemId = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -32,23 +31,28 @@ class VoteIn(BaseModel):
     choices: list[str] = Field(default_factory=list, max_length=64)
 
 
-class OptionIn(BaseModel):
-    id: str = Field(min_length=1, max_length=32)
-    label: str = Field(min_length=1, max_length=200)
-
-
-class QuestionIn(OptionIn):
-    options: list[OptionIn] = Field(min_length=2, max_length=32)
-
-
 class BallotIn(BaseModel):
     kind: VoteKind
-    options: list[OptionIn] = Field(default_factory=list, max_length=32)
-    questions: list[QuestionIn] = Field(default_factory=list, max_length=32)
-    max_choices: int | None = Field(None, ge=1, le=32)
+    options: list[BallotOption] = Field(default_factory=list, max_length=OPTIONS_MAX)
+    questions: list[BallotQuestion] = Field(default_factory=list, max_length=QUESTIONS_MAX)
+    max_choices: int | None = Field(None, ge=1, le=CHOICES_MAX)
     budget_krw: int | None = Field(None, ge=0, le=KRW_MAX, description="Decision votes: the project's budget")
     opens_at: Moment | None = None
     closes_at: Moment | None = None
+
+    def ballot(self, item_id: str, agency: str) -> Ballot:
+        """The checked ballot (BallotInvalid, 422 `invalid_ballot`, if it cannot be used)."""
+        return Ballot.define(
+            item_id,
+            self.kind,
+            agency,
+            options=self.options,
+            questions=self.questions,
+            max_choices=self.max_choices,
+            budget_krw=self.budget_krw,
+            opens_at=self.opens_at,
+            closes_at=self.closes_at,
+        )
 
 
 class SupportIn(BaseModel):
@@ -62,35 +66,6 @@ class SupportsIn(BaseModel):
 
 class ReconcileIn(BaseModel):
     item_id: str | None = Field(default=None, min_length=1, max_length=64)
-
-
-def ballot_out(b: Ballot) -> dict[str, Any]:
-    return {
-        "item_id": b.item_id,
-        "kind": b.kind.value,
-        "agency": b.agency,
-        "status": b.status.value,
-        "options": [{"id": o.id, "label": o.label} for o in b.options],
-        "questions": [
-            {"id": q.id, "label": q.label, "options": [{"id": o.id, "label": o.label} for o in q.options]}
-            for q in b.questions
-        ],
-        "max_choices": b.max_choices,
-        "budget_krw": b.budget_krw,
-        "opens_at": b.opens_at.isoformat() if b.opens_at else None,
-        "closes_at": b.closes_at.isoformat() if b.closes_at else None,
-    }
-
-
-def supported(accepted: Accepted) -> dict[str, Any]:
-    return {"item_id": accepted.item_id, "counted": True, "total": accepted.total}
-
-
-def support_reply(outcome: Outcome) -> dict[str, Any]:
-    """One support of a batch, answered as its own request would have been: {status, body}."""
-    if isinstance(outcome, DomainError):
-        return {"status": status_of(outcome), "body": error_body(outcome.code, outcome.message, outcome.details)}
-    return {"status": 201, "body": supported(outcome)}
 
 
 def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, reconciler: Reconciler) -> APIRouter:
@@ -115,12 +90,11 @@ def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, r
     @router.post("/items/{item_id}/votes", status_code=201)
     async def vote(item_id: ItemId, body: VoteIn, actor: CurrentActor) -> dict[str, Any]:
         """A vote of the item's kind: choices are option ids (research: "question:option")."""
-        accepted = await casting.cast(item_id, actor, body.choices)
-        return {"item_id": accepted.item_id, "kind": accepted.kind, "counted": True, "total": accepted.total}
+        return voted(await casting.cast(item_id, actor, body.choices))
 
     @router.get("/items/{item_id}/tally")
     async def tally(item_id: ItemId, _: OptionalActor) -> dict[str, Any]:
-        return await tallies.read(await casting.ballot(item_id))
+        return tally_out(await tallies.read(await casting.ballot(item_id)))
 
     @router.get("/items/{item_id}/ballot")
     async def ballot(item_id: ItemId, _: OptionalActor) -> dict[str, Any]:
@@ -130,32 +104,17 @@ def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, r
     async def define_ballot(item_id: ItemId, body: BallotIn, actor: CurrentActor, response: Response) -> dict[str, Any]:
         """Operator: open a ballot of any kind on an item (consultations, debates, decisions)."""
         actor.require(ActorRole.OPERATOR)
-        defined, created = await definer.define(
-            item_id,
-            body.kind,
-            actor.agency,
-            options=[Option(o.id, o.label) for o in body.options],
-            questions=[
-                Question(q.id, q.label, tuple(Option(o.id, o.label) for o in q.options)) for q in body.questions
-            ],
-            max_choices=body.max_choices,
-            budget_krw=body.budget_krw,
-            opens_at=body.opens_at,
-            closes_at=body.closes_at,
-        )
+        defined, created = await definer.define(body.ballot(item_id, actor.agency))
         response.status_code = 201 if created else 200
         return ballot_out(defined)
 
     @router.post("/admin/reconcile", tags=["ops"])
     async def reconcile(actor: CurrentActor, body: ReconcileIn | None = None) -> dict[str, Any]:
-        """Operator: recount from the ledger; repair tallies (emitting tally.updated) and live counters."""
+        """Operator: recount from the ledger; repair tallies (emitting tally.updated) and live counters
+        (503 `ledger_behind` when the ledger writer does not catch up, `votes_recovering` during a
+        restore)."""
         actor.require(ActorRole.OPERATOR)
-        try:
-            report = await reconciler.reconcile(body.item_id if body else None)
-        except CatchUpTimeout as exc:
-            raise Unavailable(str(exc), code="ledger_behind") from exc
-        except RestoreInProgress as exc:
-            raise Unavailable(str(exc), code="votes_recovering") from exc
+        report = await reconciler.reconcile(body.item_id if body else None)
         return {
             "checked": report.checked,
             "tallies_repaired": report.tallies_repaired,

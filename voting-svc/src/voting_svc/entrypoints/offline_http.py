@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from gongnon_chassis.actor import CurrentActor
-from gongnon_chassis.errors import NotFound
-from voting_svc.domain.offline import ImportReport, OfflineLine, Reject, RejectReason
-from voting_svc.offline import OfflineImporter
+from voting_svc.domain.offline import OfflineLine, Reject, RejectReason
+from voting_svc.entrypoints.views import report_out
+from voting_svc.service_layer.offline import OfflineImporter
 
 ItemId = Annotated[str, Path(min_length=1, max_length=64)]
 ImportId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
@@ -38,24 +38,6 @@ class OfflineBatchIn(BaseModel):
     rejects: list[RejectIn] = Field(default_factory=list, max_length=MAX_LINES)
 
 
-def report_out(report: ImportReport, *, replayed: bool) -> dict[str, Any]:
-    return {
-        "import_id": report.import_id,
-        "item_id": report.item_id,
-        "kind": report.kind,
-        "source_name": report.source_name,
-        "status": "completed",
-        "replayed": replayed,
-        "lines": report.lines,
-        "accepted": report.accepted,
-        "rejected": report.rejected,
-        "reasons": report.reasons(),
-        "rejects": [{"line": r.line, "reason": r.reason.value, "message": r.text()} for r in report.rejects],
-        "imported_at": report.imported_at.isoformat(),
-        "imported_by": report.imported_by,
-    }
-
-
 def build_offline_router(importer: OfflineImporter) -> APIRouter:
     router = APIRouter(tags=["offline ballots"])
 
@@ -79,9 +61,6 @@ def build_offline_router(importer: OfflineImporter) -> APIRouter:
     @router.get("/items/{item_id}/offline-ballots/{import_id}")
     async def get_import(item_id: ItemId, import_id: ImportId, actor: CurrentActor) -> dict[str, Any]:
         """Operator: the report of a completed import."""
-        report = await importer.report(item_id, import_id, actor)
-        if report is None:
-            raise NotFound("no completed import with this id on this item", code="import_not_found")
-        return report_out(report, replayed=True)
+        return report_out(await importer.report(item_id, import_id, actor), replayed=True)
 
     return router

@@ -19,14 +19,16 @@ from dataclasses import dataclass, field
 from redis.exceptions import RedisError
 
 from gongnon_chassis.clock import Clock
+from gongnon_chassis.errors import Unavailable
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import new_id
 from voting_svc.adapters.ballots import BallotRepository
 from voting_svc.adapters.dedupe import RedisVotes
+from voting_svc.adapters.kafka_offsets import CatchUpTimeout
 from voting_svc.adapters.ledger import Ledger
-from voting_svc.casting import VoteGate
 from voting_svc.domain.tally import CountedVote, Tally, TallyDelta, combine, count
-from voting_svc.recording import snapshot_event
+from voting_svc.service_layer.casting import VoteGate
+from voting_svc.service_layer.recording import snapshot_event
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +103,6 @@ class RestoreLockLost(Exception):
     pass
 
 
-class RestoreInProgress(Exception):
-    pass
-
-
 @dataclass
 class ReconcileReport:
     checked: int = 0
@@ -139,12 +137,15 @@ class Reconciler:
     async def reconcile(self, item_id: str | None = None) -> ReconcileReport:
         """Recount one item (or every item with a ballot) from the ledger and repair what drifted."""
         if not self.gate.is_open:
-            raise RestoreInProgress("the vote register is being restored; reconcile afterwards")
+            raise Unavailable("the vote register is being restored; reconcile afterwards", code="votes_recovering")
         items = [item_id] if item_id is not None else [i async for i in self.ballots.item_ids()]
         # Live counters are read before Kafka is drained: a vote counted live before this point was
         # acknowledged before it, so it is in the ledger once the writer caught up.
         live_before = {i: await self.votes.live(i) for i in items}
-        await self.catch_up(CATCH_UP_TIMEOUT_S)
+        try:
+            await self.catch_up(CATCH_UP_TIMEOUT_S)
+        except CatchUpTimeout as exc:
+            raise Unavailable(str(exc), code="ledger_behind") from exc
         report = ReconcileReport()
         for i in items:
             ballot = await self.ballots.get(i)

@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import Clock
-from gongnon_chassis.errors import Conflict, Forbidden, Invalid, Unavailable
+from gongnon_chassis.errors import Conflict, Forbidden, NotFound, Unavailable
 from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_contracts import Envelope, new_id
@@ -27,10 +27,8 @@ from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.dedupe import Claim, RedisVotes, StateLost
 from voting_svc.adapters.imports import ImportReports
 from voting_svc.adapters.locks import OwnedLocks
-from voting_svc.casting import PENDING_CLAIM_TTL_S, VOTES, Casting, VoteGate
-from voting_svc.domain.ballot import Ballot, VoteRejected
+from voting_svc.domain.ballot import Ballot
 from voting_svc.domain.offline import (
-    BatchInvalid,
     ImportReport,
     OfflineLine,
     OfflineVote,
@@ -38,6 +36,7 @@ from voting_svc.domain.offline import (
     RejectReason,
     plan_import,
 )
+from voting_svc.service_layer.casting import PENDING_CLAIM_TTL_S, VOTES, Casting, VoteGate
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +73,15 @@ class OfflineImporter:
         self.gate = gate
         self.source = source
 
-    async def report(self, item_id: str, import_id: str, actor: Actor) -> ImportReport | None:
+    async def report(self, item_id: str, import_id: str, actor: Actor) -> ImportReport:
+        """The report of a completed import (404 `import_not_found` otherwise)."""
         actor.require(ActorRole.OPERATOR)
         ballot = await self.casting.ballot(item_id)
         _check_agency(ballot, actor)
-        return await self.reports.get(item_id, import_id)
+        report = await self.reports.get(item_id, import_id)
+        if report is None:
+            raise NotFound("no completed import with this id on this item", code="import_not_found")
+        return report
 
     async def run(
         self,
@@ -95,15 +98,9 @@ class OfflineImporter:
         done = await self.reports.get(item_id, import_id)
         if done is not None:
             return ImportOutcome(done, created=False)
-        try:
-            plan = plan_import(ballot, import_id, lines, rejected)
-        except BatchInvalid as exc:
-            raise Invalid(exc.message, code="invalid_batch") from exc
+        plan = plan_import(ballot, import_id, lines, rejected)
         now = self.clock.now()
-        try:
-            ballot.check_open(now)
-        except VoteRejected as exc:
-            raise Conflict(exc.message, code=exc.code) from exc
+        ballot.check_open(now)
         if not self.gate.is_open:
             raise Unavailable(
                 "votes are paused while the vote register is restored; retry shortly", code="votes_recovering"

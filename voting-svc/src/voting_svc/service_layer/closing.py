@@ -14,7 +14,7 @@ from voting_svc.adapters.ledger import Ledger
 from voting_svc.domain.ballot import Ballot
 from voting_svc.domain.closing import FinalResult, count_inside, due_to_close, final_result
 from voting_svc.domain.tally import CountedVote, TallyDelta
-from voting_svc.recovery import CATCH_UP_TIMEOUT_S, RECOUNT_CHUNK, CatchUp
+from voting_svc.service_layer.recovery import CATCH_UP_TIMEOUT_S, RECOUNT_CHUNK, CatchUp
 
 log = logging.getLogger(__name__)
 

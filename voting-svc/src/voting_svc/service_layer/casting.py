@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import Clock
 from gongnon_chassis.coalesce import Coalescer
-from gongnon_chassis.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
+from gongnon_chassis.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable
 from gongnon_chassis.grouping import group_by
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_chassis.telemetry import current_trace_context
@@ -35,7 +35,7 @@ from gongnon_contracts import Envelope, new_id
 from gongnon_contracts.events import VoteCast, VotesCast
 from voting_svc.adapters.ballots import BallotCache
 from voting_svc.adapters.dedupe import Claim, RedisVotes, StateLost
-from voting_svc.domain.ballot import Ballot, VoteKind, VoteRejected
+from voting_svc.domain.ballot import Ballot, VoteKind
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +182,8 @@ class Casting:
                 code="wrong_vote_kind",
                 details={"kind": ballot.kind.value},
             )
-        try:
-            ballot.check_open(now)
-            picked = ballot.normalize(r.choices)
-        except VoteRejected as exc:
-            if exc.code == "invalid_choice":
-                raise Invalid(exc.message, code=exc.code) from exc
-            raise Conflict(exc.message, code=exc.code) from exc
+        ballot.check_open(now)
+        picked = ballot.normalize(r.choices)
         return _Valid(at, ballot, r.actor.citizen_key, r.actor.account_id, picked, new_id("vt_"))
 
     async def _record(self, votes: Sequence[_Valid], now: datetime) -> list[Outcome]:

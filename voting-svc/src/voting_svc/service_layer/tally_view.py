@@ -1,4 +1,5 @@
-"""The read side: an item's tally (ledger-backed) with its live Redis count.
+"""The read side: an item's tally (ledger-backed) with its live Redis count, and for a decision
+ballot whether it passes.
 
 Popular items are read far more often than they change, so each process keeps a tally for a
 second before reading MongoDB again."""
@@ -8,17 +9,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
 from voting_svc.adapters.dedupe import RedisVotes
 from voting_svc.adapters.ledger import Ledger
 from voting_svc.domain.ballot import Ballot, VoteKind
-from voting_svc.domain.decision import decide_from_counts
+from voting_svc.domain.decision import DecisionResult, decide_from_counts
 from voting_svc.domain.tally import Tally, with_all_options
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TallyReading:
+    ballot: Ballot
+    tally: Tally
+    counts: dict[str, int]  # every option of the ballot, zeros included, in its order
+    live_total: int | None  # None while the live counter is unreachable
+    decision: DecisionResult | None  # decision ballots with a budget only
 
 
 class TallyView:
@@ -44,7 +54,7 @@ class TallyView:
         self._cache[item_id] = (self._now() + self.ttl_s, tally)
         return tally
 
-    async def read(self, ballot: Ballot) -> dict[str, Any]:
+    async def read(self, ballot: Ballot) -> TallyReading:
         tally = await self._tally(ballot.item_id) or Tally(item_id=ballot.item_id, kind=ballot.kind.value)
         live_total: int | None
         try:
@@ -53,25 +63,7 @@ class TallyView:
             log.warning("live counter unreachable for %s", ballot.item_id, exc_info=True)
             live_total = None
         counts = with_all_options(tally.counts, ballot.option_keys())
-        out: dict[str, Any] = {
-            "item_id": ballot.item_id,
-            "kind": ballot.kind.value,
-            "status": ballot.status.value,
-            "total": tally.total,
-            "counts": counts,
-            "seq": tally.seq,
-            "as_of": tally.as_of.isoformat() if tally.as_of else None,
-            "live_total": live_total,
-        }
+        decision = None
         if ballot.kind == VoteKind.DECISION and ballot.budget_krw is not None:
-            result = decide_from_counts(counts, ballot.budget_krw)
-            out["decision"] = {
-                "quorum": result.quorum,
-                "turnout": result.turnout,
-                "yes": result.yes,
-                "no": result.no,
-                "majority": result.majority,
-                "quorum_met": result.quorum_met,
-                "passed": result.passed,
-            }
-        return out
+            decision = decide_from_counts(counts, ballot.budget_krw)
+        return TallyReading(ballot, tally, counts, live_total, decision)
