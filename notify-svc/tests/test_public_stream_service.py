@@ -80,8 +80,26 @@ async def stream(infra: Any) -> AsyncIterator[Stream]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notify") as http,
     ):
-        yield Stream(app, http, f"http://127.0.0.1:{port}", infra.kafka_bootstrap)
+        s = Stream(app, http, f"http://127.0.0.1:{port}", infra.kafka_bootstrap)
+        await caught_up(s)
+        yield s
     await runner.cleanup()
+
+
+async def caught_up(s: Stream, quiet_s: float = 2.0, timeout_s: float = 90.0) -> None:
+    """The projector's fresh group starts at the broker's earliest records: items other test
+    modules published before this one. Wait until it has projected them (the head stops moving),
+    so the tests here see only their own events after the head they read."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    last, since = None, loop.time()
+    while loop.time() < deadline:
+        head = (await s.call("GET", "/public-events", params={"after": 2**53, "scope": "all"})).json()["head"]
+        if head != last:
+            last, since = head, loop.time()
+        elif loop.time() - since >= quiet_s:
+            return
+        await asyncio.sleep(0.2)
 
 
 def wrap(data: EventData, agency: str = HOME, minutes: int = 0) -> Envelope:

@@ -167,17 +167,19 @@ class ProposalRepository:
 
     # --- counts and rules ---
 
-    async def raise_metrics(self, highest: Mapping[tuple[str, Metric], int]) -> None:
+    async def raise_metrics(
+        self, highest: Mapping[tuple[str, Metric], int], session: AsyncClientSession | None = None
+    ) -> None:
         """raise_metric for many (item, metric) pairs, in bulk writes of a bounded size and outside
         any transaction: an absolute count under `$max` is the same applied once or twice, in any
         order, and on SecantusDB a long statement inside a transaction holds up every other
-        transaction of the server."""
+        transaction of the server (a session: inside the caller's transaction instead)."""
         ops = [
             UpdateOne({"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}})
             for (item_id, metric), value in highest.items()
         ]
         for piece in in_pieces(ops, STATEMENT_SIZE):
-            await self.db.proposals.bulk_write(list(piece), ordered=False)
+            await self.db.proposals.bulk_write(list(piece), ordered=False, session=session)
 
     async def raise_metric(self, tx: Tx, item_id: str, metric: Metric, value: int) -> None:
         # Snapshots are absolute: keep the largest seen, whatever order they come in.

@@ -91,12 +91,14 @@ class TallyService:
         highest: dict[tuple[str, Metric], int] = {}
         for item_id, metric, reading in readings:
             highest[(item_id, metric)] = max(highest.get((item_id, metric), 0), reading.value)
-        await self.proposals.raise_metrics(highest)
-        await self.deliberations.raise_participants(participants)
-
         firing = {item_id for item_id in proposals if _fires(proposals[item_id], readings, tx.now)}
+        # A count that crosses a threshold shows together with its milestone (same commit); the
+        # rest are raised at once.
+        await self.proposals.raise_metrics({k: v for k, v in highest.items() if k[0] not in firing})
+        await self.deliberations.raise_participants(participants)
         if not firing:
             return []
+        await self.proposals.raise_metrics({k: v for k, v in highest.items() if k[0] in firing}, tx.session)
         fresh = await self.proposals.get_many(firing, tx.session)
         recorded: list[Firing] = []
         for item_id, metric, reading in readings:
