@@ -80,8 +80,8 @@ async def _create_items(gw: str, n: int, parallel: int = 16) -> tuple[list[str],
         # Supports need the ballot voting-svc defines from each item's event: wait for all.
         waiting = list(ids)
         for _ in range(600):
-            answers = await _gather_status(s, [f"{gw}/api/proposals/{i}/tally" for i in waiting])
-            waiting = [i for i, status in zip(waiting, answers, strict=True) if status != 200]
+            answers = await _gather(s, [f"{gw}/api/proposals/{i}/tally" for i in waiting])
+            waiting = [i for i, (status, _) in zip(waiting, answers, strict=True) if status != 200]
             if not waiting:
                 break
             await asyncio.sleep(0.5)
@@ -90,23 +90,13 @@ async def _create_items(gw: str, n: int, parallel: int = 16) -> tuple[list[str],
         return ids, token
 
 
-async def _gather_status(s: aiohttp.ClientSession, urls: list[str], parallel: int = 32) -> list[int]:
+async def _gather(s: aiohttp.ClientSession, urls: list[str], parallel: int = 32) -> list[tuple[int, Any]]:
+    """GET each URL, at most `parallel` at a time: (status, JSON body) in the URLs' order."""
     gate = asyncio.Semaphore(parallel)
 
-    async def one(url: str) -> int:
+    async def one(url: str) -> tuple[int, Any]:
         async with gate, s.get(url) as r:
-            await r.read()
-            return r.status
-
-    return list(await asyncio.gather(*(one(u) for u in urls)))
-
-
-async def _gather_json(s: aiohttp.ClientSession, urls: list[str], parallel: int = 32) -> list[Any]:
-    gate = asyncio.Semaphore(parallel)
-
-    async def one(url: str) -> Any:
-        async with gate:
-            return await api_call(s, "GET", url)
+            return r.status, await r.json(content_type=None)
 
     return list(await asyncio.gather(*(one(u) for u in urls)))
 
@@ -222,7 +212,7 @@ async def _milestones(gw: str, mongodb_uri: str, items: list[str], ledger: dict[
         lowest = min((int(r["threshold"]) for r in rules), default=0)
         crossed = [i for i in items if lowest and len(ledger.get(i, [])) >= lowest]
         expected = {(i, r["id"]) for i in crossed for r in rules if len(ledger[i]) >= int(r["threshold"])}
-        timelines = await _gather_json(s, [f"{gw}/api/proposals/{i}/timeline" for i in crossed])
+        timelines = [body for _, body in await _gather(s, [f"{gw}/api/proposals/{i}/timeline" for i in crossed])]
     on_timeline: dict[tuple[str, str], datetime] = {}
     for i, tl in zip(crossed, timelines, strict=True):
         for e in tl["items"]:
