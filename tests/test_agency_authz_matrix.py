@@ -37,6 +37,7 @@ class World:
     case_id: str
     item_id: str
     comment_id: str
+    boss_id: str  # B's agency admin account
 
 
 Call = Callable[[World], tuple[str, Any]]  # (path, JSON body or None)
@@ -143,6 +144,10 @@ REFUSED: dict[tuple[str, str], Call] = {
         None,
     ),
     ("POST", "/api/debates"): lambda w: ("/api/debates", {"proposal_id": w.item_id, "vote_type": "discussion"}),
+    ("POST", "/api/admin/accounts/{account_id}/sessions/revoke"): lambda w: (
+        f"/api/admin/accounts/{w.boss_id}/sessions/revoke",
+        None,
+    ),
 }
 
 # Anyone may read these, signed in or not: an agency's public face.
@@ -248,7 +253,7 @@ async def _world(gw: Gateway, boss: User) -> World:
         return str(r.body["items"][0]["id"]) if r.status == 200 and r.body["items"] else None
 
     case_id = await eventually(case, timeout=60, what="B's review case")
-    return World(dept["id"], team["id"], key["id"], sub["id"], case_id, item["id"], comment["id"])
+    return World(dept["id"], team["id"], key["id"], sub["id"], case_id, item["id"], comment["id"], boss.account["id"])
 
 
 async def _ok(gw: Gateway, path: str) -> bool:

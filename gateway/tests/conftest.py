@@ -15,12 +15,19 @@ import pytest
 from aiohttp import web
 from fastapi import FastAPI
 
-from gongnon_chassis.actor import ACTOR_HEADER, Actor
+from gongnon_chassis.actor import ACTOR_HEADER, RELAY, Actor
+from gongnon_chassis.actor_tokens import ActorTokenVerifier, development_key
+from gongnon_chassis.clock import SystemClock
+from gongnon_chassis.errors import Unauthorized
 from gongnon_gateway.bootstrap import build_app
 from gongnon_gateway.core.config import GatewaySettings
+from gongnon_gateway.core.edge_settings import EdgeSettings
+from gongnon_infra.cluster import LOCAL_LIMITS
 
 ADMIN_EMAIL = "admin@gongnon.test"
 ADMIN_PASSWORD = "admin-password-1"
+# The fake services check the actor as the real ones do (the gateway signs with the development key).
+_VERIFIER = ActorTokenVerifier({development_key().kid: development_key().public}, SystemClock())
 
 
 @dataclass
@@ -35,7 +42,8 @@ class Received:
         return json.loads(self.body) if self.body else None
 
     def actor(self) -> Actor:
-        return Actor.model_validate_json(self.headers[ACTOR_HEADER])
+        """The actor the gateway signed for this call (the signature is checked)."""
+        return _VERIFIER.verify(self.headers[ACTOR_HEADER])
 
 
 Reply = tuple[int, Any]
@@ -67,6 +75,13 @@ class FakeServices:
         )
         self.received.append(rec)
         if (rec.method, rec.path) == ("POST", "/supports") and ("POST", "/supports") not in self.script:
+            try:  # as voting-svc: actors in a body only from the gateway's relay, signed
+                relayed = ACTOR_HEADER in rec.headers and rec.actor() == RELAY
+            except Unauthorized:
+                relayed = False
+            if not relayed:
+                body = {"error": {"code": "relay_only", "message": "not the gateway's relay", "details": None}}
+                return web.json_response(body, status=403)
             return web.json_response({"results": [self._one_support(rec, s) for s in rec.json()["supports"]]})
         status, payload = self._reply(rec)
         return web.json_response(payload, status=status)
@@ -74,7 +89,7 @@ class FakeServices:
     def _one_support(self, batch: Received, support: dict[str, Any]) -> dict[str, Any]:
         # voting-svc's batch of supports answers each as `POST /items/{id}/support` would: so does
         # the fake, from the same script, and records each as that call (the actor as its header).
-        headers = {**batch.headers, ACTOR_HEADER: json.dumps(support["actor"])}
+        headers = {**batch.headers, **Actor.model_validate(support["actor"]).header()}
         rec = Received("POST", f"/items/{support['item_id']}/support", {}, headers, b"")
         self.received.append(rec)
         status, payload = self._reply(rec)
@@ -129,23 +144,38 @@ class Kit:
     @staticmethod
     @asynccontextmanager
     async def running_gateway(
-        infra: Any, name: str, urls: dict[str, str], *, test_mode: bool
+        infra: Any,
+        name: str,
+        urls: dict[str, str],
+        *,
+        test_mode: bool,
+        edge: EdgeSettings | None = None,
+        fresh: bool = True,
+        **env: Any,
     ) -> AsyncIterator[FastAPI]:
-        settings = GatewaySettings(
-            SERVICE_NAME=name,
-            MONGODB_DATABASE=name.replace("-", "_"),
-            KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
-            MONGODB_URI=infra.mongodb_uri,
-            REDIS_URL=infra.redis_url,
-            GONGNON_TEST_MODE=test_mode,
-            GATEWAY_SECRET=f"secret-of-{name}",
-            GONGNON_ADMIN_EMAIL=ADMIN_EMAIL,
-            GONGNON_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        """The gateway in its lifespan. `edge`: its edge settings; by default the rate limits of a
+        local cluster (every test client is one address), the limit tests pass their own.
+        fresh=False: another replica of a gateway already running under this name (its database
+        kept); env: further settings by their environment names."""
+        values: dict[str, Any] = {
+            "SERVICE_NAME": name,
+            "MONGODB_DATABASE": name.replace("-", "_"),
+            "KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+            "MONGODB_URI": infra.mongodb_uri,
+            "REDIS_URL": infra.redis_url,
+            "GONGNON_TEST_MODE": test_mode,
+            "GONGNON_DEV_MODE": True,  # the development actor key and identity provider
+            "GATEWAY_SECRET": f"secret-of-{name}",
+            "GONGNON_ADMIN_EMAIL": ADMIN_EMAIL,
+            "GONGNON_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "edge": edge or EdgeSettings(**LOCAL_LIMITS),
             **urls,
-        )
+        }
+        settings = GatewaySettings(**{**values, **env})
         app = build_app(settings)
         rt = app.state.gateway.runtime
-        await rt.mongo.drop_database(settings.db_name())  # a clean database per run
+        if fresh:
+            await rt.mongo.drop_database(settings.db_name())  # a clean database per run
         async with app.router.lifespan_context(app):
             yield app
 

@@ -67,8 +67,8 @@ async def test_register_login_me(client: httpx.AsyncClient, kit: Any) -> None:
 async def test_me_needs_a_valid_token(client: httpx.AsyncClient, kit: Any) -> None:
     assert (await client.get("/api/me")).status_code == 401
     token = await kit.register_and_login(client, "tamper@example.org")
-    head, body, sig = token.split(".")
-    forged = f"{head}.{body}x.{sig}"
+    version, kid, body, sig = token.split(".")
+    forged = f"{version}.{kid}.{body}x.{sig}"
     r = await client.get("/api/me", headers=kit.bearer(forged))
     assert r.status_code == 401
     assert r.json()["error"]["code"] == "invalid_token"

@@ -89,6 +89,7 @@ async def notify(infra: Any) -> AsyncIterator[Notify]:
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         NOTIFY_CHANNELS="inapp,email,sms",
     )
     app = build_app(settings)

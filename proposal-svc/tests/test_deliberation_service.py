@@ -4,7 +4,6 @@ API, the events it emits (outbox) and the handlers of voting-svc's and review-sv
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,7 @@ import httpx
 import pytest_asyncio
 from fastapi import FastAPI
 
-from gongnon_chassis.actor import ACTOR_HEADER, Actor
+from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.runtime import Runtime
@@ -48,7 +47,7 @@ GOCHEOK = {
 
 
 def hdr(actor: Actor) -> dict[str, str]:
-    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json"))}
+    return actor.header()  # signed, as the gateway signs it (the development key)
 
 
 class Svc:
@@ -93,6 +92,7 @@ async def svc(infra: Any) -> AsyncIterator[Svc]:
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         SCHEDULER_INTERVAL_S=3600,
     )
     app = build_app(settings)

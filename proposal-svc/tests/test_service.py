@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,15 +13,17 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from gongnon_chassis.actor import ACTOR_HEADER, Actor
+from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.runtime import Runtime
 from gongnon_contracts import Envelope, EventData
 from gongnon_contracts.events import ReviewAnswerPublished, ReviewAnswerSubmitted, ReviewCaseOpened, TallyUpdated
 from gongnon_contracts.events.common import ActorRole
+from proposal_svc.adapters.live_counts import LiveCounts
 from proposal_svc.adapters.repository import DEADLINE_FLOOR, list_indexes
 from proposal_svc.bootstrap import ProposalSettings, build_app
+from proposal_svc.service_layer.tallies import TallyService
 
 T0 = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 RUN = uuid.uuid4().hex[:8]
@@ -34,8 +35,7 @@ OPERATOR = Actor(account_id="acc-op", role=ActorRole.OPERATOR)
 
 
 def hdr(actor: Actor) -> dict[str, str]:
-    # Escaped JSON: an HTTP header is ASCII, and display names are Korean.
-    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json"))}
+    return actor.header()  # signed, as the gateway signs it (the development key)
 
 
 class Svc:
@@ -83,6 +83,7 @@ async def svc(infra: Any) -> AsyncIterator[Svc]:
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         SCHEDULER_INTERVAL_S=3600,  # the test runs the scan itself
         PROPOSAL_EXPIRY_GRACE_S=0,
     )
@@ -283,6 +284,8 @@ async def test_list_pagination_filters_and_popularity(svc: Svc) -> None:
         ids.append(p["id"])
     await svc.deliver(tally(ids[1], 30, 1, 1))
     await svc.deliver(tally(ids[3], 20, 1, 1))
+    # The popular order follows the documents' counts, caught up with the live ones by the fold.
+    await svc.app.state.components.proposals.proposals.live.fold()
 
     seen, cursor = [], None
     while True:
@@ -555,3 +558,48 @@ async def test_an_agency_sets_its_census_for_share_rules(svc: Svc) -> None:
     await svc.deliver(tally(item, 33_000, 2, 61))
     [reached] = await svc.outbox(item, "proposal.milestone_reached")
     assert (reached["data"]["action"], reached["data"]["due_days"]) == ("open_decision_vote", 90)
+
+
+async def test_counts_rise_apart_from_the_document_and_fold_into_it(svc: Svc) -> None:
+    """Tallies raise the live counts, which every read shows at once; the proposal's document
+    (twenty index entries and more, each rewritten by SecantusDB on any change) is written only by
+    the fold, once per item however many batches came before it."""
+    item = (await svc.propose(title="실시간 공감 수 시험"))["id"]
+    db = svc.rt.db
+    live = svc.app.state.components.proposals.proposals.live
+    await live.fold()  # what earlier tests raised
+    for n in (3, 7, 12):
+        await svc.deliver(tally(item, n, n, n))
+    assert (await svc.http.get(f"/proposals/{item}")).json()["support_count"] == 12
+    assert (await db.proposals.find_one({"_id": item}))["support_count"] == 0
+    assert await live.fold() == 1
+    assert (await db.proposals.find_one({"_id": item}))["support_count"] == 12
+    assert await live.fold() == 0  # nothing raised since
+    # A snapshot arriving late lowers nothing.
+    await svc.deliver(tally(item, 5, 5, 5))
+    assert (await svc.http.get(f"/proposals/{item}")).json()["support_count"] == 12
+    # Raised by a process that stopped before folding: the next one folds it when it starts.
+    await db.live_counts.update_one({"_id": item}, {"$set": {"support_count": 15}})
+    restarted = LiveCounts(db)
+    await restarted.fold_everything_later()
+    assert await restarted.fold() >= 1
+    assert (await db.proposals.find_one({"_id": item}))["support_count"] == 15
+
+
+async def test_a_replica_remembering_an_older_state_never_fires_a_rule_twice(svc: Svc) -> None:
+    """Each replica remembers the items' rules and what had happened under them as last read; that
+    memory is only ever behind, so it may send a reading to be checked again, never fire twice."""
+    item = (await svc.propose(title="두 복제본이 같은 항목의 공감을 받습니다"))["id"]
+    ours: TallyService = svc.app.state.components.tallies
+    other = TallyService(ours.proposals, ours.deliberations)  # another replica, with its own memory
+    await svc.deliver(tally(item, 10, 1, 1))  # ours now remembers: nothing fired yet
+
+    async def apply_there(tx: Any) -> list[Any]:
+        return await other.apply_tallies(tx, [tally(item, 52, 2, 2)])
+
+    assert [f.rule.id for f in await svc.rt.store.transaction(apply_there)] == ["supports-50"]
+    await svc.deliver(tally(item, 55, 3, 3))  # ours still remembers "nothing fired"
+    await svc.deliver(tally(item, 56, 4, 4))
+    assert [e["data"]["rule_id"] for e in await svc.outbox(item, "proposal.milestone_reached")] == ["supports-50"]
+    got = (await svc.http.get(f"/proposals/{item}")).json()
+    assert (got["support_count"], [m["rule_id"] for m in got["milestones"]]) == (56, ["supports-50"])

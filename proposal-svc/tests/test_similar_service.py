@@ -4,7 +4,6 @@ what the public lists show, of the caller's agency."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +16,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from gongnon_chassis.actor import ACTOR_HEADER, Actor
+from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.runtime import Runtime
 from gongnon_contracts.events.common import ActorRole
@@ -54,7 +53,7 @@ DRAFT = {"title": "전철역 승강기가 없어서 너무 불편해요", "body"
 
 
 def hdr(actor: Actor) -> dict[str, str]:
-    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json"))}
+    return actor.header()  # signed, as the gateway signs it (the development key)
 
 
 @asynccontextmanager
@@ -65,6 +64,7 @@ async def running(infra: Any, name: str) -> AsyncIterator[tuple[FastAPI, httpx.A
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         SCHEDULER_INTERVAL_S=3600,
     )
     app = build_app(settings)

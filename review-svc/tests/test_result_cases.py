@@ -103,6 +103,7 @@ async def review(infra: Any) -> AsyncIterator[Review]:
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         SCHEDULER_INTERVAL_S=3600,
     )
     app = build_app(settings, clock=FixedClock(T0 + timedelta(seconds=1)))

@@ -64,6 +64,7 @@ async def review(infra: Any) -> AsyncIterator[Review]:
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         SCHEDULER_INTERVAL_S=3600,  # the test drives the deadline scan itself
     )
     clock = FixedClock(START)

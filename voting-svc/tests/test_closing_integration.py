@@ -61,6 +61,7 @@ async def svc(infra: Any, asgi_client: Any, poll: Poll) -> AsyncIterator[Svc]:
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         OUTBOX_POLL_S=0.2,
         SCHEDULER_INTERVAL_S=0.3,
         VOTING_CLOSE_GRACE_S=0.5,

@@ -4,6 +4,7 @@ writer, ballot consumer, outbox relay, Redis guard) and is called over ASGI like
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from gongnon_chassis.actor import Actor
+from gongnon_chassis.actor import ACTOR_HEADER, RELAY, Actor
+from gongnon_chassis.actor_tokens import ActorTokenSigner, new_signing_key
+from gongnon_chassis.clock import SystemClock
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_chassis.runtime import Runtime
 from gongnon_contracts import Envelope, EventData, Topic, new_id
@@ -79,6 +82,8 @@ def citizen(i: int | str) -> dict[str, str]:
 
 
 OPERATOR = Actor(account_id="op-1", role=ActorRole.OPERATOR, agency="seoul").header()
+# The gateway's support relay: the one caller whose batches may carry citizens' actors.
+BY_RELAY = RELAY.header()
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +94,7 @@ async def svc(infra: Any, asgi_client: Any, poll: Poll) -> AsyncIterator[Svc]:
         KAFKA_BOOTSTRAP=infra.kafka_bootstrap,
         MONGODB_URI=infra.mongodb_uri,
         REDIS_URL=infra.redis_url,
+        GONGNON_DEV_MODE=True,  # Actor.header(): the development key
         OUTBOX_POLL_S=0.2,
     )
     app = build_app(settings)
@@ -163,7 +169,7 @@ async def test_a_batch_of_supports_answers_each_as_its_own_request_would(svc: Sv
         {"item_id": item, "actor": actor_of("b-4")},
         {"item_id": item, "actor": actor_of("b-4")},  # the same citizen twice in one batch
     ]
-    status, body = await svc.http.post("/supports", json={"supports": supports})
+    status, body = await svc.http.post("/supports", json={"supports": supports}, headers=BY_RELAY)
     assert status == 200
     got = [(r["status"], r["body"].get("error", {}).get("code")) for r in body["results"]]
     assert got[:4] == [(201, None), (409, "already_voted"), (403, "verification_required"), (404, "item_not_votable")]
@@ -175,9 +181,34 @@ async def test_a_batch_of_supports_answers_each_as_its_own_request_would(svc: Sv
 
     # A malformed batch is refused whole, before any vote: no 500, nothing counted.
     for bad in ({"supports": []}, {"supports": [{"item_id": "a/b", "actor": actor_of("b-5")}]}, {"x": 1}):
-        status, body = await svc.http.post("/supports", json=bad)
+        status, body = await svc.http.post("/supports", json=bad, headers=BY_RELAY)
         assert (status, body["error"]["code"]) == (422, "validation_error")
     assert await svc.ledger_count(item) == 3
+
+
+async def test_a_forged_actor_is_refused_and_counts_nothing(svc: Svc) -> None:
+    item = await svc.new_proposal()
+    citizen_f = Actor(account_id="acc-f", role=ActorRole.CITIZEN, citizen_key="ck-f")
+    forged = [
+        {ACTOR_HEADER: json.dumps(citizen_f.model_dump(mode="json"))},  # plain JSON, as before
+        ActorTokenSigner(new_signing_key("gongnon-dev"), SystemClock()).header(citizen_f),  # another key
+    ]
+    for headers in forged:
+        status, body = await svc.http.post(f"/items/{item}/support", headers=headers)
+        assert (status, body["error"]["code"]) == (401, "actor_token_invalid")
+    # A batch carries citizens in its body: only the gateway's relay, signed, may send one.
+    batch = {"supports": [{"item_id": item, "actor": citizen_f.model_dump(mode="json")}]}
+    for headers, expected in [
+        ({}, (401, "unauthorized")),
+        ({ACTOR_HEADER: json.dumps(RELAY.model_dump(mode="json"))}, (401, "actor_token_invalid")),
+        (citizen("f"), (403, "relay_only")),
+        (OPERATOR, (403, "relay_only")),
+    ]:
+        status, body = await svc.http.post("/supports", json=batch, headers=headers)
+        assert (status, body["error"]["code"]) == expected
+    assert (await svc.votes.live(item))[0] == 0
+    status, body = await svc.http.post("/supports", json=batch, headers=BY_RELAY)
+    assert (status, body["results"][0]["status"]) == (200, 201)
 
 
 async def test_ledger_writer_ignores_redelivered_and_second_votes(svc: Svc) -> None:

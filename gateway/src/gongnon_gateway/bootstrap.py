@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from gongnon_chassis.actor_tokens import ActorTokenSigner
 from gongnon_chassis.clock import SystemClock
 from gongnon_chassis.hot_routes import serve_first
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
@@ -28,6 +30,7 @@ from gongnon_gateway.api.routes import (
     ops,
     proposals,
     review,
+    sessions,
     similar,
     subscriptions,
     votes,
@@ -44,6 +47,9 @@ from gongnon_gateway.core.kafka_access import KafkaAccess
 from gongnon_gateway.core.key_limits import FLUSH_EVERY_S, KeyLimits
 from gongnon_gateway.core.key_watch import CHECK_EVERY_S as KEY_CHECK_EVERY_S
 from gongnon_gateway.core.key_watch import KeyWatch
+from gongnon_gateway.core.limits import PeopleLimits
+from gongnon_gateway.core.revocations import CATCH_UP_S as REVOCATIONS_CATCH_UP_S
+from gongnon_gateway.core.revocations import SessionRevocations
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
 from gongnon_gateway.live_tally import TallyFeed
@@ -73,6 +79,9 @@ def body_limit(path: str) -> int:
 
 def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
+    # Real keys or no start (outside development and test mode): ConfigurationError.
+    session_secret, previous_secrets = settings.session_secrets()
+    actor_key = settings.actor_key()
     rt = create_runtime(settings)
     identity = build_identity_provider(settings.identity_provider, settings.identity_secret, rt.clock, settings)
     accounts = Accounts(rt.store, identity, settings.default_agency)
@@ -85,10 +94,21 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         },
         timeout_s=settings.upstream_timeout_s,
         max_connections=settings.upstream_max_connections,
+        actors=ActorTokenSigner(actor_key, rt.clock, settings.actor_token_ttl_s),
     )
     # Session expiry is real time, not the platform clock: moving the test clock forward by
-    # weeks must not sign everybody out.
-    tokens = TokenSigner(settings.signing_secret(), timedelta(seconds=settings.token_ttl_s), SystemClock())
+    # weeks must not sign everybody out. Revocations are on the same clock as the tokens.
+    session_ttl = timedelta(seconds=settings.token_ttl_s)
+    session_clock = SystemClock()
+    revocations = SessionRevocations(rt.store, rt.redis, session_clock, session_ttl)
+    tokens = TokenSigner(
+        session_secret,
+        session_ttl,
+        session_clock,
+        previous=previous_secrets,
+        is_revoked=revocations.is_revoked,
+    )
+    rt.every(REVOCATIONS_CATCH_UP_S, revocations.tick, "session-revocations")
     register_counters(rt)
     agency_registry = AgencyRegistry(rt.store, settings.default_agency)
     # Agency systems' API keys: records, rate limits and use (docs/federation.md).
@@ -114,12 +134,15 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     async def open_streams(_: Runtime) -> None:
         await upstream.start()
+        await revocations.ensure_indexes()
+        await revocations.start()
         await tally_feed.start()
         await public_signal.start()
 
     async def close_streams(_: Runtime) -> None:
         await public_signal.stop()
         await tally_feed.stop()
+        await revocations.stop()
         await upstream.close()
 
     async def prepare(_: Runtime) -> None:
@@ -133,7 +156,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         await key_auth.limits.ensure_indexes()
 
     # The vote path first: Starlette matches routes in order, and supports are most of the traffic.
-    api = [votes.router, auth.router, admin.router, proposals.router, review.router, inbox.router]
+    api = [votes.router, auth.router, sessions.router, admin.router, proposals.router, review.router, inbox.router]
     api += [offline.router, live.router]
     api.append(deliberations.router)
     api += [community.router, moderation.router, similar.router]
@@ -160,6 +183,9 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         on_stop=[close_streams],
         title="Gongnon gateway",
         description=DESCRIPTION,
+        verify_actors=False,  # it signs the actor; the services check it
+        internals=settings.edge.public_internals,
+        metrics_port=settings.edge.metrics_port,
     )
     serve_first(app, votes.SUPPORT_HOT_PATH, votes.support_hot, ["POST"])
     app.state.gateway = GatewayContext(
@@ -170,6 +196,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         upstream=upstream,
         supports=SupportRelay(upstream),
         identity=identity,
+        sessions=revocations,
     )
     app.state.tally_feed = tally_feed
     app.state.public_signal = public_signal
@@ -177,8 +204,14 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.api_keys = key_auth
     app.state.kafka_access = agency_kafka
     app.state.key_watch = key_watch
+    # People's rate limits (core/limits.py): login, registration, identity checks, items, comments, flags.
+    app.state.people_limits = PeopleLimits(rt.redis, settings.db_name(), settings.edge)
     app.add_middleware(AgencyHostHome, registry=agency_registry)
-    app.add_middleware(Edge, limit_for=body_limit)  # added last: the outermost
+    app.add_middleware(Edge, limit_for=body_limit)
+    if proxies := settings.edge.trusted_proxy_list():
+        # Outside the edge: the client address and scheme a trusted proxy reports are what the
+        # edge (HSTS, Secure cookies) and the per-IP limits see; nobody else's X-Forwarded-* are.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     install_error_pages(app)
 
     return app

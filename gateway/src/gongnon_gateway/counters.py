@@ -5,13 +5,12 @@ deliveries, and tallies are absolute snapshots applied only when newer)."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 from pymongo import UpdateOne
-from pymongo.errors import CollectionInvalid
 
+from gongnon_chassis.collections import ensure_collections as ensure_db_collections
 from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
@@ -32,13 +31,7 @@ class Counters:
 
 
 async def ensure_collections(db: Any) -> None:
-    """Create the projection's collections up front: creating one implicitly inside a
-    transaction writes the catalog in that transaction (contention; refused by older MongoDB)."""
-    existing = set(await db.list_collection_names())
-    for name in ("counters", "counter_items"):
-        if name not in existing:
-            with contextlib.suppress(CollectionInvalid):
-                await db.create_collection(name)
+    await ensure_db_collections(db, "counters", "counter_items")
 
 
 async def read_counters(db: Any, agency: str) -> Counters:
@@ -94,7 +87,9 @@ def register_counters(rt: Runtime) -> None:
         if inc:
             await _bump(tx, env.agency, **inc)
 
-    @consumer.on_many(TallyUpdated)
+    # No inbox markers (two writes per event): a snapshot is applied only when newer than the last
+    # one applied, so a redelivered batch changes nothing.
+    @consumer.on_many(TallyUpdated, idempotent=True)
     async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
         """A batch of snapshots in stream order: the items read once, each applied only when newer
         than the last one applied, the items and the agencies' totals written once each."""

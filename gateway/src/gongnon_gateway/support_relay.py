@@ -5,7 +5,15 @@ both processes about as much as the vote itself. The supports arriving in one tu
 loop go as one `POST /supports` (gongnon_chassis.coalesce: a lone support waits for nothing but
 the next loop turn; while batches are on their way, new supports gather for the next). Each
 citizen still gets exactly the reply their own request would have had: voting-svc answers every
-support of a batch separately, and a batch that fails as a whole fails each of its supports."""
+support of a batch separately, and a batch that fails as a whole fails each of its supports.
+
+Who vouches for the citizens in a batch: the batch is sent as the gateway's relay (chassis
+`RELAY`), signed like any caller, and voting-svc takes actors from a request's body only from that
+verified caller (`RelayCaller`). Each support carrying its own signed token would cost a signature
+here and a verification there per support (about 46 + 130 µs: 0.6 of a core, of two, at 3,600
+supports/s), and neither could be cached: in a burst nearly every support is a different citizen.
+The relay's one token is reused for minutes and verified once by voting-svc; a citizen's actor in
+the body is the one this gateway has just authenticated from their session token."""
 
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from collections.abc import Sequence
 import orjson
 from fastapi.responses import Response
 
-from gongnon_chassis.actor import Actor
+from gongnon_chassis.actor import RELAY, Actor
 from gongnon_chassis.coalesce import Coalescer
 from gongnon_gateway.upstream import Service, Upstream, UpstreamReply, vetted
 
@@ -41,7 +49,7 @@ class SupportRelay:
 
     async def _send(self, batch: Sequence[tuple[str, Actor]]) -> list[UpstreamReply]:
         body = {"supports": [{"item_id": item_id, "actor": actor.model_dump(mode="json")} for item_id, actor in batch]}
-        reply = await self._upstream.request(Service.VOTING, "POST", PATH, json_body=body)
+        reply = await self._upstream.request(Service.VOTING, "POST", PATH, actor=RELAY, json_body=body)
         if not reply.ok:
             return [reply] * len(batch)  # refused as a whole (e.g. 503 votes_recovering): so is each
         results = (reply.json() or {}).get("results")

@@ -3,11 +3,14 @@ generous connection limits (it is on the vote hot path).
 
 Upstream 2xx/4xx replies are passed on unchanged, and so is a service's own 503 in the error shape
 (e.g. `votes_recovering`: the client should retry); an unreachable service becomes 503
-`upstream_unavailable` and any other upstream 5xx becomes 502 `upstream_error`."""
+`upstream_unavailable` and any other upstream 5xx becomes 502 `upstream_error`.
+
+The caller travels signed (gongnon_chassis.actor_tokens): each actor's token is made once and
+reused for half its lifetime. A service refusing the gateway's own signature (401
+`actor_token_invalid`: the keys do not match) is the platform's fault, not the caller's: 502."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +22,9 @@ import orjson
 from fastapi.responses import Response
 from opentelemetry import propagate
 
-from gongnon_chassis.actor import ACTOR_HEADER, Actor
+from gongnon_chassis.actor import Actor
+from gongnon_chassis.actor_tokens import INVALID as ACTOR_TOKEN_INVALID
+from gongnon_chassis.actor_tokens import ActorTokenSigner
 from gongnon_chassis.errors import DomainError, Invalid, error_body
 
 log = logging.getLogger(__name__)
@@ -44,12 +49,6 @@ class UpstreamUnavailable(UpstreamProblem):
 class UpstreamFailed(UpstreamProblem):
     status = 502
     code = "upstream_error"
-
-
-def actor_header(actor: Actor) -> dict[str, str]:
-    # Actor.header(), but ASCII-escaped JSON: only ASCII header values are safe through every proxy
-    # and server (RFC 9110), and a display name is usually Korean. Services parse it the same way.
-    return {ACTOR_HEADER: json.dumps(actor.model_dump(mode="json", exclude_defaults=True), separators=(",", ":"))}
 
 
 @dataclass(frozen=True)
@@ -97,6 +96,12 @@ def vetted(reply: UpstreamReply, method: str, path: str) -> UpstreamReply:
     """The reply to pass on, or the gateway's own error for a service that failed."""
     if reply.status == 503 and reply.error_code():
         return reply  # the service says "not now, retry": its code matters to the client
+    if reply.status == 401 and reply.error_code() == ACTOR_TOKEN_INVALID:
+        log.error("%s refused the gateway's actor token for %s %s: %s", reply.service.value, method, path, reply.json())
+        raise UpstreamFailed(
+            f"{reply.service.value} did not accept the gateway's signature",
+            details={"service": reply.service.value, "status": reply.status},
+        )
     if reply.status >= 500:
         log.warning("%s answered %s for %s %s", reply.service.value, reply.status, method, path)
         raise UpstreamFailed(
@@ -107,8 +112,11 @@ def vetted(reply: UpstreamReply, method: str, path: str) -> UpstreamReply:
 
 
 class Upstream:
-    def __init__(self, urls: Mapping[Service, str], timeout_s: float, max_connections: int) -> None:
+    def __init__(
+        self, urls: Mapping[Service, str], timeout_s: float, max_connections: int, actors: ActorTokenSigner
+    ) -> None:
         self._urls = {s: u.rstrip("/") for s, u in urls.items()}
+        self._actors = actors
         self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(3.0, timeout_s))
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
@@ -153,7 +161,7 @@ class Upstream:
             raise UpstreamUnavailable("the gateway is not started", details={"service": service.value})
         headers: dict[str, str] = {"Accept": "application/json"}
         if actor is not None:
-            headers.update(actor_header(actor))
+            headers.update(self._actors.header(actor))
         data: bytes | None = None
         if json_body is not None:
             try:

@@ -13,22 +13,30 @@ import time
 
 from gongnon_infra.cluster import Cluster
 from gongnon_infra.infra import ROOT, LocalInfra, ensure_kafka_jars
+from gongnon_infra.procs import Stopped, popen_child, stop_on_signals, stopping_quietly, wait_for_stop
 
 
 def _step(msg: str) -> None:
     print(f"• {msg}", flush=True)
 
 
-def _wait_for_signal() -> None:
-    stop = {"now": False}
-
-    def handler(*_: object) -> None:
-        stop["now"] = True
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    while not stop["now"]:
-        time.sleep(0.3)
+def _run(argv: list[str]) -> int:
+    """A command in the foreground (ruff, mypy, pytest), gone with this runner however it ends.
+    SIGTERM or SIGHUP is passed on as SIGINT, so pytest tears its cluster down; Ctrl-C reaches
+    it from the terminal already."""
+    child = popen_child(argv, cwd=ROOT)
+    try:
+        return child.wait()
+    except (KeyboardInterrupt, Stopped) as exc:
+        with stopping_quietly():
+            if isinstance(exc, Stopped):
+                child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        raise
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -73,13 +81,14 @@ def cmd_up(args: argparse.Namespace) -> int:
         )
         if args.exit_after_seed:
             return 0
-        _wait_for_signal()
+        wait_for_stop()
         return 0
     finally:
-        _step("stopping …")
-        if cluster:
-            cluster.stop()
-        infra.stop()
+        with stopping_quietly():
+            _step("stopping …")
+            if cluster:
+                cluster.stop()
+            infra.stop()
 
 
 def cmd_infra(_: argparse.Namespace) -> int:
@@ -90,15 +99,16 @@ def cmd_infra(_: argparse.Namespace) -> int:
             f"KAFKA_BOOTSTRAP={endpoints.kafka_bootstrap}\nMONGODB_URI={endpoints.mongodb_uri}\nREDIS_URL={endpoints.redis_url}"
         )
         print(f"KAFKA_SCRAM_BOOTSTRAP={endpoints.kafka_scram_bootstrap}", flush=True)
-        _wait_for_signal()
+        wait_for_stop()
         return 0
     finally:
-        infra.stop()
+        with stopping_quietly():
+            infra.stop()
 
 
 def cmd_test(args: argparse.Namespace) -> int:
     ensure_kafka_jars()
-    run = lambda argv: subprocess.run(argv, cwd=ROOT).returncode  # noqa: E731
+    run = _run
     if not args.no_lint:
         _step("ruff")
         if run([sys.executable, "-m", "ruff", "check", "."]) != 0:
@@ -118,6 +128,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(args.name, args.rest)
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    from gongnon_infra.bench import run_bench
+
+    return run_bench("chaos", args.rest)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="./dev")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -134,12 +150,21 @@ def main() -> int:
     bench.add_argument("name")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(fn=cmd_bench)
+    # Every argument after `chaos` is the bench's own (its --help lists them): "+" as the only
+    # prefix keeps argparse from reading "--rate" and the like here.
+    chaos = sub.add_parser("chaos", help="the fault matrix under load (bench chaos)", add_help=False, prefix_chars="+")
+    chaos.add_argument("rest", nargs=argparse.REMAINDER)
+    chaos.set_defaults(fn=cmd_chaos)
     # Unknown arguments of `test` go to pytest (e.g. ./dev test -k loop -x).
     args, extra = parser.parse_known_args()
     if extra and args.cmd != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.pytest_args = extra
-    return int(args.fn(args))
+    stop_on_signals()  # SIGTERM and SIGHUP stop everything as Ctrl-C does (procs.py)
+    try:
+        return int(args.fn(args))
+    except (KeyboardInterrupt, Stopped):
+        return 130
 
 
 if __name__ == "__main__":

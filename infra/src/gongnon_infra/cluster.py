@@ -33,6 +33,23 @@ BACKENDS = tuple(s for s in SERVICES if s.name != "gateway")
 DEV_ADMIN_EMAIL = "admin@gongnon.local"
 DEV_ADMIN_PASSWORD = "gongnon-admin-dev"
 
+# The gateway's rate limits on people's routes (gateway/…/core/edge_settings.py), raised for a
+# local cluster: every caller there is 127.0.0.1, and the test suites, the demo seed and the
+# benches register, log in and propose as hundreds of people (one bench author opens 10,000
+# items). Values set in the environment win; the limit tests run the real defaults in-process.
+LOCAL_LIMITS = {
+    "GONGNON_LIMIT_LOGIN_PER_IP": "1000000/minute",
+    "GONGNON_LIMIT_REGISTER_PER_IP": "1000000/minute",
+    "GONGNON_LIMIT_REGISTER_PER_EMAIL": "1000000/minute",
+    "GONGNON_LIMIT_VERIFY_PER_IP": "1000000/minute",
+    "GONGNON_LIMIT_VERIFY_PER_ACCOUNT": "1000000/minute",
+    "GONGNON_LIMIT_ITEMS_PER_ACCOUNT": "1000000/minute",
+    "GONGNON_LIMIT_COMMENTS_PER_ACCOUNT": "1000000/minute",
+    "GONGNON_LIMIT_FLAGS_PER_ACCOUNT": "1000000/minute",
+    # Fuzzing sends many wrong passwords to the suites' own accounts.
+    "GONGNON_FAILURES_BEFORE_LOCK": "1000000",
+}
+
 
 def _ready(url: str) -> bool:
     try:
@@ -73,16 +90,23 @@ class Cluster:
             "HOST": "127.0.0.1",
             "PORT": str(self.ports[spec.name]),
             "GONGNON_TEST_MODE": "1" if self.test_mode else "0",
+            # Loopback on a developer's machine (./dev up, tests, benches): the development actor
+            # keys and identity provider may stand in where nothing is configured (docs/security.md).
+            "GONGNON_DEV_MODE": "1",
             "SCHEDULER_INTERVAL_S": "0.5" if self.test_mode else "5",
+            # Tests read the popular lists' order soon after supports (adapters/live_counts.py).
+            "PROPOSAL_COUNT_FOLD_S": "0.5" if self.test_mode else "10",
             "OUTBOX_POLL_S": "0.2",
             "PYTHONUNBUFFERED": "1",
             "GONGNON_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
             "GONGNON_ADMIN_PASSWORD": DEV_ADMIN_PASSWORD,
-            "GATEWAY_SECRET": os.environ.get("GATEWAY_SECRET", "dev-secret-change-me-in-production"),
+            # Tests and benches mint session tokens with it; only development mode accepts this one.
+            "GATEWAY_SECRET": os.environ.get("GATEWAY_SECRET", "gongnon-dev-gateway-secret"),
             "GONGNON_FAULT_POINT": "",
         }
         for backend in BACKENDS:
             env[f"{backend.module.split('_')[0].upper()}_SVC_URL"] = self.url(backend.name)
+        env.update({k: v for k, v in LOCAL_LIMITS.items() if k not in os.environ})
         env.update(self.extra_env)
         env.update(overrides or {})
         return env

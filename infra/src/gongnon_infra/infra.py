@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gongnon_infra.procs import Proc, free_port, port_open, wait_until
+from gongnon_infra.procs import Proc, free_port, popen_child, port_open, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 KAFKA_DIR = ROOT / "infra" / "kafka"
@@ -79,7 +79,7 @@ def ensure_kafka_jars(quiet: bool = False, lib: Path = KAFKA_LIB) -> None:
     shutil.rmtree(partial, ignore_errors=True)
     argv = ["mvn", "-B", "-Dstyle.color=never", "dependency:copy-dependencies"]
     argv += [f"-DoutputDirectory={partial}", "-DincludeScope=runtime"]
-    proc = subprocess.Popen(argv, cwd=KAFKA_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = popen_child(argv, cwd=KAFKA_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     tail: list[str] = []
     downloaded = jars_downloaded = copied = 0
@@ -288,6 +288,14 @@ class LocalInfra:
         argv = [sys.executable, "-c", SECANTUS_MAIN, "--port", str(self.mongo_port), "--storage-path", str(data)]
         self.procs["mongo"] = Proc("mongo", argv, self.workdir / "logs/mongo.log").start()
         return f"mongodb://127.0.0.1:{self.mongo_port}/?replicaSet=secantus"
+
+    def restart_mongo(self) -> None:
+        """Stop and start the same SecantusDB on the same port and data directory (a database
+        restart mid-load: what was committed stays)."""
+        proc = self.procs["mongo"]
+        proc.stop(grace=30)
+        self.procs["mongo"] = Proc("mongo", proc.argv, proc.log_path).start()
+        self._wait("mongo", self.procs["mongo"])
 
     def _wait(self, name: str, proc: Proc) -> None:
         port = {"kafka": self.kafka_port, "redis": self.redis_port, "mongo": self.mongo_port}[name]

@@ -1,17 +1,129 @@
-"""Start and stop local processes (infrastructure and services) and wait until they answer."""
+"""Start and stop local processes (infrastructure and services) and wait until they answer.
+
+A runner takes its children with it. SIGTERM and SIGHUP stop it the way Ctrl-C does, through
+every `finally` (`stop_on_signals`), so each child is stopped gracefully. A runner killed with
+SIGKILL runs no code at all: for that the kernel is asked, in each child before it executes its
+program, to send the child SIGKILL when its parent dies (Linux `prctl(PR_SET_PDEATHSIG)`; Java
+and redis-server keep it across exec). The kernel ties that signal to the *thread* that forked
+the child, so every child is forked from one thread that lives as long as the runner, not from
+whichever worker thread asked (a child started from an executor would die with that thread)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import ctypes
 import os
+import queue
 import random
 import signal
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+PR_SET_PDEATHSIG = 1
+
+
+def _libc_prctl() -> Any:
+    # Looked up here, in the parent: after fork, the child only calls it (no dlopen there).
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: SIGTERM and SIGHUP still stop the children
+        return None
+
+
+_PRCTL = _libc_prctl()
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    if _PRCTL is None:
+        return None
+
+    def in_child() -> None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request was made: follow it now
+            os._exit(1)
+
+    return in_child
+
+
+class _Forker:
+    """The one thread every child is forked from (a daemon: it ends with the process)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="child-forker", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            fn, done = self._jobs.get()
+            try:
+                done.set_result(fn())
+            except BaseException as exc:
+                done.set_exception(exc)
+
+    def run(self, fn: Callable[[], T]) -> T:
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._jobs.put((fn, done))
+        return done.result()
+
+
+_forker: _Forker | None = None
+_forker_lock = threading.Lock()
+
+
+def popen_child(argv: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+    """subprocess.Popen for a child that must not outlive this process, even one killed with SIGKILL."""
+    global _forker
+    with _forker_lock:
+        if _forker is None:
+            _forker = _Forker()
+        forker = _forker
+    guard = _die_with(os.getpid())
+    return forker.run(lambda: subprocess.Popen(argv, preexec_fn=guard, **kwargs))
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP: unwinds like KeyboardInterrupt (Ctrl-C), through every `finally`."""
+
+
+def stop_on_signals() -> None:
+    """From now on SIGTERM and SIGHUP raise Stopped in the main thread, as SIGINT raises
+    KeyboardInterrupt. Call it first in a runner's main thread."""
+
+    def raise_stopped(signum: int, _frame: object) -> None:
+        raise Stopped(signal.Signals(signum).name)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, raise_stopped)
+
+
+@contextlib.contextmanager
+def stopping_quietly() -> Iterator[None]:
+    """Around a stop path: a second Ctrl-C, SIGTERM or SIGHUP must not cut it short (what it
+    leaves half-stopped still dies with the runner)."""
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    before = {sig: signal.signal(sig, signal.SIG_IGN) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def wait_for_stop() -> None:
+    """Until Ctrl-C, SIGTERM or SIGHUP (with stop_on_signals)."""
+    try:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, Stopped):
+        return
 
 
 def _ephemeral_range() -> tuple[int, int]:
@@ -73,7 +185,7 @@ class Proc:
     def start(self) -> Proc:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the child's lifetime)
-        self.popen = subprocess.Popen(
+        self.popen = popen_child(
             self.argv,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -14,6 +14,7 @@ from gongnon_chassis.settings import ServiceSettings
 from proposal_svc.adapters.community import CommunityRepository
 from proposal_svc.adapters.deliberations import DeliberationRepository
 from proposal_svc.adapters.listing import Listing
+from proposal_svc.adapters.live_counts import DEFAULT_FOLD_EVERY_S
 from proposal_svc.adapters.moderation import ModerationRepository
 from proposal_svc.adapters.repository import ProposalRepository
 from proposal_svc.adapters.similar_index import CATCH_UP_EVERY_S, SimilarProposals
@@ -51,6 +52,9 @@ class ProposalSettings(ServiceSettings):
     expiry_grace_s: float = Field(DEFAULT_EXPIRY_GRACE_S, alias="PROPOSAL_EXPIRY_GRACE_S", ge=0)
     # Seconds an anonymous list page may be served from memory (0: off); see entrypoints/page_cache.py.
     list_cache_s: float = Field(1.0, alias="PROPOSAL_LIST_CACHE_S", ge=0)
+    # How often the proposals' own counts (what the lists sort by) catch up with the live counts
+    # that pages and rules read (adapters/live_counts.py).
+    count_fold_s: float = Field(DEFAULT_FOLD_EVERY_S, alias="PROPOSAL_COUNT_FOLD_S", gt=0)
 
 
 @dataclass
@@ -89,7 +93,7 @@ def build_app(settings: ProposalSettings) -> FastAPI:
     rulesets = RuleSetService(store, repo)
     moderation = ModerationService(store, repo, comms, mods)
     proposals = ProposalService(store, repo, rulesets, moderation, on_submitted=hints.added)
-    lists = ProposalLists(listing, rt.cursors)
+    lists = ProposalLists(listing, repo.live, rt.cursors)
     tallies = TallyService(repo, drepo)
     grace = timedelta(seconds=settings.expiry_grace_s)
     expiry = ExpiryScanner(store, repo, grace)
@@ -105,12 +109,14 @@ def build_app(settings: ProposalSettings) -> FastAPI:
     # Periodic work.
     rt.every(settings.scheduler_interval_s, expiry.scan, "expire-windows")
     rt.every(CATCH_UP_EVERY_S, hints.catch_up, "similar-catch-up")
+    rt.every(settings.count_fold_s, repo.live.fold, "fold-counts")
 
     async def create_indexes(_: Runtime) -> None:
         await repo.ensure_indexes()
         await drepo.ensure_indexes()
         await comms.ensure_indexes()
         await mods.ensure_indexes()
+        await repo.live.fold_everything_later()  # what a stopped process raised and had not folded yet
 
     # A committed change that emitted an event (a milestone lists a petition, an expiry, a
     # moderation act) empties the page cache; bare count updates show within its second.

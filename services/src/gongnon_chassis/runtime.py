@@ -17,15 +17,16 @@ from fastapi.responses import JSONResponse
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
+from gongnon_chassis.actor_tokens import ActorTokenVerifier
 from gongnon_chassis.clock import Clock, ShiftedClock, SystemClock
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.cursors import CursorSigner
 from gongnon_chassis.errors import install_error_handlers
 from gongnon_chassis.kafka import Producer, ensure_topics, make_broker
 from gongnon_chassis.logs import setup_logging
-from gongnon_chassis.metrics import install_metrics
+from gongnon_chassis.metrics import install_metrics, serve_metrics
 from gongnon_chassis.outbox import OutboxRelay
-from gongnon_chassis.settings import ServiceSettings
+from gongnon_chassis.settings import ConfigurationError, ServiceSettings
 from gongnon_chassis.store import Store
 from gongnon_chassis.telemetry import TraceContext, exporting, setup_tracing
 
@@ -53,6 +54,7 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._periodic: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._cursors: CursorSigner | None = None
+        self._actor_tokens: ActorTokenVerifier | None = None
         self.ready = False
 
     @property
@@ -65,6 +67,13 @@ class Runtime:
         if self._cursors is None:
             self._cursors = CursorSigner.for_service(self.settings)
         return self._cursors
+
+    @property
+    def actor_tokens(self) -> ActorTokenVerifier:
+        """Checks the actor the gateway signed (made on first use; ConfigurationError without keys)."""
+        if self._actor_tokens is None:
+            self._actor_tokens = ActorTokenVerifier.for_service(self.settings, self.clock)
+        return self._actor_tokens
 
     def consumer(self, name: str, batch_size: int = 1, only_from: str | None = None) -> EventConsumer:
         c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size, only_from)
@@ -173,17 +182,28 @@ def create_app(
     *,
     on_started: list[Hook] | None = None,
     on_stop: list[Hook] | None = None,
+    verify_actors: bool = True,
+    internals: bool = True,
+    metrics_port: int = 0,
 ) -> FastAPI:
     """The service's app. Start-up: on_start hooks, then the runtime's parts, then on_started
-    hooks; shutdown: on_stop hooks (reversed), then the runtime's parts."""
+    hooks; shutdown: on_stop hooks (reversed), then the runtime's parts. A service checks the
+    actor the gateway signs (its keys are read here: it refuses to be built without them); the
+    gateway, which signs, passes verify_actors=False. `internals=False` leaves the docs, the
+    OpenAPI document and /metrics off this app (404); `metrics_port` serves /metrics on a port of its own."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # First: a port already taken stops the start before anything runs.
+        metrics_server = serve_metrics(rt.settings.host, metrics_port) if metrics_port else None
         await rt.start(on_start or [], on_started)
         log.info("%s ready on %s:%s", rt.settings.service_name, rt.settings.host, rt.settings.port)
         try:
             yield
         finally:
+            if metrics_server is not None:
+                await asyncio.to_thread(metrics_server.shutdown)  # waits for its loop's next poll
+                metrics_server.server_close()
             await rt.stop(on_stop)
 
     recording = exporting()
@@ -191,6 +211,9 @@ def create_app(
         title=title or rt.settings.service_name,
         description=description,
         lifespan=lifespan,
+        docs_url="/docs" if internals else None,
+        redoc_url="/redoc" if internals else None,
+        openapi_url="/openapi.json" if internals else None,
         # FastAPI's own request spans only when they are exported; otherwise TraceContext below
         # keeps trace ids flowing for a fraction of the cost (it is on the vote path).
         telemetry={"tracing": recording, "operation_spans": recording, "metrics": False, "logs": False},
@@ -198,8 +221,10 @@ def create_app(
     if not recording:
         app.add_middleware(TraceContext)
     app.state.runtime = rt
+    if verify_actors:
+        app.state.actor_tokens = rt.actor_tokens
     install_error_handlers(app)
-    install_metrics(app)
+    install_metrics(app, route=internals)
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, str]:
@@ -234,7 +259,11 @@ def run(build_app: Callable[[S], FastAPI], settings_type: type[S], service_name:
     """`python -m <service>`: its typed settings from the environment (SERVICE_NAME defaults to
     the service's own name), its app, served until SIGTERM or Ctrl-C."""
     settings = settings_type(SERVICE_NAME=os.environ.get("SERVICE_NAME") or service_name)
-    serve(build_app(settings), settings)
+    try:
+        app = build_app(settings)
+    except ConfigurationError as exc:  # one clear line, not a traceback: what to set
+        raise SystemExit(f"{settings.service_name} refuses to start: {exc}") from None
+    serve(app, settings)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
@@ -247,4 +276,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=5,
+        # X-Forwarded-* are believed only where a setting says so (the gateway's
+        # GONGNON_TRUSTED_PROXIES), not by uvicorn's default for any peer on 127.0.0.1.
+        proxy_headers=False,
     )

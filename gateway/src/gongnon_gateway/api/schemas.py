@@ -21,7 +21,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Not found"},
     409: {"model": ErrorBody, "description": "Conflicts with the current state"},
     422: {"model": ErrorBody, "description": "The request is not valid"},
-    429: {"model": ErrorBody, "description": "`rate_limited`: an API key's rate limit; wait `Retry-After` seconds"},
+    429: {
+        "model": ErrorBody,
+        "description": "`rate_limited`: an API key's, a person's or an address's limit; wait `Retry-After` seconds",
+    },
     502: {"model": ErrorBody, "description": "`upstream_error`: a service failed"},
     503: {"model": ErrorBody, "description": "`upstream_unavailable`: a service cannot be reached"},
 }

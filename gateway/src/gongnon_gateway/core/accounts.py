@@ -1,7 +1,8 @@
 """Accounts and roles, stored in the gateway's own database.
 
 Roles come only from the account record: registration always makes a citizen, and staff
-accounts are created by an administrator within the limits of `CREATABLE_BY`."""
+accounts are created by an administrator within the limits of `CREATABLE_BY`. Passwords are
+argon2id; a hash of an older kind is replaced at the account's next successful login."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import new_id
 from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.core.identity import IdentityClaim, IdentityProvider
-from gongnon_gateway.core.security import DUMMY_PASSWORD_HASH, hash_password, verify_password
+from gongnon_gateway.core.security import DUMMY_PASSWORD_HASH, hash_password, needs_rehash, verify_password
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,12 @@ CREATABLE_BY: dict[ActorRole, frozenset[ActorRole]] = {
     ActorRole.SUPER_ADMIN: STAFF_ROLES,
     ActorRole.AGENCY_ADMIN: frozenset({ActorRole.OFFICER, ActorRole.OPERATOR, ActorRole.COMMITTEE, ActorRole.HEAD}),
     ActorRole.OPERATOR: frozenset({ActorRole.OFFICER, ActorRole.COMMITTEE, ActorRole.HEAD}),
+}
+# Whose sessions an operator or administrator of the account's agency may end (a super admin's:
+# anyone's). As with creating accounts, nobody reaches a role above their own.
+REVOCABLE_BY: dict[ActorRole, frozenset[ActorRole]] = {
+    ActorRole.AGENCY_ADMIN: frozenset({ActorRole.CITIZEN, *CREATABLE_BY[ActorRole.AGENCY_ADMIN]}),
+    ActorRole.OPERATOR: frozenset({ActorRole.CITIZEN, *CREATABLE_BY[ActorRole.OPERATOR]}),
 }
 # Checks a new staff account's agency and department before it is created.
 StaffVet = Callable[[str, ActorRole, str | None], Awaitable[None]]
@@ -103,7 +110,7 @@ class Accounts:
         agency: str,
         department_id: str | None,
     ) -> Account:
-        # scrypt is deliberately slow; keep it off the event loop.
+        # argon2id is deliberately slow; keep it off the event loop.
         password_hash = await asyncio.to_thread(hash_password, password)
 
         async def insert(tx: Tx) -> dict[str, Any]:
@@ -143,13 +150,35 @@ class Accounts:
         ok = await asyncio.to_thread(verify_password, password, stored)
         if doc is None or not ok:
             raise Unauthorized("the e-mail or password is wrong", code="invalid_credentials")
+        if needs_rehash(stored):
+            await self._rehash(doc["_id"], stored, password)
         return Account.from_doc(doc)
+
+    async def _rehash(self, account_id: str, stored: str, password: str) -> None:
+        """The password just proved right: store it as argon2id with today's parameters. Only if
+        the hash is still the one checked (a password changed meanwhile stays changed)."""
+        upgraded = await asyncio.to_thread(hash_password, password)
+        await self._col.update_one({"_id": account_id, "password_hash": stored}, {"$set": {"password_hash": upgraded}})
+        log.info("upgraded the password hash of %s to argon2id", account_id)
 
     async def get(self, account_id: str) -> Account:
         doc = await self._col.find_one({"_id": account_id})
         if doc is None:
             raise NotFound("no such account", code="account_not_found")
         return Account.from_doc(doc)
+
+    async def check_may_revoke_sessions(self, actor: Actor, account_id: str) -> Account:
+        """The account whose sessions `actor` may end: a super admin anyone's; an operator or the
+        agency's admin those of their own agency's accounts below them (REVOCABLE_BY)."""
+        if actor.role == ActorRole.SUPER_ADMIN:
+            return await self.get(account_id)
+        allowed = REVOCABLE_BY.get(actor.role)
+        if not allowed:
+            raise Forbidden("only an operator or an administrator ends another account's sessions")
+        account = await self.get(account_id)
+        if account.agency != actor.agency or account.role not in allowed:
+            raise Forbidden(f"a {actor.role.value} cannot end this account's sessions")
+        return account
 
     async def verify_identity(self, account_id: str, claim: IdentityClaim) -> Account:
         account = await self.get(account_id)

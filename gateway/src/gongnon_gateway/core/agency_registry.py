@@ -7,16 +7,14 @@ Each change and its event (`agency.registered` / `agency.updated` / `agency.clos
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from pymongo.errors import CollectionInvalid
-
 from gongnon_chassis.actor import Actor
+from gongnon_chassis.collections import ensure_collections
 from gongnon_chassis.errors import Conflict, Invalid, NotFound
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events.agencies import AgencyClosed, AgencyRegistered, AgencyUpdated
@@ -81,12 +79,7 @@ class AgencyRegistry:
         return self._store.db.agencies
 
     async def ensure_collections(self) -> None:
-        """Made up front: a collection created inside a transaction writes the catalog in it."""
-        existing = set(await self._store.db.list_collection_names())
-        for name in ("agencies", "agency_hosts"):
-            if name not in existing:
-                with contextlib.suppress(CollectionInvalid):
-                    await self._store.db.create_collection(name)
+        await ensure_collections(self._store.db, "agencies", "agency_hosts")
 
     async def ensure_host_agency(self) -> None:
         """Idempotent start-up: the host agency exists (registered once, announced once)."""

@@ -7,7 +7,13 @@ beyond two closures) for what every response and every request body needs.
   the client went away, so nothing is parsed or stored.
 - Security headers on every response: `nosniff`, a referrer policy, and `frame-ancestors 'none'`
   (with X-Frame-Options for older browsers) so that support and vote buttons cannot be framed
-  and clickjacked; HSTS when the request came over TLS (directly or through a proxy that says so).
+  and clickjacked; HSTS when the request came over TLS.
+- Cookies set over TLS are `Secure` (the session cookie, and any other), whatever the code that
+  set them said: a browser then never sends them over plain HTTP.
+
+"Came over TLS" is the scope's scheme: the connection's own, or X-Forwarded-Proto from a trusted
+proxy only (GONGNON_TRUSTED_PROXIES: uvicorn's ProxyHeadersMiddleware, outside this one, rewrites
+it); a header from anyone else is not believed.
   The CSP deliberately restricts only framing, plugins, `<base>` and form targets: the site's pages
   carry inline scripts, and a script policy needs nonces first."""
 
@@ -44,6 +50,16 @@ def _over(limit: int) -> tuple[list[tuple[bytes, bytes]], bytes]:
     return [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())], body
 
 
+def secure_cookies(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Set-Cookie headers with the `Secure` attribute added where it is missing."""
+    out = []
+    for name, value in headers:
+        if name.lower() == b"set-cookie" and not any(a.strip().lower() == b"secure" for a in value.split(b";")[1:]):
+            value = value + b"; Secure"
+        out.append((name, value))
+    return out
+
+
 class Edge:
     def __init__(self, app: ASGIApp, limit_for: Callable[[str], int] = lambda _: DEFAULT_LIMIT) -> None:
         self.app = app
@@ -59,8 +75,6 @@ class Edge:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await self._refuse(send, limit, tls)
                 return
-            if name == b"x-forwarded-proto" and value == b"https":
-                tls = True
         extra = TLS_HEADERS if tls else HEADERS
         received = 0
         refused = started = False
@@ -85,7 +99,8 @@ class Edge:
                 return
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = message.get("headers", [])
+                message["headers"] = [*(secure_cookies(headers) if tls else headers), *extra]
             await send(message)
 
         try:

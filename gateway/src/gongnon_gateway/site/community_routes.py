@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from gongnon_contracts.moderation import FLAG_REASONS
 from gongnon_gateway.api.deps import ContextDep
+from gongnon_gateway.api.limit_deps import limit_person
 from gongnon_gateway.site.routes import _ID, SiteUser, _login_redirect, _not_found, _redirect
 from gongnon_gateway.upstream import Service, UpstreamReply
 
@@ -45,7 +46,7 @@ async def comment(
 ) -> Response:
     if not _ID.match(item_id):
         return _not_found(request, user)
-    return await _comment(ctx, user, item_id, f"/proposals/{item_id}/comments", body, csrf)
+    return await _comment(request, ctx, user, item_id, f"/proposals/{item_id}/comments", body, csrf)
 
 
 @router.post("/comments/{comment_id}/replies", response_model=None)
@@ -60,10 +61,12 @@ async def reply_to(
 ) -> Response:
     if not _ID.match(comment_id) or not _ID.match(item_id):
         return _not_found(request, user)
-    return await _comment(ctx, user, item_id, f"/comments/{comment_id}/replies", body, csrf)
+    return await _comment(request, ctx, user, item_id, f"/comments/{comment_id}/replies", body, csrf)
 
 
-async def _comment(ctx: ContextDep, user: SiteUser, item_id: str, upstream_path: str, body: str, csrf: str) -> Response:
+async def _comment(
+    request: Request, ctx: ContextDep, user: SiteUser, item_id: str, upstream_path: str, body: str, csrf: str
+) -> Response:
     """A comment or a reply from the proposal page's form; back to the page with the outcome."""
     if user is None:
         return _login_redirect(f"/proposals/{item_id}")
@@ -71,6 +74,7 @@ async def _comment(ctx: ContextDep, user: SiteUser, item_id: str, upstream_path:
         return _back(item_id, "expired")
     if not body.strip():
         return _back(item_id, "comment_invalid")
+    await limit_person(request, "comments", user.actor)  # the API's per-account limit (429 page)
     reply = await ctx.upstream.request(
         Service.PROPOSAL, "POST", upstream_path, actor=user.actor, json_body={"body": body[:3000]}
     )
@@ -122,6 +126,7 @@ async def _flag(
         return _back(item_id, "expired", anchor)
     if reason not in FLAG_REASONS:
         return _back(item_id, "flag_reason", anchor)
+    await limit_person(request, "flags", user.actor)
     reply = await ctx.upstream.request(Service.PROPOSAL, "POST", path, actor=user.actor, json_body={"reason": reason})
     return _back(item_id, _outcome(reply, "flagged"), anchor)
 

@@ -17,9 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gongnon_chassis.actor import Actor
-from gongnon_chassis.errors import DomainError, status_of
+from gongnon_chassis.errors import DomainError, TooMany, status_of
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS
 from gongnon_gateway.api.deps import ID_PATTERN, SESSION_COOKIE, ContextDep
+from gongnon_gateway.api.limit_deps import guard_for, limit_person
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.identity import IdentityClaim
 from gongnon_gateway.core.security import TokenError
@@ -212,6 +213,7 @@ async def new_proposal(
         if problem:
             return again(problem, 409)
         payload["agency"] = agency
+    await limit_person(request, "items", user.actor)  # the API's per-account limit (429 page)
     reply = await ctx.upstream.request(Service.PROPOSAL, "POST", "/proposals", actor=user.actor, json_body=payload)
     if not reply.ok:
         if reply.status == 403:
@@ -311,7 +313,9 @@ async def login(
     if not same_origin(request):  # another site's form would sign the visitor in to its account
         return render(request, "login.html", user, status=403, next=target, email="", error=CROSS_SITE)
     try:
-        account = await ctx.accounts.authenticate(email[:254], password[:256])
+        account = await guard_for(request, ctx.accounts).login(email[:254], password[:256])
+    except TooMany:
+        raise  # the rate limits' 429 page, with Retry-After
     except DomainError:
         return render(
             request,
@@ -331,6 +335,14 @@ async def login(
 async def logout(user: SiteUser, ctx: ContextDep, csrf: Annotated[str, Form()] = "") -> Response:
     response = _redirect("/?m=logged_out")
     if user is not None and ctx.tokens.check_csrf(user.token, csrf):
+        # Revoked, not only forgotten by this browser: a copy of the cookie is refused too.
+        if ctx.sessions is not None:
+            try:
+                session = ctx.tokens.open(user.token)
+            except TokenError:
+                pass  # it expired a moment ago: nothing left to revoke
+            else:
+                await ctx.sessions.revoke_token(session.actor.account_id, session.jti, session.exp)
         response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -361,7 +373,9 @@ async def register(
         error = "비밀번호는 8자 이상이어야 합니다."
     if error is None:
         try:
-            account = await ctx.accounts.register(email, password, display_name)
+            account = await guard_for(request, ctx.accounts).register(email, password, display_name)
+        except TooMany:
+            raise
         except DomainError as exc:
             error = "이미 가입된 이메일입니다." if exc.code == "email_taken" else "가입하지 못했습니다."
     if error is not None:
@@ -402,7 +416,9 @@ async def verify(
     except ValueError:
         return again("생년월일을 YYYY-MM-DD 형식으로 입력해 주세요.", 422)
     try:
-        account = await ctx.accounts.verify_identity(user.actor.account_id, claim)
+        account = await guard_for(request, ctx.accounts).verify(user.actor.account_id, claim)
+    except TooMany:
+        raise
     except DomainError as exc:
         messages = {
             "identity_invalid": "입력하신 정보를 확인해 주세요.",

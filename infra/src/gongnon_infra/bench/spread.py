@@ -25,7 +25,7 @@ import secrets
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate
@@ -37,7 +37,12 @@ from pymongo import AsyncMongoClient
 
 from gongnon_contracts import Topic
 from gongnon_infra.bench import profile, write_results
-from gongnon_infra.bench.votes import api_call, cpu_seconds, mint_tokens, server_accepted, verified_citizen
+from gongnon_infra.bench.accounting import create_items as _create_items
+from gongnon_infra.bench.accounting import milestones as _milestones
+from gongnon_infra.bench.accounting import pct as _pct
+from gongnon_infra.bench.accounting import settle_counts as _settle_counts
+from gongnon_infra.bench.database_top import top_diff, top_of
+from gongnon_infra.bench.votes import cpu_seconds, mint_tokens, server_accepted
 from gongnon_infra.bench.wrk import WrkResult, run_wrk
 from gongnon_infra.cluster import Cluster
 from gongnon_infra.infra import LocalInfra
@@ -45,60 +50,10 @@ from voting_svc.adapters.kafka_offsets import wait_until_consumed
 from voting_svc.entrypoints.ledger_writer import ledger_group
 
 Doc = dict[str, Any]
-MILESTONE = "proposal.milestone_reached"
 LAG_CAP_S = 60.0  # a sample not settled by then counts as this (and shows as a failure)
-
-
-def _body(i: int) -> Doc:
-    return {
-        "title": f"분산 공감 시험 제안 {i:05d}: 동네 생활 불편 개선",
-        "body": f"여러 제안에 공감이 흩어져 몰릴 때도 집계와 이정표가 제때 반영되는지 확인하는 제안입니다 ({i}).",
-        "category": "planning",
-        "district": None,
-        "hashtags": ["벤치마크"],
-    }
-
-
-async def _create_items(gw: str, n: int, parallel: int = 16) -> tuple[list[str], str]:
-    """n proposals through the API (each gets its support ballot from proposal.submitted), and
-    the author's token."""
-    async with aiohttp.ClientSession() as s:
-        token = await verified_citizen(s, gw)
-        ids: list[str] = [""] * n
-        gate = asyncio.Semaphore(parallel)
-        done = 0
-
-        async def one(i: int) -> None:
-            nonlocal done
-            async with gate:
-                ids[i] = (await api_call(s, "POST", f"{gw}/api/proposals", token, _body(i)))["id"]
-            done += 1
-            if done % 1000 == 0:
-                print(f"  {done:,} of {n:,} items", flush=True)
-
-        await asyncio.gather(*(one(i) for i in range(n)))
-        # Supports need the ballot voting-svc defines from each item's event: wait for all.
-        waiting = list(ids)
-        for _ in range(600):
-            answers = await _gather(s, [f"{gw}/api/proposals/{i}/tally" for i in waiting])
-            waiting = [i for i, (status, _) in zip(waiting, answers, strict=True) if status != 200]
-            if not waiting:
-                break
-            await asyncio.sleep(0.5)
-        if waiting:
-            raise SystemExit(f"{len(waiting)} item(s) never got their ballot")
-        return ids, token
-
-
-async def _gather(s: aiohttp.ClientSession, urls: list[str], parallel: int = 32) -> list[tuple[int, Any]]:
-    """GET each URL, at most `parallel` at a time: (status, JSON body) in the URLs' order."""
-    gate = asyncio.Semaphore(parallel)
-
-    async def one(url: str) -> tuple[int, Any]:
-        async with gate, s.get(url) as r:
-            return r.status, await r.json(content_type=None)
-
-    return list(await asyncio.gather(*(one(u) for u in urls)))
+# How often a sampler reads the item while it waits: the lags' resolution. Finer polling by eight
+# samplers was hundreds of reads a second through proposal-svc, load the bench added itself.
+POLL_S = 0.1
 
 
 @dataclass
@@ -152,17 +107,10 @@ class Sampler:
                         if seen >= total or waited >= LAG_CAP_S:
                             self.lags_ms.append(min(waited, LAG_CAP_S) * 1000)
                             break
-                        await asyncio.sleep(0.02)
+                        await asyncio.sleep(POLL_S)
                     await asyncio.sleep(0.05)
 
             await asyncio.gather(*(worker() for _ in range(self.workers)))
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 1)
 
 
 async def _ledger(mongodb_uri: str) -> dict[str, list[datetime]]:
@@ -173,88 +121,6 @@ async def _ledger(mongodb_uri: str) -> dict[str, list[datetime]]:
         votes[d["item_id"]].append(d["cast_at"])
     await client.close()
     return votes
-
-
-async def _settle_counts(
-    mongodb_uri: str, items: list[str], ledger: dict[str, list[datetime]]
-) -> tuple[dict[str, Doc], float]:
-    """Each item's tally (voting-svc) and public count (proposal-svc's support_count, what its page
-    and lists show) once the public counts stopped moving towards the ledger (for up to two
-    minutes), and how long that took. Read from the stores in one pass each, so settling does not
-    load the services it waits for."""
-    t0 = time.monotonic()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongodb_uri)
-    wanted = set(items)
-
-    async def read(db: str, coll: str, field: str) -> dict[str, int]:
-        cursor = client[db][coll].find({}, {field: 1}, batch_size=5000)
-        return {d["_id"]: int(d.get(field, 0)) async for d in cursor if d["_id"] in wanted}
-
-    while True:
-        public = await read("proposal_svc", "proposals", "support_count")
-        behind = [i for i in items if public.get(i, 0) != len(ledger.get(i, []))]
-        if not behind or time.monotonic() - t0 > 120:
-            break
-        await asyncio.sleep(1.0)
-    settled = time.monotonic() - t0
-    tallies = await read("voting_svc", "tallies", "total")
-    await client.close()
-    return {i: {"public": public.get(i, 0), "tally": tallies.get(i, 0)} for i in items}, settled
-
-
-async def _milestones(gw: str, mongodb_uri: str, items: list[str], ledger: dict[str, list[datetime]]) -> dict[str, Any]:
-    """Expected (item, rule) firings from the ledger counts and the rule set items open under;
-    those on the timelines; doubles (more than one milestone event for one rule of one item); and
-    the lag from the crossing vote to the timeline entry and, for a department answer, the case."""
-    async with aiohttp.ClientSession() as s:
-        rule_set = await api_call(s, "GET", f"{gw}/api/agencies/seoul/ruleset")
-        rules = [r for r in rule_set["rules"] if r["metric"] == "supports" and r.get("threshold")]
-        lowest = min((int(r["threshold"]) for r in rules), default=0)
-        crossed = [i for i in items if lowest and len(ledger.get(i, [])) >= lowest]
-        expected = {(i, r["id"]) for i in crossed for r in rules if len(ledger[i]) >= int(r["threshold"])}
-        timelines = [body for _, body in await _gather(s, [f"{gw}/api/proposals/{i}/timeline" for i in crossed])]
-    on_timeline: dict[tuple[str, str], datetime] = {}
-    for i, tl in zip(crossed, timelines, strict=True):
-        for e in tl["items"]:
-            if e["kind"] == MILESTONE:
-                on_timeline[(i, e["data"]["rule_id"])] = datetime.fromisoformat(str(e["at"]))
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongodb_uri, tz_aware=True)
-    events: Counter[tuple[str, str]] = Counter()
-    cursor = client["proposal_svc"]["outbox"].find({"envelope.type": MILESTONE}, {"envelope.data": 1})
-    async for d in cursor:
-        data = d["envelope"]["data"]
-        events[(data["item_id"], data["rule_id"])] += 1
-    cases = {
-        (c["item_id"], c["rule_id"]): c["opened_at"]
-        async for c in client["review_svc"]["cases"].find(
-            {"item_id": {"$in": crossed}}, {"item_id": 1, "rule_id": 1, "opened_at": 1}
-        )
-    }
-    await client.close()
-    by_id = {r["id"]: r for r in rules}
-    lags: list[float] = []
-    cases_missing = 0
-    for item, rule_id in expected & on_timeline.keys():
-        rule = by_id[rule_id]
-        crossing = sorted(ledger[item])[int(rule["threshold"]) - 1]
-        done = on_timeline[(item, rule_id)]
-        if rule["action"] == "department_answer":
-            opened = cases.get((item, rule_id))
-            if opened is None:
-                cases_missing += 1
-                continue
-            done = max(done, opened)
-        lags.append(max(0.0, (done - crossing).total_seconds() * 1000))
-    return {
-        "milestones_expected": len(expected),
-        "milestones_fired": len(expected & on_timeline.keys()),
-        "milestones_unexpected": len(on_timeline.keys() - expected),
-        "milestones_doubled": sum(1 for n in events.values() if n > 1),
-        "review_cases_missing": cases_missing,
-        "milestone_lag_p50_ms": _pct(lags, 50),
-        "milestone_lag_p99_ms": _pct(lags, 99),
-        "milestone_lag_max_ms": round(max(lags), 1) if lags else 0.0,
-    }
 
 
 def run(argv: list[str]) -> int:
@@ -302,6 +168,7 @@ def run(argv: list[str]) -> int:
         spies = {name: profile.start(pid, prof_s, work / f"profile-{name}.txt") for name, pid in sampled.items()}
         procs = {**{n: pr.pid for n, pr in infra.procs.items()}, **{n: pr.pid for n, pr in cluster.procs.items()}}
         cpu_before = {n: cpu_seconds(pid) for n, pid in procs.items()}
+        top_before = asyncio.run(top_of(endpoints.mongodb_uri))
         print(f"• measured: {args.seconds}s of supports over {len(items):,} items (Zipf s={args.zipf}) …", flush=True)
         sampler.start()
         ours: WrkResult = run_wrk(
@@ -312,11 +179,13 @@ def run(argv: list[str]) -> int:
             **script,
         )
         cpu_used = {n: round(cpu_seconds(pid) - cpu_before[n], 1) for n, pid in procs.items()}
+        top_measured = asyncio.run(top_of(endpoints.mongodb_uri))
         sampler.stop()
         print("• settling: the ledger, then every item's public count …", flush=True)
         t1 = time.monotonic()
         asyncio.run(wait_until_consumed(endpoints.kafka_bootstrap, ledger_group("voting-svc"), Topic.VOTES.value, 600))
         ledger_caught_up_s = time.monotonic() - t1
+        top_caught_up = asyncio.run(top_of(endpoints.mongodb_uri))
         accepted_total = server_accepted(cluster.url("voting-svc"))
         ledger = asyncio.run(_ledger(endpoints.mongodb_uri))
         counts, public_settled_s = asyncio.run(_settle_counts(endpoints.mongodb_uri, items, ledger))
@@ -357,6 +226,10 @@ def run(argv: list[str]) -> int:
             "seconds": args.seconds,
             "cpus": os.cpu_count(),
             "cpu_seconds_during_run": dict(sorted(cpu_used.items(), key=lambda kv: -kv[1])),
+            # Where the database's time went, per collection: during the load, then until the
+            # ledger had caught up.
+            "database_during_run": top_diff(top_before, top_measured),
+            "database_until_caught_up": top_diff(top_measured, top_caught_up),
         }
         for spy in spies.values():
             if spy:

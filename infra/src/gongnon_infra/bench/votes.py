@@ -24,6 +24,7 @@ from gongnon_contracts import Topic
 from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_infra.bench import profile, write_results
+from gongnon_infra.bench.database_top import top_diff, top_of
 from gongnon_infra.bench.wrk import WrkResult, run_wrk
 from gongnon_infra.cluster import Cluster
 from gongnon_infra.infra import LocalInfra
@@ -203,10 +204,12 @@ def run(argv: list[str]) -> int:
         spies = {name: profile.start(pid, prof_s, work / f"profile-{name}.txt") for name, pid in sampled.items()}
         procs = {**{n: pr.pid for n, pr in infra.procs.items()}, **{n: pr.pid for n, pr in cluster.procs.items()}}
         cpu_before = {n: cpu_seconds(pid) for n, pid in procs.items()}
+        top_before = asyncio.run(top_of(endpoints.mongodb_uri))
         ours = run_wrk(
             gw, args.seconds, c, script="votes.lua", script_args=[f"/api/proposals/{item}/support", "2"], env=wrk_env
         )
         cpu_used = {n: round(cpu_seconds(pid) - cpu_before[n], 1) for n, pid in procs.items()}
+        top_measured = asyncio.run(top_of(endpoints.mongodb_uri))
         seen_by_client = _accepted(ours)
         # A closed-loop generator at saturation measures mostly its own queue (latency ≈
         # connections ÷ throughput): the same load at other concurrencies shows the trade-off.
@@ -286,6 +289,7 @@ def run(argv: list[str]) -> int:
             "seconds": args.seconds,
             "cpus": os.cpu_count(),
             "cpu_seconds_during_run": dict(sorted(cpu_used.items(), key=lambda kv: -kv[1])),
+            "database_during_run": top_diff(top_before, top_measured),  # per collection
             "by_connections": {
                 str(level): {
                     "votes_per_s": round(_accepted(r) / r.duration_s, 1),

@@ -44,6 +44,7 @@ from gongnon_chassis.clock import SystemClock
 from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_infra.bench import write_results
+from gongnon_infra.bench.database_top import top, top_diff
 from gongnon_infra.bench.votes import _cpu_seconds
 from gongnon_infra.cluster import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD, Cluster
 from gongnon_infra.infra import LocalInfra
@@ -277,23 +278,6 @@ async def _meters(session: aiohttp.ClientSession, url: str) -> dict[str, float]:
     return out
 
 
-async def _top(client: AsyncMongoClient[dict[str, Any]]) -> dict[str, tuple[int, int]]:
-    """SecantusDB's (and mongod's) `top`: per collection, microseconds spent and operations."""
-    totals = (await client.admin.command("top"))["totals"]
-    return {
-        ns: (int(v["total"]["time"]), int(v["total"]["count"]))
-        for ns, v in totals.items()
-        if isinstance(v, dict) and "total" in v
-    }
-
-
-def _top_diff(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], n: int = 12) -> dict[str, str]:
-    """Where the database's time went during a phase: the busiest collections."""
-    d = {ns: (t - before.get(ns, (0, 0))[0], c - before.get(ns, (0, 0))[1]) for ns, (t, c) in after.items()}
-    busiest = sorted(d.items(), key=lambda kv: -kv[1][0])[:n]
-    return {ns: f"{t / 1e6:.1f}s in {c} ops" for ns, (t, c) in busiest if c}
-
-
 def _inside(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
     d = {k: after[k] - before[k] for k in METERS}
     batches = d["gongnon_public_projection_seconds_count"]
@@ -440,7 +424,7 @@ async def _main(
             start = await _head(db)
             cpu0 = {n: _cpu_seconds(pid) for n, pid in procs.items()}
             meters0 = await _meters(s, cluster.url("notify-svc"))
-            top0 = await _top(client)
+            top0 = await top(client)
             print(
                 f"• phase {name}: {args.seconds}s of supports ({args.supports_per_s}/s) and proposals "
                 f"({args.proposals_per_s}/s), {len(live)} live receivers …",
@@ -451,7 +435,7 @@ async def _main(
             responses = {str(k): n - statuses0.get(k, 0) for k, n in sorted(load.statuses.items())}
             end = await _settle(db)
             cpu = {n: round(_cpu_seconds(pid) - cpu0[n], 1) for n, pid in procs.items() if not n.startswith("receiver")}
-            database = _top_diff(top0, await _top(client))
+            database = top_diff(top0, await top(client))
             cpu["receivers"] = round(
                 sum(_cpu_seconds(pid) - cpu0[n] for n, pid in procs.items() if n.startswith("receiver")), 1
             )

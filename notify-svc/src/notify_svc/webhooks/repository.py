@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,8 +18,9 @@ from typing import Any
 from pymongo import ASCENDING, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, CollectionInvalid
+from pymongo.errors import BulkWriteError
 
+from gongnon_chassis.collections import ensure_collections
 from gongnon_contracts import new_id
 
 Doc = dict[str, Any]
@@ -95,9 +95,8 @@ class SubscriptionRepository:
     async def ensure_indexes(self) -> None:
         await self._col.create_index([("agency", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)])
         await self._col.create_index([("status", ASCENDING)])
-        # Written inside the agency.closed handler's transaction: created up front, not implicitly there.
-        with contextlib.suppress(CollectionInvalid):
-            await self._db.create_collection(CLOSED_AGENCIES)
+        # Written inside the agency.closed handler's transaction.
+        await ensure_collections(self._db, CLOSED_AGENCIES)
 
     async def create(self, doc: Doc) -> Doc:
         await self._col.insert_one(doc)

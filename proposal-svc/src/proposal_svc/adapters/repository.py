@@ -13,18 +13,20 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from gongnon_chassis.collections import ensure_collections
 from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events.common import ActorRole, Metric
 from proposal_svc.adapters.listing import index_keys
+from proposal_svc.adapters.live_counts import LiveCounts
 from proposal_svc.adapters.timelines import NumberedTimeline
 from proposal_svc.domain.authoring import edited_fields
 from proposal_svc.domain.moderation import VISIBLE
 from proposal_svc.domain.proposal import Proposal, milestone_record
-from proposal_svc.domain.rules import Expiry, Firing, rule_set_from_dict, rule_set_to_dict
+from proposal_svc.domain.rules import Expiry, Firing, RuleState, RuleView, rule_set_from_dict, rule_set_to_dict
 from proposal_svc.domain.search import title_tokens
 from proposal_svc.domain.timeline import TimelineEntry
 
@@ -33,6 +35,7 @@ Doc = dict[str, Any]
 STATEMENT_SIZE = 250  # documents per read or bulk write of a batch
 DEADLINE_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)  # before any deadline on the platform
 METRIC_FIELDS = {Metric.SUPPORTS: "support_count", Metric.DEBATE_PARTICIPANTS: "debate_participants"}
+RULE_VIEW_FIELDS = dict.fromkeys(("rule_set", "created_at", "fired_rule_ids", "expired_rule_ids", "closed_at"), 1)
 
 
 def list_indexes() -> list[list[tuple[str, int]]]:
@@ -122,6 +125,8 @@ class ProposalRepository:
     def __init__(self, store: Store) -> None:
         self.db = store.db
         self._timeline = NumberedTimeline(self.db.proposals, self.db.timeline)
+        # Counts rise apart from the document and are added to it on every read (live_counts.py).
+        self.live = LiveCounts(self.db)
 
     async def ensure_indexes(self) -> None:
         for keys in list_indexes():
@@ -131,22 +136,44 @@ class ProposalRepository:
         await self.db.proposals.create_index([("created_at", ASCENDING)])
         await self.db.proposals.create_index([("edited_at", ASCENDING)])
         await self._timeline.ensure_indexes()
+        await ensure_collections(self.db, "live_counts")  # written inside firing transactions
 
     # --- reading ---
 
     async def get(self, item_id: str, session: AsyncClientSession | None = None) -> Proposal | None:
         doc = await self.db.proposals.find_one({"_id": item_id}, session=session)
-        return from_doc(doc) if doc else None
+        if doc is None:
+            return None
+        await self.live.overlay([doc], session)
+        return from_doc(doc)
 
     async def get_many(
         self, item_ids: Collection[str], session: AsyncClientSession | None = None
     ) -> dict[str, Proposal]:
         """The proposals among these ids (others own the rest), by id: `$in` reads of a bounded
         size (a batch of tallies names hundreds of items)."""
-        found: dict[str, Proposal] = {}
+        docs: list[Doc] = []
         for piece in in_pieces(sorted(item_ids), STATEMENT_SIZE):
-            async for d in self.db.proposals.find({"_id": {"$in": list(piece)}}, session=session):
-                found[d["_id"]] = from_doc(d)
+            docs += [d async for d in self.db.proposals.find({"_id": {"$in": list(piece)}}, session=session)]
+        await self.live.overlay(docs, session)
+        return {d["_id"]: from_doc(d) for d in docs}
+
+    async def rule_views(self, item_ids: Collection[str]) -> dict[str, RuleView]:
+        """What the rules engine needs of the proposals among these ids (the rest: not ours), read
+        with a projection: a batch of tallies names hundreds of items, and whole documents (body,
+        tokens, timeline numbers, cases) were most of what those reads moved."""
+        found: dict[str, RuleView] = {}
+        for piece in in_pieces(sorted(item_ids), STATEMENT_SIZE):
+            async for d in self.db.proposals.find({"_id": {"$in": list(piece)}}, RULE_VIEW_FIELDS):
+                found[d["_id"]] = RuleView(
+                    rule_set_from_dict(d["rule_set"]),
+                    RuleState(
+                        d["created_at"],
+                        frozenset(d.get("fired_rule_ids") or ()),
+                        frozenset(d.get("expired_rule_ids") or ()),
+                        d.get("closed_at"),
+                    ),
+                )
         return found
 
     async def due(self, before: datetime, limit: int = 100) -> list[str]:
@@ -170,22 +197,10 @@ class ProposalRepository:
     async def raise_metrics(
         self, highest: Mapping[tuple[str, Metric], int], session: AsyncClientSession | None = None
     ) -> None:
-        """raise_metric for many (item, metric) pairs, in bulk writes of a bounded size and outside
-        any transaction: an absolute count under `$max` is the same applied once or twice, in any
-        order, and on SecantusDB a long statement inside a transaction holds up every other
-        transaction of the server (a session: inside the caller's transaction instead)."""
-        ops = [
-            UpdateOne({"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}})
-            for (item_id, metric), value in highest.items()
-        ]
-        for piece in in_pieces(ops, STATEMENT_SIZE):
-            await self.db.proposals.bulk_write(list(piece), ordered=False, session=session)
-
-    async def raise_metric(self, tx: Tx, item_id: str, metric: Metric, value: int) -> None:
-        # Snapshots are absolute: keep the largest seen, whatever order they come in.
-        await self.db.proposals.update_one(
-            {"_id": item_id}, {"$max": {METRIC_FIELDS[metric]: value}}, session=tx.session
-        )
+        """Raise many (item, metric) counts, outside any transaction (a session: inside the
+        caller's). Absolute counts under `$max` are the same applied once or twice, in any order;
+        they rise in live_counts, not in the proposals' documents (see live_counts.py)."""
+        await self.live.raise_many({(i, METRIC_FIELDS[m]): v for (i, m), v in highest.items()}, session)
 
     async def record_firing(self, tx: Tx, p: Proposal, f: Firing, entries: Sequence[TimelineEntry]) -> bool:
         """Record a fired rule once, with its timeline entries: a rule already fired or expired is

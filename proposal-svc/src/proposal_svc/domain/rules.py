@@ -159,6 +159,18 @@ class RuleState:
 
 
 @dataclass(frozen=True)
+class RuleView:
+    """An item's rules and what already happened under them: what deciding whether a reading
+    fires anything takes."""
+
+    rule_set: RuleSet
+    state: RuleState
+
+    def fires(self, metric: Metric, reading: Reading, at: datetime) -> bool:
+        return bool(evaluate(self.rule_set, self.state, {metric: reading}, at))
+
+
+@dataclass(frozen=True)
 class Firing:
     rule: Rule
     threshold: int

@@ -11,6 +11,7 @@ from gongnon_chassis.cursors import CursorSigner
 from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
 from gongnon_contracts.refusals import Forbidden, Invalid
 from proposal_svc.adapters.listing import Listing, admin_spec, cursor_of, public_spec
+from proposal_svc.adapters.live_counts import LiveCounts
 from proposal_svc.adapters.repository import from_doc
 from proposal_svc.domain.access import is_moderator
 from proposal_svc.domain.proposal import STATUSES, Proposal, normalize_hashtags
@@ -28,6 +29,7 @@ def _check(name: str, value: str | None, allowed: Any) -> None:
 @dataclass
 class ProposalLists:
     listing: Listing
+    live: LiveCounts
     cursors: CursorSigner
 
     async def page(
@@ -78,4 +80,6 @@ class ProposalLists:
             next_cursor: str | None = seal(self.cursors, SCOPE, cursor_of(sort, shown[-1]))
         else:  # a short page may still have more after it when the request ran out of work
             next_cursor = seal(self.cursors, SCOPE, found.resume) if found.resume else None
+        # The page shows live counts; it is ordered, and its cursor made, by the folded ones.
+        await self.live.overlay(shown)
         return Page([from_doc(d) for d in shown], next_cursor, self.listing.now())

@@ -7,8 +7,7 @@ themselves are written outside it (see apply_tallies)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from gongnon_chassis.store import Tx
 from gongnon_contracts.events import ItemClosed, MilestoneReached, TallyUpdated
@@ -18,7 +17,7 @@ from proposal_svc.adapters.repository import ProposalRepository
 from proposal_svc.domain import timeline
 from proposal_svc.domain.deliberation import DeliberationKind
 from proposal_svc.domain.proposal import Proposal
-from proposal_svc.domain.rules import Firing, Reading, evaluate
+from proposal_svc.domain.rules import Firing, Reading, RuleView, evaluate
 from proposal_svc.domain.timeline import TimelineEntry
 
 # Which tally of the item itself feeds which metric (debate participants come from the tally of
@@ -48,17 +47,28 @@ def milestone_reached(p: Proposal, f: Firing) -> MilestoneReached:
     )
 
 
-def _fires(p: Proposal, readings: Sequence[tuple[str, Metric, Reading]], now: datetime) -> bool:
-    """Whether any of the item's readings fires one of its rules (nothing is recorded here: the
-    decision is taken again inside the transaction)."""
-    state = p.state
-    return any(evaluate(p.rule_set, state, {m: r}, now) for item_id, m, r in readings if item_id == p.id)
+# Items whose rules are kept in memory (each a few hundred bytes): above it, the memory is cleared.
+KNOWN_MAX = 50_000
 
 
 @dataclass
 class TallyService:
     proposals: ProposalRepository
     deliberations: DeliberationRepository
+    # Per item, its rules and what had happened under them when last read (None: not a proposal).
+    # Only ever behind: rules fire, expire and items close, never the other way, so a reading the
+    # remembered state does not fire cannot fire on the fresher one either; a reading it does fire
+    # is fed again to the proposal read inside the transaction. An item that fired is read again.
+    _known: dict[str, RuleView | None] = field(default_factory=dict)
+
+    async def _views(self, ids: set[str]) -> dict[str, RuleView]:
+        unknown = ids - self._known.keys()
+        if unknown:
+            if len(self._known) + len(unknown) > KNOWN_MAX:
+                self._known.clear()
+            read = await self.proposals.rule_views(unknown)
+            self._known.update({i: read.get(i) for i in unknown})
+        return {i: v for i in ids if (v := self._known.get(i)) is not None}
 
     async def apply_tallies(self, tx: Tx, events: Sequence[TallyUpdated]) -> list[Firing]:
         """A batch of tally snapshots in stream order: proposals' supports and debates'
@@ -66,38 +76,39 @@ class TallyService:
 
         The counts are raised outside the transaction (absolute values under `$max`: applied twice
         or late they change nothing), so a batch of hundreds of items costs the transaction
-        nothing. The readings are then fed to each proposal's rules in memory, in order; only the
-        proposals where a rule fires are read again inside the transaction and fed again there,
-        where each firing is recorded once (its guard), announced and put on the timeline. States
-        only move forward, so a rule the first pass saw no reason to fire cannot fire on the
-        fresher read either."""
+        nothing. The readings are then fed to each proposal's rules in memory (as last read, see
+        `_known`); only the proposals where a rule fires are read inside the transaction and fed
+        again there, where each firing is recorded once (its guard), announced and put on the
+        timeline."""
         ids = {ev.item_id for ev in events}
-        proposals = await self.proposals.get_many(ids)
-        debates = await self.deliberations.get_many(ids - proposals.keys())
+        views = await self._views(ids)
+        debates = await self.deliberations.get_many(ids - views.keys())
         sources = {d.source_item_id for d in debates.values() if d.kind == DeliberationKind.DEBATE and d.source_item_id}
-        proposals.update(await self.proposals.get_many(sources - proposals.keys()))
+        views.update(await self._views(sources - views.keys()))
 
         readings: list[tuple[str, Metric, Reading]] = []
         participants: dict[str, int] = {}
         for ev in events:
             reading = Reading(ev.total, ev.as_of)
-            if ev.item_id in proposals and ev.kind in TALLY_METRICS:
+            if ev.item_id in views and ev.kind in TALLY_METRICS:
                 readings.append((ev.item_id, TALLY_METRICS[ev.kind], reading))
             elif (d := debates.get(ev.item_id)) is not None:
                 participants[d.id] = max(participants.get(d.id, 0), ev.total)
-                if d.kind == DeliberationKind.DEBATE and d.source_item_id in proposals:
+                if d.kind == DeliberationKind.DEBATE and d.source_item_id in views:
                     readings.append((d.source_item_id, Metric.DEBATE_PARTICIPANTS, reading))
             # else: an item another service owns
         highest: dict[tuple[str, Metric], int] = {}
         for item_id, metric, reading in readings:
             highest[(item_id, metric)] = max(highest.get((item_id, metric), 0), reading.value)
-        firing = {item_id for item_id in proposals if _fires(proposals[item_id], readings, tx.now)}
+        firing = {item_id for item_id, metric, reading in readings if views[item_id].fires(metric, reading, tx.now)}
         # A count that crosses a threshold shows together with its milestone (same commit); the
         # rest are raised at once.
         await self.proposals.raise_metrics({k: v for k, v in highest.items() if k[0] not in firing})
         await self.deliberations.raise_participants(participants)
         if not firing:
             return []
+        for item_id in firing:
+            self._known.pop(item_id, None)  # read again next time, whether this commits or not
         await self.proposals.raise_metrics({k: v for k, v in highest.items() if k[0] in firing}, tx.session)
         fresh = await self.proposals.get_many(firing, tx.session)
         recorded: list[Firing] = []
@@ -112,7 +123,7 @@ class TallyService:
         p = await self.proposals.get(item_id, tx.session)
         if p is None:  # an item another service owns
             return []
-        await self.proposals.raise_metric(tx, p.id, metric, reading.value)
+        await self.proposals.raise_metrics({(p.id, metric): reading.value}, tx.session)
         return await self._feed(tx, p, metric, reading)
 
     async def _feed(self, tx: Tx, p: Proposal, metric: Metric, reading: Reading) -> list[Firing]:

@@ -9,7 +9,6 @@ Every query is by _id or by the (agency, kind) index."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -18,8 +17,8 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import CollectionInvalid
 
+from gongnon_chassis.collections import ensure_collections
 from review_svc.domain.departments import CategoryMap, Department, DepartmentKind, categories_of, legacy_map
 
 Doc = dict[str, Any]
@@ -65,12 +64,7 @@ class DepartmentRepository:
         self._col = db.departments
 
     async def ensure_indexes(self) -> None:
-        # Made up front: a collection created inside a transaction writes the catalog in it.
-        existing = set(await self._db.list_collection_names())
-        for name in ("departments", "category_maps", "department_trees"):
-            if name not in existing:
-                with contextlib.suppress(CollectionInvalid):
-                    await self._db.create_collection(name)
+        await ensure_collections(self._db, "departments", "category_maps", "department_trees")
         await self._col.create_index([("agency", ASCENDING), ("kind", ASCENDING)])
 
     async def upsert_all(self, departments: Iterable[Department]) -> None:

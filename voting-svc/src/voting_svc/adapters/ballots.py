@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Protocol
 
 from pymongo import ASCENDING
 
+from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.store import Tx
 from gongnon_contracts.ballots import BallotOption, BallotQuestion
 from voting_svc.domain.ballot import Ballot, BallotStatus, VoteKind
 
+log = logging.getLogger(__name__)
+
 Doc = dict[str, Any]
+READ_PIECE = 250  # ballots per gathered read
 
 
 def to_doc(b: Ballot) -> Doc:
@@ -74,6 +79,13 @@ class BallotRepository:
         d = await self.col.find_one({"_id": item_id})
         return from_doc(d) if d else None
 
+    async def get_many(self, item_ids: Collection[str]) -> dict[str, Ballot]:
+        found: dict[str, Ballot] = {}
+        for piece in in_pieces(sorted(item_ids), READ_PIECE):
+            async for d in self.col.find({"_id": {"$in": list(piece)}}):
+                found[d["_id"]] = from_doc(d)
+        return found
+
     async def add(self, tx: Tx, ballot: Ballot) -> Defined:
         """Create the ballot unless one exists; the same definition again is a no-op."""
         doc = to_doc(ballot)
@@ -121,6 +133,8 @@ def _norm(v: Any) -> Any:
 class BallotSource(Protocol):
     async def get(self, item_id: str) -> Ballot | None: ...
 
+    async def get_many(self, item_ids: Collection[str]) -> dict[str, Ballot]: ...
+
 
 class BallotCache:
     """Ballots in process memory so a vote costs no MongoDB read.
@@ -130,7 +144,11 @@ class BallotCache:
     and concurrent misses on one item share a single read. An expired ballot is still served
     while it is read again: a vote never waits on that read (SecantusDB under write load was
     measured holding a read 7-11 s, and every vote on the item waited with it). A failed read
-    keeps the old ballot and is tried again after `miss_ttl_s`."""
+    keeps the old ballot and is tried again after `miss_ttl_s`.
+
+    Expired ballots are read again together, those that expired within `gather_s` in one `$in`
+    read: with supports spread over 10,000 items, one read per item every `ttl_s` was two thousand
+    statements a second, each queued behind the database's writes."""
 
     def __init__(
         self,
@@ -139,14 +157,19 @@ class BallotCache:
         miss_ttl_s: float = 0.5,
         max_entries: int = 200_000,
         monotonic: Callable[[], float] = time.monotonic,
+        gather_s: float = 0.25,
     ) -> None:
         self.repo = repo
         self.ttl_s = ttl_s
         self.miss_ttl_s = miss_ttl_s
         self.max_entries = max_entries
+        self.gather_s = gather_s
         self._now = monotonic
         self._entries: dict[str, tuple[float, Ballot | None]] = {}
         self._loading: dict[str, asyncio.Task[Ballot | None]] = {}
+        self._expired: set[str] = set()  # to read again in the next gathered read
+        self._refreshing: set[str] = set()  # in the read under way
+        self._refresher: asyncio.Task[None] | None = None
 
     async def get(self, item_id: str) -> Ballot | None:
         hit = self._entries.get(item_id)
@@ -155,10 +178,36 @@ class BallotCache:
             if expires > self._now():
                 return ballot
             if ballot is not None:
-                self._load_once(item_id)  # in the background
+                self._refresh_later(item_id)
                 return ballot
         # A task of its own (shielded), so a cancelled request does not cancel the read others wait on.
         return await asyncio.shield(self._load_once(item_id))
+
+    def _refresh_later(self, item_id: str) -> None:
+        if item_id in self._refreshing or item_id in self._loading:
+            return
+        self._expired.add(item_id)
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.create_task(self._refresh_expired())
+
+    async def _refresh_expired(self) -> None:
+        while self._expired:
+            await asyncio.sleep(self.gather_s)
+            ids, self._expired = self._expired, set()
+            self._refreshing = ids
+            try:
+                found = await self.repo.get_many(ids)
+            except Exception:
+                log.warning("reading %d expired ballots failed; serving them meanwhile", len(ids), exc_info=True)
+                for item_id in ids:
+                    stale = self._entries.get(item_id)
+                    if stale is not None and stale[1] is not None:
+                        self._entries[item_id] = (self._now() + self.miss_ttl_s, stale[1])
+                continue
+            finally:
+                self._refreshing = set()
+            for item_id in ids:
+                self.put(item_id, found.get(item_id))
 
     def _load_once(self, item_id: str) -> asyncio.Task[Ballot | None]:
         task = self._loading.get(item_id)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
+from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor, RelayCaller
 from gongnon_chassis.responses import json_response
 from gongnon_contracts.ballots import CHOICES_MAX, OPTIONS_MAX, QUESTIONS_MAX, BallotOption, BallotQuestion
 from gongnon_contracts.bounds import KRW_MAX, Moment
@@ -79,11 +79,12 @@ def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, r
         return json_response(supported(accepted), 201)
 
     @router.post("/supports")
-    async def supports(body: SupportsIn) -> dict[str, Any]:
+    async def supports(body: SupportsIn, _: RelayCaller) -> dict[str, Any]:
         """Many citizens' 공감 in one request, each with its own actor; the reply has one
         {status, body} per support, in order, exactly as `POST /items/{id}/support` would answer
         it. The gateway gathers the supports arriving in one turn of its event loop into one such
-        request: under a burst, the hop between the two processes is paid once per batch."""
+        request: under a burst, the hop between the two processes is paid once per batch. Only the
+        gateway's relay, signed, may send it: the actors in the body are as good as its signature."""
         outcomes = await casting.cast_many([CastRequest(s.item_id, s.actor, support=True) for s in body.supports])
         return {"results": [support_reply(o) for o in outcomes]}
 

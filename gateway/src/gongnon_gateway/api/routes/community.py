@@ -19,11 +19,13 @@ from gongnon_gateway.api.deps import (
     OptionalAccount,
     UpstreamDep,
 )
+from gongnon_gateway.api.limit_deps import per_account
 from gongnon_gateway.api.responses import CommentOut, CommentPageOut, FlagOut, FollowOut, ProposalOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.upstream import Service
 
 router = APIRouter(tags=["community"], responses=ERROR_RESPONSES)
+COMMENTS, FLAGS = per_account("comments"), per_account("flags")  # per account, 429 beyond
 
 CommentIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The comment id")]
 
@@ -90,14 +92,14 @@ async def list_comments(
     return await up.forward(Service.PROPOSAL, "GET", f"/proposals/{item_id}/comments", actor=me, params=params)
 
 
-@router.post("/api/proposals/{item_id}/comments", status_code=201, response_model=CommentOut)
+@router.post("/api/proposals/{item_id}/comments", status_code=201, response_model=CommentOut, dependencies=[COMMENTS])
 async def add_comment(item_id: ItemIdPath, body: CommentIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     return await up.forward(
         Service.PROPOSAL, "POST", f"/proposals/{item_id}/comments", actor=me, json_body=body.model_dump()
     )
 
 
-@router.post("/api/comments/{comment_id}/replies", status_code=201, response_model=CommentOut)
+@router.post("/api/comments/{comment_id}/replies", status_code=201, response_model=CommentOut, dependencies=[COMMENTS])
 async def add_reply(comment_id: CommentIdPath, body: CommentIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """A reply in the comment's thread (one level of replies)."""
     return await up.forward(
@@ -122,7 +124,7 @@ async def unfollow(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) -> 
     return await up.forward(Service.PROPOSAL, "DELETE", f"/proposals/{item_id}/follow", actor=me)
 
 
-@router.post("/api/proposals/{item_id}/flags", status_code=201, response_model=FlagOut)
+@router.post("/api/proposals/{item_id}/flags", status_code=201, response_model=FlagOut, dependencies=[FLAGS])
 async def flag_proposal(item_id: ItemIdPath, body: FlagIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     """Report the proposal (once per account); enough reports put it in the moderation queue."""
     return await up.forward(
@@ -130,7 +132,7 @@ async def flag_proposal(item_id: ItemIdPath, body: FlagIn, me: CurrentAccount, u
     )
 
 
-@router.post("/api/comments/{comment_id}/flags", status_code=201, response_model=FlagOut)
+@router.post("/api/comments/{comment_id}/flags", status_code=201, response_model=FlagOut, dependencies=[FLAGS])
 async def flag_comment(comment_id: CommentIdPath, body: FlagIn, me: CurrentAccount, up: UpstreamDep) -> Response:
     return await up.forward(
         Service.PROPOSAL, "POST", f"/comments/{comment_id}/flags", actor=me, json_body=body.model_dump()

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from gongnon_chassis.errors import Forbidden
 from gongnon_gateway.api.deliberation_schemas import ConsultationIn, DebateIn, VoteIn
 from gongnon_gateway.api.deps import CurrentAccount, CursorQuery, ItemIdPath, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.limit_deps import per_account
 from gongnon_gateway.api.responses import (
     BallotOut,
     DeliberationOut,
@@ -28,12 +29,13 @@ from gongnon_gateway.upstream import Service
 router = APIRouter(tags=["deliberations"], responses=ERROR_RESPONSES)
 
 Limit = Annotated[int | None, Query(ge=1, le=100)]
+ITEMS = per_account("items")  # opening an item: the same limit as a proposal
 
 
 # --- 서울시가 묻습니다 ---------------------------------------------------------------------
 
 
-@router.post("/api/consultations", status_code=201, response_model=DeliberationOut)
+@router.post("/api/consultations", status_code=201, response_model=DeliberationOut, dependencies=[ITEMS])
 async def open_consultation(
     body: ConsultationIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
 ) -> Response:
@@ -59,7 +61,7 @@ async def get_consultation(item_id: ItemIdPath, up: UpstreamDep) -> Response:
 # --- 시민토론 ------------------------------------------------------------------------------
 
 
-@router.post("/api/debates", status_code=201, response_model=DeliberationOut)
+@router.post("/api/debates", status_code=201, response_model=DeliberationOut, dependencies=[ITEMS])
 async def open_debate(body: DebateIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """Operator: open the public debate of a proposal that reached its debate-candidate rule
     (409 `not_debate_candidate` otherwise, 409 `debate_exists` the second time; 409

@@ -16,6 +16,7 @@ from gongnon_gateway.api.deps import (
     OptionalAccount,
     UpstreamDep,
 )
+from gongnon_gateway.api.limit_deps import per_account
 from gongnon_gateway.api.responses import (
     MetaOut,
     ProposalOut,
@@ -32,7 +33,7 @@ from gongnon_gateway.upstream import Service
 router = APIRouter(tags=["proposals"], responses=ERROR_RESPONSES)
 
 
-@router.post("/api/proposals", status_code=201, response_model=ProposalOut)
+@router.post("/api/proposals", status_code=201, response_model=ProposalOut, dependencies=[per_account("items")])
 async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """Submit a proposal (verified citizen or operator), under `agency` (default: the host; an
     operator files under its own). proposal-svc answers 201 with it. An agency that is not
