@@ -27,8 +27,10 @@ from typing import Any, TypeVar
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from gongnon_chassis.errors import Refusal, TooMany
+from gongnon_chassis.errors import Refusal, TooMany, Unavailable
 from gongnon_gateway.core.accounts import Account, Accounts, normalize_email
 from gongnon_gateway.core.edge_settings import EdgeSettings
 from gongnon_gateway.core.identity import IdentityClaim
@@ -94,7 +96,17 @@ class PeopleLimits:
         self._failed = redis.register_script(_FAILED)
 
     async def hit(self, rule: str, who: str) -> None:
-        """Count one attempt under the rule; Throttled when one of its windows is full."""
+        """Count one attempt under the rule; Throttled when one of its windows is full. A
+        connection Redis dropped (a restart) is tried once more on a fresh one; Redis still
+        unreachable: 503, not an unhandled error."""
+        for attempt in (1, 2):
+            try:
+                return await self._hit(rule, who)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                if attempt == 2:
+                    raise Unavailable("rate limits are unavailable; try again shortly") from exc
+
+    async def _hit(self, rule: str, who: str) -> None:
         key = _hashed(who)
         for item in self._rules[rule]:
             if not await self._windows.hit(item, rule, key):
