@@ -44,6 +44,11 @@ Call = Callable[[World], tuple[str, Any]]  # (path, JSON body or None)
 
 # Called on B's things by A's admin and A's keys: refused, B unchanged.
 REFUSED: dict[tuple[str, str], Call] = {
+    ("POST", "/api/items/{item_id}/decision-vote"): lambda w: (
+        f"/api/items/{w.item_id}/decision-vote",
+        {"budget_krw": 1_000_000_000},
+    ),
+    ("POST", "/api/admin/items/{item_id}/reconcile"): lambda w: (f"/api/admin/items/{w.item_id}/reconcile", None),
     ("PUT", "/api/agencies/{agency}/ruleset"): lambda w: (f"/api/agencies/{B}/ruleset", {"preset": "uk-petitions"}),
     ("PATCH", "/api/agencies/{agency}"): lambda w: (f"/api/agencies/{B}", {"name_ko": "빼앗긴 이름"}),
     ("POST", "/api/agencies/{agency}/close"): lambda w: (f"/api/agencies/{B}/close", None),
@@ -157,6 +162,7 @@ PUBLIC = {
     ("GET", "/api/agencies/{agency}/ruleset/versions"): "the thresholds every citizen is held to",
     ("GET", "/api/agencies/{agency}/departments"): "the department tree answers are published under",
     ("GET", "/api/agencies/{agency}/category-map"): "which department answers which category, public",
+    ("GET", "/api/agencies/{agency}/department-stats"): "departments accountable in public (부서별 답변 현황)",
     ("GET", "/api/proposals"): "public lists (the host's holds every agency's items)",
     ("GET", "/api/proposals/{item_id}"): "a public item",
     ("GET", "/api/proposals/{item_id}/timeline"): "a public item's timeline",
@@ -173,6 +179,9 @@ NOT_B = {
     ("GET", "/api/me"): "the caller's own account",
     ("GET", "/api/inbox"): "the caller's own inbox",
     ("POST", "/api/inbox/{notification_id}/read"): "the caller's own notification",
+    ("GET", "/api/me/notification-preferences"): "the caller's own notification settings",
+    ("PUT", "/api/me/notification-preferences"): "the caller's own notification settings",
+    ("GET", "/api/me/notification-deliveries"): "the caller's own e-mail and SMS deliveries",
     ("POST", "/api/proposals"): "files as the caller (a key: its own agency's citizen); a closed agency refuses",
     ("POST", "/api/proposals/similar"): "a read of public items",
     ("POST", "/api/proposals/{item_id}/comments"): "any citizen comments on any public item",

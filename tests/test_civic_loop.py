@@ -79,6 +79,10 @@ async def test_first_civic_loop(gw: Gateway) -> None:
     )
     assert answered.status == 200, answered.body
 
+    welfare_before = await _welfare_stats(gw)
+    assert welfare_before["cases"] >= 1
+    assert welfare_before["open_now"] >= 1
+
     # Not public until an operator approves it.
     public = await gw.ok("GET", f"/api/proposals/{pid}/cases")
     pub_case = (public if isinstance(public, list) else public["items"])[0]
@@ -89,6 +93,18 @@ async def test_first_civic_loop(gw: Gateway) -> None:
     pub_case = (public if isinstance(public, list) else public["items"])[0]
     assert pub_case["decision"] == "reject"
     assert "교통공사" in pub_case["reason"]
+
+    # Departments accountable in public: the answer counts for 복지 (on time: the same day).
+    welfare = await _welfare_stats(gw)
+    assert welfare["answered"] == welfare_before["answered"] + 1
+    assert welfare["answered_on_time"] == welfare_before["answered_on_time"] + 1
+    assert welfare["open_now"] == welfare_before["open_now"] - 1
+    assert welfare["median_days_to_answer"] is not None
+    page = await gw.s.get(f"{gw.base}/departments")
+    html = await page.text()
+    assert page.status == 200
+    assert "부서별 답변 현황" in html
+    assert welfare["department_name"] in html
 
     # notify-svc: the author and every supporter have the answer in their inbox.
     for user in [author, *supporters]:
@@ -167,3 +183,10 @@ def _non_empty(body: Any) -> bool:
 
 def _kinds(inbox: Any, pid: str) -> set[str]:
     return {n["kind"] for n in inbox["items"] if n["item_id"] == pid}
+
+
+async def _welfare_stats(gw: Gateway) -> dict[str, Any]:
+    stats = await gw.ok("GET", "/api/agencies/seoul/department-stats")
+    (row,) = [r for r in stats["items"] if r["department_id"] == "dept-welfare"]
+    assert isinstance(row, dict)
+    return row

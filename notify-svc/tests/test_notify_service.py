@@ -20,6 +20,7 @@ from gongnon_chassis.keys import pair_key
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope, EventData
 from gongnon_contracts.events import (
+    AccountCreated,
     MilestoneReached,
     ProposalSubmitted,
     ReviewAnswerPublished,
@@ -67,6 +68,25 @@ class Notify:
     async def kinds(self, account: str, item_id: str) -> list[str]:
         """The kinds of this account's notifications about the item, sorted by name."""
         return sorted(n["kind"] for n in (await self.inbox(account))["items"] if n["item_id"] == item_id)
+
+    async def known(self, account: str, *, sms: bool = False) -> None:
+        """The gateway announced the account (its e-mail); with sms, it turned SMS on."""
+        created = AccountCreated(
+            account_id=account,
+            email=f"{account}@test.local",
+            display_name=account,
+            role=ActorRole.CITIZEN,
+            agency="seoul",
+            department_id=None,
+            created_at=T0,
+        )
+        assert self.parts.accounts is not None
+        await self.parts.accounts.dispatch(wrap(created, T0, "gateway").model_dump(mode="json"))
+        if sms:
+            r = await self.http.put(
+                "/preferences", json={"sms": True, "sms_number": "010-0000-0000"}, headers=citizen(account).header()
+            )
+            assert r.status_code == 200, r.text
 
     async def outgoing(self, channel: str, broadcast_id: str, account: str) -> int:
         db = self.parts.runtime.db
@@ -180,6 +200,8 @@ def new_item() -> str:
 async def test_author_and_supporters_are_told_once_even_when_events_repeat(notify: Notify) -> None:
     item = new_item()
     author, s1, s2 = f"a-{item}", f"s1-{item}", f"s2-{item}"
+    for account in (author, s1, s2):
+        await notify.known(account, sms=True)
     await notify.deliver(submitted(item, author))
     await notify.deliver(vote(item, s1, T0 + timedelta(minutes=1)))
     second_vote = vote(item, s2, T0 + timedelta(minutes=2))
@@ -245,6 +267,7 @@ async def test_supporters_processed_after_the_milestone_still_hear_of_it(notify:
 async def test_a_follow_racing_the_fan_out_is_told_once(notify: Notify) -> None:
     item = new_item()
     author, racer = f"a-{item}", f"racer-{item}"
+    await notify.known(racer)
     reached_at = T0 + timedelta(minutes=5)
     await notify.deliver(submitted(item, author))
     await notify.deliver(milestone(item, reached_at))

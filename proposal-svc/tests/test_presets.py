@@ -125,3 +125,5 @@ def test_seoul_2018_decision_vote_quorum_and_majority() -> None:
     assert not dv.passes(yes=9_000, no=999, budget_krw=1_000_000_000)  # turnout under the quorum
     assert dv.quorum(1_000) == 1_000  # clamped to 0.01 % of Seoul
     assert dv.quorum(10**15) == 100_000  # and to 1 %
+    # The one computation (gongnon_contracts.decision) rounds up: a started 100,000 KRW needs a voter.
+    assert dv.quorum(1_000_000_001) == 10_001

@@ -13,9 +13,12 @@ from review_svc.domain import access
 from review_svc.domain.access import Caller
 from review_svc.domain.cases import Decision, InvalidState, ReviewCase, Status
 from review_svc.domain.deadlines import (
+    DDAY_KIND,
+    KST,
     REMINDER_KIND,
     DeadlineAction,
     apply_deadline,
+    dday_start,
     next_check_at,
 )
 from review_svc.domain.departments import Department, DepartmentKind, route
@@ -273,19 +276,37 @@ def test_operators_act_only_within_their_agency() -> None:
 # -- deadlines -------------------------------------------------------------------------------------
 
 
-def test_reminder_once_before_due_then_overdue_once() -> None:
-    case = new_case()  # due T0 + 20 days
+def test_reminders_d3_and_dday_once_each_then_overdue_once() -> None:
+    case = new_case()  # due T0 + 20 days: 2019-11-04 18:00 KST
+    dday = datetime(2019, 11, 4, 0, 0, tzinfo=KST)
+    assert dday_start(case.due_at) == dday
     assert next_check_at(case) == T0 + timedelta(days=17)
     assert apply_deadline(case, T0 + timedelta(days=16)) is None
     assert apply_deadline(case, T0 + timedelta(days=17, hours=1)) == DeadlineAction.REMIND
     assert [r.kind for r in case.reminders] == [REMINDER_KIND]
     assert apply_deadline(case, T0 + timedelta(days=18)) is None
+    assert next_check_at(case) == dday
+    assert apply_deadline(case, dday - timedelta(minutes=1)) is None
+    assert apply_deadline(case, dday + timedelta(minutes=1)) == DeadlineAction.REMIND
+    assert [(r.kind, r.sent) for r in case.reminders] == [(REMINDER_KIND, True), (DDAY_KIND, True)]
+    assert apply_deadline(case, dday + timedelta(hours=2)) is None
     assert next_check_at(case) == T0 + timedelta(days=20)
     assert apply_deadline(case, T0 + timedelta(days=20, minutes=1)) == DeadlineAction.OVERDUE
     assert case.overdue is True
     assert apply_deadline(case, T0 + timedelta(days=30)) is None
     assert next_check_at(case) is None
-    assert len(case.reminders) == 1
+    assert len(case.reminders) == 2
+
+
+def test_a_missed_d3_gives_way_to_dday() -> None:
+    """The service was down over D-3: on D-day only the D-day reminder goes out."""
+    case = new_case()
+    dday = dday_start(case.due_at)
+    assert apply_deadline(case, dday + timedelta(hours=1)) == DeadlineAction.REMIND
+    assert [(r.kind, r.sent) for r in case.reminders] == [(REMINDER_KIND, False), (DDAY_KIND, True)]
+    assert case.reminders[-1].kind == DDAY_KIND
+    assert next_check_at(case) == case.due_at
+    assert [e.kind for e in case.timeline].count("reminder") == 1
 
 
 def test_a_case_first_seen_after_its_deadline_goes_straight_to_overdue() -> None:
@@ -294,10 +315,18 @@ def test_a_case_first_seen_after_its_deadline_goes_straight_to_overdue() -> None
     assert case.reminders == []
 
 
-def test_short_windows_skip_the_reminder() -> None:
-    case = new_case(due_days=2)
-    assert next_check_at(case) == case.due_at
+def test_short_windows_skip_the_d3_reminder_but_not_dday() -> None:
+    case = new_case(due_days=2)  # opened inside the D-3 window
+    assert next_check_at(case) == dday_start(case.due_at)
     assert apply_deadline(case, T0 + timedelta(days=1)) is None
+    assert apply_deadline(case, dday_start(case.due_at) + timedelta(minutes=1)) == DeadlineAction.REMIND
+    assert [r.kind for r in case.reminders] == [DDAY_KIND]
+
+
+def test_a_case_opened_on_its_due_date_gets_no_dday_reminder() -> None:
+    case = new_case(due_days=None)
+    case.opened_at = dday_start(case.due_at) + timedelta(hours=1)  # opened on the due date itself
+    assert next_check_at(case) == case.due_at
 
 
 def test_published_cases_have_no_deadline_work() -> None:

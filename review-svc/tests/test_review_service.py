@@ -404,3 +404,95 @@ async def test_deadline_scan_reminds_once_then_marks_overdue_once(review: Review
     assert public["overdue"] is True
     assert public["decision"] == "accept"
     clock._at = START
+
+
+# -- notices for staff (issue 13): each a typed event in the same commit as the change --------------
+
+
+async def test_d3_and_dday_reminders_are_emitted_once_each(review: Review) -> None:
+    from review_svc.domain.deadlines import dday_start
+
+    item, case = await open_case(review, category="health")
+    due = datetime.fromisoformat(case["due_at"])
+    scanner = review.parts.scanner
+    review.clock._at = due - timedelta(days=3) + timedelta(minutes=1)
+    await scanner.scan()
+    await scanner.scan()
+    reminders = await review.events(item, "review.reminder_due")
+    assert [(e["data"]["kind"], e["data"]["department_id"]) for e in reminders] == [("d-3", "dept-health")]
+    assert reminders[0]["data"]["department_name"]
+
+    review.clock._at = dday_start(due) + timedelta(minutes=1)
+    await scanner.scan()
+    await scanner.scan()
+    assert [e["data"]["kind"] for e in await review.events(item, "review.reminder_due")] == ["d-3", "d-day"]
+
+    review.clock._at = due + timedelta(minutes=1)
+    await scanner.scan()
+    await scanner.scan()
+    overdue = await review.events(item, "review.case_overdue")
+    assert len(overdue) == 1
+    assert overdue[0]["data"]["department_name"] == case["department_name"]
+    assert len(await review.events(item, "review.reminder_due")) == 2
+    review.clock._at = START
+
+
+async def test_reassignment_request_decline_move_and_return_are_events(review: Review) -> None:
+    item, case = await open_case(review, category="welfare")
+    cid = case["id"]
+    r = await review.http.post(
+        f"/cases/{cid}/reassign-request", json={"reason": "교통 소관"}, headers=WELFARE_OFFICER.header()
+    )
+    assert r.status_code == 200
+    requested = await review.events(item, "review.reassignment_requested")
+    assert [(e["data"]["department_id"], e["data"]["reason"], e["data"]["officer_account"]) for e in requested] == [
+        ("dept-welfare", "교통 소관", "off-w")
+    ]
+    # Kept with the same department: declined.
+    r = await review.http.post(
+        f"/cases/{cid}/assign", json={"department_id": "dept-welfare"}, headers=OPERATOR.header()
+    )
+    assert r.status_code == 200
+    declined = await review.events(item, "review.reassignment_declined")
+    assert [(e["data"]["department_id"], e["data"]["decided_by"]) for e in declined] == [("dept-welfare", "op-1")]
+    assert await review.events(item, "review.case_reassigned") == []
+
+    r = await review.http.post(
+        f"/cases/{cid}/reassign-request", json={"reason": "다시"}, headers=WELFARE_OFFICER.header()
+    )
+    assert r.status_code == 200
+    r = await review.http.post(
+        f"/cases/{cid}/assign", json={"department_id": "dept-transport"}, headers=OPERATOR.header()
+    )
+    assert r.status_code == 200
+    moved = await review.events(item, "review.case_reassigned")
+    assert len(moved) == 1
+    data = moved[0]["data"]
+    assert (data["from_department_id"], data["department_id"], data["requested"]) == (
+        "dept-welfare",
+        "dept-transport",
+        True,
+    )
+    assert data["department_name"] == "도시교통실"
+
+    r = await review.http.post(
+        f"/cases/{cid}/answer", json={"decision": "accept", "answer": "네"}, headers=TRANSPORT_OFFICER.header()
+    )
+    assert r.status_code == 200
+    r = await review.http.post(f"/cases/{cid}/return", json={"reason": "근거를 보완하세요"}, headers=OPERATOR.header())
+    assert r.status_code == 200
+    returned = await review.events(item, "review.answer_returned")
+    assert [(e["data"]["department_id"], e["data"]["reason"]) for e in returned] == [
+        ("dept-transport", "근거를 보완하세요")
+    ]
+
+
+async def test_a_head_answer_reminder_says_so(review: Review) -> None:
+    item, case = await open_case(review, action=RuleAction.HEAD_ANSWER)
+    due = datetime.fromisoformat(case["due_at"])
+    review.clock._at = due - timedelta(days=3) + timedelta(minutes=1)
+    await review.parts.scanner.scan()
+    (event,) = await review.events(item, "review.reminder_due")
+    assert event["data"]["head_answer"] is True
+    assert event["data"]["department_id"] == case["department_id"]
+    review.clock._at = START

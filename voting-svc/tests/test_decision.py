@@ -55,3 +55,18 @@ def test_decide_from_counts_uses_the_budget_quorum() -> None:
     assert decide_from_counts({"yes": 5_001, "no": 4_999}, 1_000_000_000).passed
     assert not decide_from_counts({"yes": 999}, 0).passed
     assert decide_from_counts({"yes": 1_000}, 0).passed
+
+
+def test_a_decision_ballot_fixes_its_quorum_from_the_rule_sets_policy() -> None:
+    from voting_svc.domain.ballot import Ballot, BallotInvalid, VoteKind
+    from voting_svc.domain.decision import QuorumPolicy
+
+    seoul = Ballot.define("p1-decision", VoteKind.DECISION, "seoul", budget_krw=1_000_000_000, source_item_id="p1")
+    assert (seoul.quorum, seoul.source_item_id) == (10_000, "p1")
+    small = Ballot.define(
+        "p2-decision", VoteKind.DECISION, "gu", budget_krw=0, quorum_policy=QuorumPolicy(None, 3, None)
+    )
+    assert small.quorum == 3
+    assert decide_from_counts({"yes": 2, "no": 1}, 0, small.quorum).passed
+    with pytest.raises(BallotInvalid):
+        Ballot.define("p3", VoteKind.CHOICE, "seoul", source_item_id="p1")

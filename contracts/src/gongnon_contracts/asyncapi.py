@@ -41,6 +41,12 @@ CHANNEL_ROLES: dict[str, ChannelRoles] = {
     "gongnon.agencies": ChannelRoles(
         "gateway", ("review-svc", "proposal-svc"), "The agency registry", key="the agency id"
     ),
+    "gongnon.accounts": ChannelRoles(
+        "gateway",
+        ("notify-svc",),
+        "Accounts' contact facts, so notifications can reach people (private: e-mail addresses)",
+        key="the account id",
+    ),
     PUBLIC_TOPIC: ChannelRoles(
         "notify-svc",
         ("agency systems (Kafka, read-only per-agency credentials)", "gateway (feed stream)"),

@@ -12,6 +12,7 @@ class Topic(StrEnum):
     NOTIFICATIONS = "gongnon.notifications"  # notify-svc: notifications created
     AGENCIES = "gongnon.agencies"  # gateway: partner agencies registered, updated, closed
     PUBLIC = "gongnon.public"  # notify-svc: the public stream for agencies (public_events.py)
+    ACCOUNTS = "gongnon.accounts"  # gateway: accounts' contact facts for notify-svc (private: e-mails)
 
     @classmethod
     def all(cls) -> list[str]:

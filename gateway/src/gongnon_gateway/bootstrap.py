@@ -19,6 +19,7 @@ from gongnon_gateway.api.routes import (
     api_keys,
     auth,
     community,
+    decisions,
     deliberations,
     departments,
     feed,
@@ -59,6 +60,7 @@ from gongnon_gateway.site.agency_site import AgencyHostHome
 from gongnon_gateway.site.agency_site import router as agency_site_router
 from gongnon_gateway.site.community_routes import router as community_site_router
 from gongnon_gateway.site.deliberation_routes import router as deliberation_site_router
+from gongnon_gateway.site.department_routes import router as department_site_router
 from gongnon_gateway.site.error_pages import install_error_pages
 from gongnon_gateway.site.routes import router as site_router
 from gongnon_gateway.support_relay import SupportRelay
@@ -150,6 +152,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         await ensure_collections(rt.db)
         if settings.admin_email and settings.admin_password:
             await accounts.ensure_super_admin(settings.admin_email, settings.admin_password)
+        await accounts.announce_earlier_accounts()
         await agency_registry.ensure_collections()
         await agency_registry.ensure_host_agency()
         await key_auth.keys.ensure_indexes()
@@ -159,6 +162,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     api = [votes.router, auth.router, sessions.router, admin.router, proposals.router, review.router, inbox.router]
     api += [offline.router, live.router]
     api.append(deliberations.router)
+    api.append(decisions.router)
     api += [community.router, moderation.router, similar.router]
     api += [agencies.router, departments.router]
     api += [subscriptions.router, feed.router]
@@ -175,6 +179,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers.append(site_router)
     routers.append(deliberation_site_router)
     routers.append(community_site_router)
+    routers.append(department_site_router)
     routers.append(agency_site_router)
     app = create_app(
         rt,

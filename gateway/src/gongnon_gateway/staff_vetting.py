@@ -26,9 +26,10 @@ class StaffVetting:
             )
         rules.require_open(agency)
         if department_id is not None:
-            await self._department_of(agency_id, department_id)
+            await self.department_of(agency_id, department_id)
 
-    async def _department_of(self, agency_id: str, department_id: str) -> None:
+    async def department_of(self, agency_id: str, department_id: str) -> None:
+        """The department exists, is the agency's and is not archived (422 otherwise)."""
         reply = await self._upstream.request(Service.REVIEW, "GET", f"/departments/{department_id}")
         if reply.status == 404:
             raise Invalid(f"there is no department {department_id!r}", code="unknown_department")

@@ -75,6 +75,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"  site        {gw}/\n"
             f"  REST API    {gw}/api  (OpenAPI: {gw}/openapi.json, docs: {gw}/docs)\n"
             f"  events      {gw}/asyncapi.json\n"
+            f"  e-mail      SMTP sink 127.0.0.1:{cluster.ports['smtp-sink']}, messages in {cluster.maildir / 'new'}\n"
+            f"  SMS         {cluster.sms_log}\n"
             f"  logs        {workdir / 'logs'}\n"
             "Press Ctrl-C to stop everything.",
             flush=True,

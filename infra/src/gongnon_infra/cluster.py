@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gongnon_infra.infra import Endpoints
-from gongnon_infra.procs import Proc, free_port, wait_until
+from gongnon_infra.procs import Proc, free_port, port_open, wait_until
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ SERVICES = (
     ServiceSpec("gateway", "gongnon_gateway", 8080),
 )
 BACKENDS = tuple(s for s in SERVICES if s.name != "gateway")
+# The local SMTP sink notify-svc sends e-mail to (gongnon_infra.smtp_sink): a managed process with
+# a port, like the services; messages land as .eml files in `<workdir>/mail/new/`.
+SMTP_SINK = "smtp-sink"
+SMTP_SINK_DEFAULT_PORT = 8025
 
 DEV_ADMIN_EMAIL = "admin@gongnon.local"
 DEV_ADMIN_PASSWORD = "gongnon-admin-dev"
@@ -75,6 +79,20 @@ class Cluster:
             self.ports.setdefault(
                 spec.name, int(env_port) if env_port else (spec.default_port if self.fixed_ports else free_port())
             )
+        env_smtp = os.environ.get("GONGNON_SMTP_PORT")
+        self.ports.setdefault(
+            SMTP_SINK, int(env_smtp) if env_smtp else (SMTP_SINK_DEFAULT_PORT if self.fixed_ports else free_port())
+        )
+
+    @property
+    def maildir(self) -> Path:
+        """Where the SMTP sink stores what notify-svc sends: `new/*.eml`, one file per recipient."""
+        return self.workdir / "mail"
+
+    @property
+    def sms_log(self) -> Path:
+        """The development SMS provider's file: one JSON line per message."""
+        return self.workdir / "sms" / "sms.jsonl"
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -106,6 +124,21 @@ class Cluster:
         }
         for backend in BACKENDS:
             env[f"{backend.module.split('_')[0].upper()}_SVC_URL"] = self.url(backend.name)
+        if spec.name == "notify-svc":
+            # E-mail to the local SMTP sink, SMS to a file; links in messages point at this gateway.
+            env.update(
+                {
+                    "NOTIFY_CHANNELS": "inapp,email,sms",
+                    "SMTP_HOST": "127.0.0.1",
+                    "SMTP_PORT": str(self.ports[SMTP_SINK]),
+                    "SMTP_FROM": "Gongnon 공론 <noreply@gongnon.local>",
+                    "SMTP_TLS": "none",
+                    "NOTIFY_SMS_FILE": str(self.sms_log),
+                    "NOTIFY_SITE_URL": self.gateway_url,
+                    # Retries of a failed send come within seconds in tests (production: minutes).
+                    "NOTIFY_SEND_POLL_S": "0.2" if self.test_mode else "1",
+                }
+            )
         env.update({k: v for k, v in LOCAL_LIMITS.items() if k not in os.environ})
         env.update(self.extra_env)
         env.update(overrides or {})
@@ -113,6 +146,8 @@ class Cluster:
 
     def start(self, only: list[str] | None = None) -> None:
         specs = [s for s in SERVICES if only is None or s.name in only]
+        if only is None or SMTP_SINK in only or "notify-svc" in only:
+            self.start_smtp_sink()
         for spec in specs:
             self.start_service(spec.name, wait=False)
         for spec in specs:
@@ -129,6 +164,16 @@ class Cluster:
         self.procs[name] = proc
         if wait:
             self.wait_ready(name)
+        return proc
+
+    def start_smtp_sink(self) -> Proc:
+        if SMTP_SINK in self.procs and self.procs[SMTP_SINK].alive():
+            return self.procs[SMTP_SINK]
+        port = self.ports[SMTP_SINK]
+        argv = [sys.executable, "-m", "gongnon_infra.smtp_sink", "--port", str(port), "--maildir", str(self.maildir)]
+        proc = Proc(SMTP_SINK, argv, self.workdir / "logs" / f"{SMTP_SINK}.log").start()
+        self.procs[SMTP_SINK] = proc
+        wait_until(lambda: port_open(port), 30, SMTP_SINK, proc)
         return proc
 
     def wait_ready(self, name: str, timeout: float = 120) -> None:
@@ -148,6 +193,8 @@ class Cluster:
         for spec in reversed(SERVICES):
             if spec.name in self.procs:
                 self.procs[spec.name].stop()
+        if SMTP_SINK in self.procs:
+            self.procs[SMTP_SINK].stop()
 
     def logs(self, name: str, lines: int = 40) -> str:
         return self.procs[name].tail(lines) if name in self.procs else ""

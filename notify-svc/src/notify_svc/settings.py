@@ -3,6 +3,10 @@ webhooks are delivered."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Literal
+
 from pydantic import Field
 
 from gongnon_chassis.settings import ServiceSettings
@@ -25,6 +29,37 @@ class NotifySettings(ServiceSettings):
     # Loopback and private addresses as webhook targets: refused unless allowed (tests, benches,
     # a deployment whose agencies sit on an internal network). Always allowed in test mode.
     webhook_allow_private: bool = Field(False, alias="WEBHOOK_ALLOW_PRIVATE")
+
+    # E-mail through SMTP (the e-mail channel): where to, as whom, and how the connection is secured
+    # ("none", "starttls" or "tls"). ./dev up and the test cluster point it at the local SMTP sink.
+    smtp_host: str = Field("127.0.0.1", alias="SMTP_HOST")
+    smtp_port: int = Field(8025, alias="SMTP_PORT", ge=1, le=65535)
+    smtp_from: str = Field("Gongnon 공론 <noreply@gongnon.local>", alias="SMTP_FROM")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field("none", alias="SMTP_TLS")
+    smtp_username: str = Field("", alias="SMTP_USERNAME")
+    smtp_password: str = Field("", alias="SMTP_PASSWORD", repr=False)
+    smtp_timeout_s: float = Field(10.0, alias="SMTP_TIMEOUT_S", gt=0, le=120)
+    # The development SMS provider (the sms channel) appends one JSON line per message here.
+    sms_file: str = Field(str(Path(tempfile.gettempdir()) / "gongnon-sms.jsonl"), alias="NOTIFY_SMS_FILE")
+    # The public site, for links to items in e-mail and SMS.
+    site_url: str = Field("http://127.0.0.1:8080", alias="NOTIFY_SITE_URL")
+    # How often the sender looks for e-mail and SMS due to go out, and how it retries a failure.
+    send_poll_s: float = Field(1.0, alias="NOTIFY_SEND_POLL_S", gt=0, le=60)
+    send_max_attempts: int = Field(8, alias="NOTIFY_SEND_MAX_ATTEMPTS", ge=1, le=50)
+    send_backoff_base_s: float = Field(0.0, alias="NOTIFY_SEND_BACKOFF_BASE_S", ge=0)
+    send_backoff_cap_s: float = Field(0.0, alias="NOTIFY_SEND_BACKOFF_CAP_S", ge=0)
+    # An item with at least this many followers: its followers' e-mail about it comes as one
+    # digest per hour instead of one e-mail per event (a flood at thousands of followers).
+    digest_followers: int = Field(1000, alias="NOTIFY_DIGEST_FOLLOWERS", ge=1)
+
+    def send_policy(self) -> RetryPolicy:
+        """Waits of 1, 2, 4 … 600 s (test mode: 0.2 … 2 s) between attempts of one message."""
+        base, cap = (0.2, 2.0) if self.test_mode else (1.0, 600.0)
+        return RetryPolicy(
+            max_attempts=self.send_max_attempts,
+            base_s=self.send_backoff_base_s or base,
+            cap_s=self.send_backoff_cap_s or cap,
+        )
 
     def channel_names(self) -> list[str]:
         names = [n.strip().lower() for n in self.channels.split(",") if n.strip()]

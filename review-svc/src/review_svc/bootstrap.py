@@ -11,6 +11,7 @@ from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_chassis.settings import ServiceSettings
 from review_svc.adapters.cases import CaseRepository
+from review_svc.adapters.department_stats import CaseFactsReader
 from review_svc.adapters.departments import DepartmentRepository
 from review_svc.domain.departments import legacy_map
 from review_svc.domain.seoul import AGENCY, DEFAULT_DEPARTMENT_ID, SEOUL_DEPARTMENTS
@@ -18,6 +19,7 @@ from review_svc.entrypoints.agency_events import register_agency_handlers
 from review_svc.entrypoints.departments_http import build_departments_router
 from review_svc.entrypoints.events import register_handlers
 from review_svc.entrypoints.http import build_router
+from review_svc.entrypoints.stats_http import build_stats_router
 from review_svc.service_layer.cases import CaseService
 from review_svc.service_layer.deadlines import DeadlineScanner
 from review_svc.service_layer.departments import DepartmentService
@@ -49,15 +51,22 @@ def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastA
     agency_consumer = rt.consumer("agencies")
     register_agency_handlers(agency_consumer, department_service)
 
+    case_facts = CaseFactsReader(rt.db)
+
     async def prepare(_: Runtime) -> None:
         await departments.ensure_indexes()
+        await case_facts.ensure_indexes()
         await cases.ensure_indexes()
         await departments.upsert_all(SEOUL_DEPARTMENTS)
         await departments.seed_map(legacy_map(AGENCY, SEOUL_DEPARTMENTS, DEFAULT_DEPARTMENT_ID), rt.clock.now())
 
     app = create_app(
         rt,
-        [build_router(service, settings.default_agency, rt.cursors), build_departments_router(department_service)],
+        [
+            build_router(service, settings.default_agency, rt.cursors),
+            build_departments_router(department_service),
+            build_stats_router(case_facts, rt.clock),
+        ],
         on_start=[prepare],
         title="review-svc",
         description="Departments, review cases, answers, approvals and deadlines (부서검토)",

@@ -13,9 +13,10 @@ from gongnon_contracts import Topic
 from voting_svc.adapters.ballots import BallotCache, BallotRepository
 from voting_svc.adapters.dedupe import RedisVotes
 from voting_svc.adapters.imports import ImportReports
-from voting_svc.adapters.kafka_offsets import wait_until_consumed
+from voting_svc.adapters.kafka_offsets import committed_offsets, end_offsets, records_between, wait_until_consumed
 from voting_svc.adapters.ledger import Ledger
 from voting_svc.adapters.locks import OwnedLocks
+from voting_svc.domain.register import RegisterVote
 from voting_svc.domain.tally import Tally
 from voting_svc.entrypoints import ledger_writer
 from voting_svc.entrypoints.events import register_ballot_handlers
@@ -25,8 +26,8 @@ from voting_svc.service_layer.casting import Casting, VoteGate
 from voting_svc.service_layer.closing import DEFAULT_CLOSE_GRACE, BallotCloser
 from voting_svc.service_layer.defining import BallotDefiner
 from voting_svc.service_layer.offline import OfflineImporter
-from voting_svc.service_layer.recording import LedgerRecorder
-from voting_svc.service_layer.recovery import Reconciler, RedisGuard
+from voting_svc.service_layer.recording import LedgerRecorder, register_votes
+from voting_svc.service_layer.recovery import DriftSchedule, Reconciler, RedisGuard
 from voting_svc.service_layer.tally_view import TallyView
 
 GUARD_INTERVAL_S = 1.0
@@ -35,6 +36,8 @@ GUARD_INTERVAL_S = 1.0
 class VotingSettings(ServiceSettings):
     # How long after a ballot's end the closing scan counts it (votes in flight reach Kafka first).
     close_grace_s: float = Field(DEFAULT_CLOSE_GRACE.total_seconds(), alias="VOTING_CLOSE_GRACE_S", ge=0)
+    # How often every item is recounted from the ledger and drift repaired (platform clock).
+    reconcile_every_s: float = Field(24 * 3600.0, alias="VOTING_RECONCILE_EVERY_S", gt=0)
 
 
 def build_app(settings: VotingSettings) -> FastAPI:
@@ -58,9 +61,17 @@ def build_app(settings: VotingSettings) -> FastAPI:
     async def catch_up(timeout_s: float) -> None:
         await wait_until_consumed(settings.kafka_bootstrap, writer.name, Topic.VOTES.value, timeout_s)
 
+    async def on_the_way(timeout_s: float) -> list[RegisterVote]:
+        votes_topic = Topic.VOTES.value
+        end = await end_offsets(settings.kafka_bootstrap, votes_topic)
+        done = await committed_offsets(settings.kafka_bootstrap, writer.name)
+        start = {tp: o for tp, o in done.items() if tp.topic == votes_topic}
+        bodies = await records_between(settings.kafka_bootstrap, start, end, timeout_s)
+        return register_votes(bodies, settings.service_name)
+
     definer = BallotDefiner(rt.store, repo, cache)
     register_ballot_handlers(rt.consumer("ballots"), definer)
-    guard = RedisGuard(votes, ledger, gate, catch_up, rt.clock)
+    guard = RedisGuard(votes, ledger, gate, on_the_way, rt.clock)
     # Runs after the broker started (the restore waits for the ledger writer to drain Kafka).
     rt.every(GUARD_INTERVAL_S, guard.tick, "redis-guard")
 
@@ -76,6 +87,8 @@ def build_app(settings: VotingSettings) -> FastAPI:
         settings.service_name,
     )
     reconciler = Reconciler(rt.store, ledger, repo, votes, catch_up, gate, tallies.forget)
+    drift = DriftSchedule(reconciler, rt.clock, timedelta(seconds=settings.reconcile_every_s))
+    rt.every(settings.scheduler_interval_s, drift.tick, "reconcile-drift")
     closer = BallotCloser(rt.store, repo, ledger, cache, catch_up, timedelta(seconds=settings.close_grace_s))
     rt.every(settings.scheduler_interval_s, closer.scan, "close-ballots")
 

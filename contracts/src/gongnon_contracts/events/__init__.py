@@ -1,6 +1,13 @@
 """Every event the platform emits, grouped by the service that owns it."""
 
+from gongnon_contracts.events.accounts import AccountCreated
 from gongnon_contracts.events.agencies import AgencyClosed, AgencyRegistered, AgencyUpdated
+from gongnon_contracts.events.decisions import (
+    DecisionVoteDecided,
+    DecisionVoteOpened,
+    DecisionVoteRequested,
+    decision_item_id,
+)
 from gongnon_contracts.events.deliberations import DeliberationOpened, DeliberationResultPublished
 from gongnon_contracts.events.notifications import NotificationCreated
 from gongnon_contracts.events.proposals import (
@@ -12,17 +19,26 @@ from gongnon_contracts.events.proposals import (
 )
 from gongnon_contracts.events.reviews import (
     ReviewAnswerPublished,
+    ReviewAnswerReturned,
     ReviewAnswerSubmitted,
     ReviewCaseOpened,
     ReviewCaseOverdue,
+    ReviewCaseReassigned,
+    ReviewReassignmentDeclined,
+    ReviewReassignmentRequested,
+    ReviewReminderDue,
 )
 from gongnon_contracts.events.votes import BallotClosed, TallyUpdated, VoteCast, VotesCast
 
 __all__ = [
+    "AccountCreated",
     "AgencyClosed",
     "AgencyRegistered",
     "AgencyUpdated",
     "BallotClosed",
+    "DecisionVoteDecided",
+    "DecisionVoteOpened",
+    "DecisionVoteRequested",
     "DeliberationOpened",
     "DeliberationResultPublished",
     "ItemClosed",
@@ -31,11 +47,17 @@ __all__ = [
     "ProposalModerated",
     "ProposalSubmitted",
     "ReviewAnswerPublished",
+    "ReviewAnswerReturned",
     "ReviewAnswerSubmitted",
     "ReviewCaseOpened",
     "ReviewCaseOverdue",
+    "ReviewCaseReassigned",
+    "ReviewReassignmentDeclined",
+    "ReviewReassignmentRequested",
+    "ReviewReminderDue",
     "RuleExpired",
     "TallyUpdated",
     "VoteCast",
     "VotesCast",
+    "decision_item_id",
 ]

@@ -59,6 +59,10 @@ class TallyUpdated(EventData):
     counts: dict[str, int] = Field(default_factory=dict, description="Per option, when there are options")
     as_of: datetime = Field(description="Time of the newest vote included")
     seq: int = Field(ge=0, description="Monotone per item; newer snapshots have larger seq")
+    repaired: bool = Field(
+        False,
+        description="A recount from the ledger corrected the counts: they replace earlier ones even when lower",
+    )
 
     def subject(self) -> str:
         return self.item_id

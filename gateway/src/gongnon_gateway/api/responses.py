@@ -25,11 +25,26 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-# An event stream has no JSON schema; this one says what the lines are.
+# An event stream's `schema` describes one event (OpenAPI 3.1 has no `itemSchema` yet; this is how
+# tools read it): its `event:`, `id:`, `data:` and `retry:` lines.
 EVENT_STREAM = {
     200: {
         "description": "Server-sent events (`text/event-stream`)",
-        "content": {"text/event-stream": {"schema": {"type": "string", "description": "id:, event:, data: lines"}}},
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "description": "One event",
+                    "required": ["data"],
+                    "properties": {
+                        "event": {"type": "string", "description": "The event's type; `error` ends the stream"},
+                        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Its seq: resume after it"},
+                        "data": {"type": "string", "contentMediaType": "application/json", "description": "JSON"},
+                        "retry": {"type": "integer", "minimum": 0, "description": "Reconnect after (ms)"},
+                    },
+                }
+            }
+        },
     }
 }
 
@@ -128,6 +143,13 @@ class ProposalOut(ProposalCardOut):
     withdrawn_at: datetime | None = None
     edited_at: datetime | None = None
     viewer: dict[str, Any] | None = Field(None, description="{is_author, is_moderator, can_edit, can_withdraw}")
+    decision_vote: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "결정: {item_id, status: open|decided, budget_krw, quorum, opens_at, closes_at;"
+            " at the close yes, no, turnout, passed}"
+        ),
+    )
 
 
 class TimelineEntryOut(_Out):
@@ -455,6 +477,8 @@ class BallotOut(_Out):
     budget_krw: int | None = None
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    quorum: int | None = Field(None, description="Decision votes: the turnout needed, fixed when the vote opened")
+    source_item_id: str | None = Field(None, description="Decision votes: the item decided on")
 
 
 class OfflineImportOut(_Out):
@@ -937,3 +961,58 @@ class FeedPageOut(_Out):
     next_cursor: str = Field(description="The seq to send as `cursor` next")
     head: int = Field(description="The newest seq there is")
     has_more: bool
+
+
+class ReconcileOut(_Out):
+    """What a recount from the ledger found and repaired."""
+
+    model_config = _example({"checked": 1, "tallies_repaired": ["pr_01J9Z"], "live_repaired": [], "busy": []})
+
+    checked: int = Field(description="Items recounted")
+    tallies_repaired: list[str] = Field(description="Items whose tally (and public count) was corrected")
+    live_repaired: list[str] = Field(description="Items whose live counter was corrected")
+    busy: list[str] = Field(description="Items that kept receiving votes during the recount: run it again")
+
+
+class DepartmentStatsRowOut(_Out):
+    department_id: str
+    department_name: str
+    cases: int = Field(description="Cases the department holds that opened in the period")
+    answered: int = Field(description="Answers published (after the operator's approval)")
+    answered_on_time: int = Field(description="Published answers the department submitted by the due date")
+    on_time_pct: float | None = Field(description="answered_on_time / answered × 100; null: nothing answered")
+    median_days_to_answer: float | None = Field(description="From the case opening to the department's answer")
+    open_now: int = Field(description="Not yet published")
+    overdue_now: int = Field(description="Past the due date with no answer from the department")
+
+
+class DepartmentStatsOut(_Out):
+    """부서별 답변 현황: departments accountable in public."""
+
+    model_config = _example(
+        {
+            "agency": "seoul",
+            "since": "2026-01-01T00:00:00Z",
+            "until": "2027-01-01T00:00:00Z",
+            "as_of": "2026-12-05T09:00:00Z",
+            "items": [
+                {
+                    "department_id": "dept-welfare",
+                    "department_name": "복지정책과",
+                    "cases": 12,
+                    "answered": 9,
+                    "answered_on_time": 8,
+                    "on_time_pct": 88.9,
+                    "median_days_to_answer": 11.5,
+                    "open_now": 3,
+                    "overdue_now": 1,
+                }
+            ],
+        }
+    )
+
+    agency: str
+    since: datetime | None
+    until: datetime | None
+    as_of: datetime
+    items: list[DepartmentStatsRowOut]

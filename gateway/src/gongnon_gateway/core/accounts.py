@@ -20,6 +20,7 @@ from gongnon_chassis.actor import Actor
 from gongnon_chassis.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import new_id
+from gongnon_contracts.events import AccountCreated
 from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.core.identity import IdentityClaim, IdentityProvider
 from gongnon_gateway.core.security import DUMMY_PASSWORD_HASH, hash_password, needs_rehash, verify_password
@@ -86,6 +87,22 @@ class Account:
         )
 
 
+def _announce(tx: Tx, doc: dict[str, Any]) -> None:
+    """Tell notify-svc how to reach the account (in the transaction that makes it: both or neither)."""
+    tx.emit(
+        AccountCreated(
+            account_id=doc["_id"],
+            email=doc["email"],
+            display_name=doc["display_name"],
+            role=ActorRole(doc["role"]),
+            agency=doc.get("agency", "seoul"),
+            department_id=doc.get("department_id"),
+            created_at=doc["created_at"],
+        ),
+        agency=doc.get("agency", "seoul"),
+    )
+
+
 class Accounts:
     def __init__(self, store: Store, identity: IdentityProvider, default_agency: str) -> None:
         self._store = store
@@ -99,6 +116,27 @@ class Accounts:
     async def ensure_indexes(self) -> None:
         await self._col.create_index([("email", ASCENDING)], unique=True)
         await self._col.create_index([("citizen_key", ASCENDING)])
+        await self._col.create_index([("announced", ASCENDING)])
+
+    async def announce_earlier_accounts(self, batch: int = 200) -> int:
+        """Accounts made before they were announced on `gongnon.accounts` (an upgrade): announce
+        each once now, so notify-svc can reach them too. Returns how many were announced."""
+        done = 0
+        while True:
+            # Missing and null are one index key: the look-up is served by the `announced` index.
+            docs = await self._col.find({"announced": None}).limit(batch).to_list(batch)
+            for doc in docs:
+
+                async def announce(tx: Tx, d: dict[str, Any] = doc) -> None:
+                    await tx.db.accounts.update_one(
+                        {"_id": d["_id"]}, {"$set": {"announced": True}}, session=tx.session
+                    )
+                    _announce(tx, d)
+
+                await self._store.transaction(announce)
+            done += len(docs)
+            if len(docs) < batch:
+                return done
 
     async def _insert(
         self,
@@ -125,8 +163,10 @@ class Accounts:
                 "citizen_key": None,
                 "created_at": tx.now,
                 "verified_at": None,
+                "announced": True,
             }
             await tx.db.accounts.insert_one(doc, session=tx.session)
+            _announce(tx, doc)
             return doc
 
         try:

@@ -3,6 +3,7 @@ fan-out cursor of the delivery to existing followers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,9 @@ def _from_doc(d: Doc) -> Broadcast:
         agency=d["agency"],
         kind=d["kind"],
         at=d["at"],
-        message=Message(d["title"], d["body"]),
+        message=Message(
+            d["title"], d["body"], d.get("template", ""), tuple((k, v) for k, v in (d.get("params") or {}).items())
+        ),
     )
 
 
@@ -57,6 +60,8 @@ class BroadcastRepository:
                     "at": b.at,
                     "title": b.message.title,
                     "body": b.message.body,
+                    "template": b.message.template,
+                    "params": b.message.param_dict(),
                     "created_at": now,
                     "done": False,
                     "cursor": 0,
@@ -68,9 +73,21 @@ class BroadcastRepository:
         )
         return result.upserted_id is not None
 
-    async def since(self, item_id: str, since: datetime, session: AsyncClientSession) -> list[Broadcast]:
-        docs = await self._col.find({"item_id": item_id, "at": {"$gte": since}}, session=session).to_list(None)
-        return [_from_doc(d) for d in docs]
+    async def since_each(
+        self, since: Mapping[str, datetime], session: AsyncClientSession
+    ) -> dict[str, list[Broadcast]]:
+        """For each item, its broadcasts at or after its own moment; one query for the lot."""
+        if not since:
+            return {}
+        query = {"item_id": {"$in": list(since)}, "at": {"$gte": min(since.values())}}
+        found: dict[str, list[Broadcast]] = {}
+        # Older news first, as the fan-out tells it.
+        docs = await self._col.find(query, session=session).sort([("at", ASCENDING), ("_id", ASCENDING)]).to_list(None)
+        for d in docs:
+            b = _from_doc(d)
+            if b.at >= since[b.item_id]:
+                found.setdefault(b.item_id, []).append(b)
+        return found
 
     async def pending(self, limit: int) -> list[str]:
         """Undelivered broadcasts, oldest happening first: a follower must not be told of an

@@ -17,10 +17,10 @@ account (the inbox's unique key)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -31,8 +31,9 @@ from notify_svc.domain.audience import Follower, FollowWish
 Doc = dict[str, Any]
 
 CHUNK_INDEX = [("item_id", ASCENDING), ("first", ASCENDING)]
-# (item_id, agency, how many) → the last of that many new follower numbers, in the transaction.
-TakeNumbers = Callable[[str, str, int, AsyncClientSession], Awaitable[int]]
+# {item_id: (agency, how many)} → {item_id: the last of that many new follower numbers}, in the
+# transaction, for every item of a batch at once.
+TakeNumbers = Callable[[Mapping[str, tuple[str, int]], AsyncClientSession], Awaitable[dict[str, int]]]
 
 
 def chunk_id(item_id: str, first: int) -> str:
@@ -63,12 +64,14 @@ class FollowerRepository:
 
     async def add(self, wishes: Sequence[FollowWish], session: AsyncClientSession, take_numbers: TakeNumbers) -> None:
         """Record follows (one per (item, account) per call: see merge_wishes): one chunk per item,
-        numbered after the item's last follower."""
-        chunks: list[Doc] = []
-        for item_id, item_wishes in group_by(wishes, key=lambda w: w.item_id).items():
-            agency = item_wishes[0].agency
-            last = await take_numbers(item_id, agency, len(item_wishes), session)
-            chunks.append(chunk_doc(item_id, agency, last - len(item_wishes) + 1, item_wishes))
+        numbered after the item's last follower. A constant number of round trips however many
+        items the batch touches: spread votes bring thousands of items per batch, and a
+        transaction open for thousands of round trips collided with every broadcast meanwhile."""
+        by_item = group_by(wishes, key=lambda w: w.item_id)
+        if not by_item:
+            return
+        lasts = await take_numbers({i: (ws[0].agency, len(ws)) for i, ws in by_item.items()}, session)
+        chunks = [chunk_doc(item_id, ws[0].agency, lasts[item_id] - len(ws) + 1, ws) for item_id, ws in by_item.items()]
         if chunks:
             await self._col.insert_many(chunks, ordered=True, session=session)
 
@@ -112,18 +115,21 @@ class ItemRepository:
             {"_id": item_id}, {"$set": {"title": title, "agency": agency}}, upsert=True, session=session
         )
 
-    async def take_numbers(self, item_id: str, agency: str, count: int, session: AsyncClientSession) -> int:
-        """Count `count` new followers of the item; returns the last one's number. Also the write
-        that makes a racing follow and broadcast conflict (see touch)."""
-        doc = await self._col.find_one_and_update(
-            {"_id": item_id},
-            {"$inc": {"followers": count}, "$setOnInsert": {"agency": agency}},
-            projection={"followers": 1},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+    async def take_numbers(self, counts: Mapping[str, tuple[str, int]], session: AsyncClientSession) -> dict[str, int]:
+        """Count new followers of each item ({item: (agency, how many)}); returns each item's last
+        number. Also the write that makes a racing follow and broadcast conflict (see touch).
+        One bulk write and one read: the transaction reads its own increments back."""
+        ids = list(counts)
+        await self._col.bulk_write(
+            [
+                UpdateOne({"_id": i}, {"$inc": {"followers": n}, "$setOnInsert": {"agency": a}}, upsert=True)
+                for i, (a, n) in counts.items()
+            ],
+            ordered=False,
             session=session,
         )
-        return int((doc or {})["followers"])  # (never None: upserted, and returned as it is after)
+        docs = await self._col.find({"_id": {"$in": ids}}, {"followers": 1}, session=session).to_list(None)
+        return {d["_id"]: int(d["followers"]) for d in docs}
 
     async def follower_count(self, item_id: str, session: AsyncClientSession) -> int:
         """The last follower number given on the item (every follower has one up to it)."""

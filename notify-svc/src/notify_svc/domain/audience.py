@@ -16,6 +16,7 @@ class FollowReason(StrEnum):
     AUTHOR = "author"
     SUPPORTER = "supporter"  # a 공감 on a proposal
     VOTER = "voter"  # any other vote on the item (debate, decision)
+    FOLLOWER = "follower"  # followed it explicitly (proposal.followed)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ class Notification:
     title: str
     body: str
     at: datetime
+    # How e-mail and SMS write it in the recipient's language (see domain/templates.py).
+    template: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+    # Addressed to this person for their role (a reminder to an officer), not news of an item they
+    # follow: never folded into a digest.
+    direct: bool = False
 
 
 def as_stored(t: datetime) -> datetime:
@@ -104,6 +111,8 @@ def notifications_for(broadcast: Broadcast, followers: Iterable[Follower]) -> li
             title=broadcast.message.title,
             body=broadcast.message.body,
             at=broadcast.at,
+            template=broadcast.message.template,
+            params=broadcast.message.params,
         )
         for f in followers
         if reaches(f.since, broadcast.at)

@@ -14,9 +14,16 @@ from datetime import datetime
 from gongnon_chassis.grouping import group_by
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
-from gongnon_contracts.events import MilestoneReached, ReviewAnswerPublished, ReviewCaseOpened
+from gongnon_contracts.events import (
+    ItemClosed,
+    MilestoneReached,
+    ReviewAnswerPublished,
+    ReviewCaseOpened,
+    ReviewCaseReassigned,
+)
+from gongnon_contracts.events.proposals import ProposalFollowed, ProposalUnfollowed
 from notify_svc.adapters.broadcasts import BroadcastRepository
-from notify_svc.adapters.channels import Channel
+from notify_svc.adapters.channels import Channel, Mutes
 from notify_svc.adapters.followers import FollowerRepository, ItemRepository
 from notify_svc.domain import messages
 from notify_svc.domain.audience import (
@@ -43,6 +50,7 @@ class Notifier:
     items: ItemRepository
     broadcasts: BroadcastRepository
     channels: Sequence[Channel]
+    mutes: Mutes | None = None
 
     # -- following -----------------------------------------------------------------------------
 
@@ -59,15 +67,36 @@ class Notifier:
         merged = merge_wishes(wishes)
         await self.followers.add(merged, tx.session, self.items.take_numbers)
         delivered = 0
-        for item_id, follows in group_by(merged, key=lambda w: w.item_id).items():
-            missed = await self.broadcasts.since(item_id, min(w.since for w in follows), tx.session)
-            if not missed:
-                continue
+        by_item = group_by(merged, key=lambda w: w.item_id)
+        missed_by_item = await self.broadcasts.since_each(
+            {item_id: min(w.since for w in follows) for item_id, follows in by_item.items()}, tx.session
+        )
+        for item_id, missed in missed_by_item.items():
+            follows = by_item[item_id]
             audience = [Follower(w.account_id, w.since) for w in follows]
             notes = [n for b in missed for n in notifications_for(b, audience)]
             await deliver(self.channels, notes, tx)
             delivered += len(notes)
         return delivered
+
+    async def followed(self, tx: Tx, ev: ProposalFollowed, env: Envelope) -> int:
+        """Someone follows the item (proposal.followed): from now on they hear of its milestones,
+        its review, its answer and its close, like its supporters (and of nothing they muted
+        before: following again lifts it)."""
+        if self.mutes is not None:
+            await self.mutes.unmute(ev.item_id, ev.account_id, tx.session)
+        return await self.follow(
+            tx,
+            item_id=ev.item_id,
+            account_id=ev.account_id,
+            since=ev.followed_at,
+            reason=FollowReason.FOLLOWER,
+            agency=env.agency,
+        )
+
+    async def unfollowed(self, tx: Tx, ev: ProposalUnfollowed, env: Envelope) -> None:
+        if self.mutes is not None:
+            await self.mutes.mute(ev.item_id, ev.account_id, ev.unfollowed_at, tx.session)
 
     async def remember_title(self, tx: Tx, item_id: str, title: str, agency: str) -> None:
         await self.items.remember_title(item_id, title, agency, tx.session)
@@ -112,3 +141,18 @@ class Notifier:
         key = f"answer_published:{ev.case_id}"
         b = Broadcast(key, env.id, ev.item_id, env.agency, ev.TYPE, ev.published_at, message)
         return await self.broadcast(tx, b)
+
+    async def item_closed(self, tx: Tx, ev: ItemClosed, env: Envelope) -> bool:
+        title = await self.items.title(ev.item_id, tx.session)
+        message = messages.compose("closed", {"title": title, "reason": ev.reason})
+        b = Broadcast(f"closed:{ev.item_id}", env.id, ev.item_id, env.agency, ev.TYPE, ev.closed_at, message)
+        return await self.broadcast(tx, b)
+
+    async def case_reassigned(self, tx: Tx, ev: ReviewCaseReassigned, env: Envelope) -> bool:
+        """Followers learn which department now answers (재지정)."""
+        title = await self.items.title(ev.item_id, tx.session)
+        message = messages.compose(
+            "case_moved", {"title": title, "department_name": ev.department_name, "due_at": ev.due_at}
+        )
+        key = f"case_moved:{ev.case_id}:{ev.decided_at.isoformat()}"
+        return await self.broadcast(tx, Broadcast(key, env.id, ev.item_id, env.agency, ev.TYPE, ev.decided_at, message))

@@ -116,6 +116,7 @@ def from_doc(d: Doc) -> Proposal:
         moderation=d.get("moderation", VISIBLE),
         moderation_reason=d.get("moderation_reason"),
         moderated_at=d.get("moderated_at"),
+        decision_vote=d.get("decision_vote"),
         withdrawn_at=d.get("withdrawn_at"),
         edited_at=d.get("edited_at"),
     )
@@ -202,6 +203,11 @@ class ProposalRepository:
         they rise in live_counts, not in the proposals' documents (see live_counts.py)."""
         await self.live.raise_many({(i, METRIC_FIELDS[m]): v for (i, m), v in highest.items()}, session)
 
+    async def lower_metrics(self, values: Mapping[tuple[str, Metric], int]) -> None:
+        """Set (item, metric) counts a recount repaired, even lower ones (see LiveCounts.lower_many)."""
+        if values:
+            await self.live.lower_many({(i, METRIC_FIELDS[m]): v for (i, m), v in values.items()})
+
     async def record_firing(self, tx: Tx, p: Proposal, f: Firing, entries: Sequence[TimelineEntry]) -> bool:
         """Record a fired rule once, with its timeline entries: a rule already fired or expired is
         never recorded again (False, nothing written)."""
@@ -214,6 +220,25 @@ class ProposalRepository:
                 "$set": {**derived(p), "updated_at": tx.now},
             },
             entries,
+        )
+
+    async def record_decision_opened(self, tx: Tx, item_id: str, vote: Doc, entry: TimelineEntry) -> bool:
+        """The decision vote opened, once, with its timeline entry (False when recorded already)."""
+        return await self._timeline.record(
+            tx,
+            {"_id": item_id, "decision_vote": None},  # matches a missing field too
+            {"$set": {"decision_vote": vote, "updated_at": tx.now}},
+            [entry],
+        )
+
+    async def record_decision(self, tx: Tx, item_id: str, result: Doc, entry: TimelineEntry) -> bool:
+        """Record a decision vote's result once, with its timeline entry (False when recorded already)."""
+        return await self._timeline.record(
+            tx,
+            {"_id": item_id, "decision_vote.passed": {"$exists": False}},
+            # Field by field: what the opening recorded (opens_at) stays.
+            {"$set": {**{f"decision_vote.{k}": v for k, v in result.items()}, "updated_at": tx.now}},
+            [entry],
         )
 
     async def record_expiry(self, tx: Tx, p: Proposal, e: Expiry, value: int, entry: TimelineEntry) -> bool:

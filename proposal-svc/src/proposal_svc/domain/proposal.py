@@ -64,10 +64,22 @@ class Proposal:
     moderated_at: datetime | None = None
     withdrawn_at: datetime | None = None
     edited_at: datetime | None = None
+    # 결정: the decision vote's result, as voting-svc published it (decision.vote_decided).
+    decision_vote: dict[str, Any] | None = None
 
     @property
     def state(self) -> RuleState:
-        return RuleState(self.created_at, frozenset(self.fired), frozenset(self.expired), self.closed_at)
+        return RuleState(
+            self.created_at, frozenset(self.fired), frozenset(self.expired), self.closed_at, self.stage == "review"
+        )
+
+    @property
+    def review_finished_at(self) -> datetime | None:
+        """When the last of its answers was published, once none is still being prepared."""
+        if self.stage == "review":
+            return None
+        times = [c["published_at"] for c in self.cases.values() if c.get("published_at") is not None]
+        return max(times) if times else None
 
     @property
     def stage(self) -> str:

@@ -17,9 +17,16 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from gongnon_contracts.decision import (
+    SEOUL_KRW_PER_VOTER,
+    SEOUL_QUORUM_MAX,
+    SEOUL_QUORUM_MIN,
+    decision_quorum,
+)
 from gongnon_contracts.events.common import Metric, RuleAction
 
 DAY = timedelta(days=1)
+DEFAULT_DECISION_DAYS = 30  # Seoul 2018: the decision vote is open at least 30 days
 
 
 class RuleError(ValueError):
@@ -63,20 +70,28 @@ class DecisionVotePolicy:
     quorum_max: int | None = None
 
     def quorum(self, budget_krw: int | None) -> int:
-        if self.krw_per_voter is None or budget_krw is None:
-            return self.quorum_min or 0
-        q = budget_krw // self.krw_per_voter
-        if self.quorum_min is not None:
-            q = max(q, self.quorum_min)
-        if self.quorum_max is not None:
-            q = min(q, self.quorum_max)
-        return q
+        # The one quorum computation (rounding up), with this policy's parameters.
+        return decision_quorum(budget_krw, self.krw_per_voter, self.quorum_min, self.quorum_max)
+
+    def period(self, opens_at: datetime) -> tuple[datetime, datetime]:
+        """When a vote opened now closes: exactly `open_days`, else at least `min_open_days`,
+        else Seoul's 30 days."""
+        days = self.open_days or self.min_open_days or DEFAULT_DECISION_DAYS
+        return opens_at, opens_at + timedelta(days=days)
 
     def passes(self, yes: int, no: int, other: int = 0, budget_krw: int | None = None) -> bool:
         turnout = yes + no + other
         if turnout == 0 or turnout < self.quorum(budget_krw):
             return False
         return Fraction(yes, turnout) > Fraction(str(self.pass_ratio))
+
+
+SEOUL_DECISION_POLICY = DecisionVotePolicy(
+    min_open_days=DEFAULT_DECISION_DAYS,
+    krw_per_voter=SEOUL_KRW_PER_VOTER,
+    quorum_min=SEOUL_QUORUM_MIN,
+    quorum_max=SEOUL_QUORUM_MAX,
+)
 
 
 @dataclass(frozen=True)
@@ -156,6 +171,9 @@ class RuleState:
     fired: frozenset[str] = frozenset()
     expired: frozenset[str] = frozenset()
     closed_at: datetime | None = None
+    # A department is reviewing it: the support window does not end before the review does
+    # (제안숙성: supports and comments stay open while the answer is prepared).
+    held_open: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,7 +263,7 @@ def expire(rule_set: RuleSet, state: RuleState, now: datetime, grace: timedelta 
         if deadline is not None and deadline < settled:
             expiries.append(Expiry(rule, rule_set.threshold(rule), deadline))
     closing = close_at(rule_set, state.opened_at)
-    close = state.closed_at is None and closing is not None and closing < settled
+    close = state.closed_at is None and closing is not None and closing < settled and not state.held_open
     return Expiration(expiries, close, closing)
 
 
@@ -260,7 +278,7 @@ def after(state: RuleState, firings: Iterable[Firing] = (), expiries: Iterable[E
 def next_deadline(rule_set: RuleSet, state: RuleState) -> datetime | None:
     """When the expiry scan must next look at this item (None: never)."""
     times = [rule_deadline(rule_set, r, state.opened_at) for r in pending(rule_set, state)]
-    if state.closed_at is None:
+    if state.closed_at is None and not state.held_open:  # held open: looked at again when the review ends
         times.append(close_at(rule_set, state.opened_at))
     known = [t for t in times if t is not None]
     return min(known) if known else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gongnon_contracts.events import DecisionVoteDecided, DecisionVoteOpened
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
 from proposal_svc.domain.proposal import Proposal, milestone_record
 from proposal_svc.domain.rules import Expiry, Firing
@@ -139,3 +140,57 @@ def answer_published(
             "reason": reason,
         },
     )
+
+
+def decision_decided(item_id: str, ev: DecisionVoteDecided) -> TimelineEntry:
+    verdict = "가결되었습니다" if ev.passed else "부결되었습니다"
+    return TimelineEntry(
+        id=f"{item_id}:decision:{ev.item_id}:decided",
+        item_id=item_id,
+        at=ev.closes_at,
+        kind="decision.vote_decided",
+        actor_role=ActorRole.SYSTEM,
+        summary=(
+            f"결정 투표가 {verdict}: 찬성 {_n(ev.yes)}명, 반대 {_n(ev.no)}명 "
+            f"(참여 {_n(ev.turnout)}명, 의결 정족수 {_n(ev.quorum)}명)."
+        ),
+        data=decision_record(ev),
+    )
+
+
+def decision_record(ev: DecisionVoteDecided) -> dict[str, Any]:
+    return {
+        "item_id": ev.item_id,
+        "status": "decided",
+        "budget_krw": ev.budget_krw,
+        "yes": ev.yes,
+        "no": ev.no,
+        "turnout": ev.turnout,
+        "quorum": ev.quorum,
+        "passed": ev.passed,
+        "closes_at": ev.closes_at,
+    }
+
+
+def decision_opened(item_id: str, ev: DecisionVoteOpened, at: datetime) -> TimelineEntry:
+    until = f", {ev.closes_at:%Y-%m-%d} 마감" if ev.closes_at else ""
+    return TimelineEntry(
+        id=f"{item_id}:decision:{ev.item_id}:opened",
+        item_id=item_id,
+        at=ev.opens_at or at,
+        kind="decision.vote_opened",
+        actor_role=ActorRole.SYSTEM,
+        summary=f"결정 투표가 시작되었습니다 (사업비 {_n(ev.budget_krw)}원, 의결 정족수 {_n(ev.quorum)}명{until}).",
+        data=decision_opened_record(ev),
+    )
+
+
+def decision_opened_record(ev: DecisionVoteOpened) -> dict[str, Any]:
+    return {
+        "item_id": ev.item_id,
+        "status": "open",
+        "budget_krw": ev.budget_krw,
+        "quorum": ev.quorum,
+        "opens_at": ev.opens_at,
+        "closes_at": ev.closes_at,
+    }

@@ -13,6 +13,8 @@ from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import (
     BallotClosed,
+    DecisionVoteDecided,
+    DecisionVoteOpened,
     ReviewAnswerPublished,
     ReviewAnswerSubmitted,
     ReviewCaseOpened,
@@ -41,6 +43,14 @@ def register_tallies(consumer: EventConsumer, tallies: TallyService, deliberatio
     @consumer.on(BallotClosed)
     async def on_ballot_closed(ev: BallotClosed, env: Envelope, tx: Tx) -> None:
         await deliberations.record_result(tx, ev)
+
+    @consumer.on(DecisionVoteOpened)
+    async def on_decision_opened(ev: DecisionVoteOpened, env: Envelope, tx: Tx) -> None:
+        await tallies.record_decision_opened(tx, ev)
+
+    @consumer.on(DecisionVoteDecided)
+    async def on_decision_decided(ev: DecisionVoteDecided, env: Envelope, tx: Tx) -> None:
+        await tallies.record_decision(tx, ev)
 
 
 def register_review_progress(consumer: EventConsumer, progress: ReviewProgress[Any]) -> None:

@@ -70,6 +70,7 @@ def detail(p: Proposal, now: datetime) -> dict[str, Any]:
         "milestones": p.milestones,
         "expired_rule_ids": p.expired,
         "cases": review_cases(p.cases),
+        "decision_vote": p.decision_vote,
     }
 
 

@@ -64,7 +64,9 @@ class ExpiryScanner:
             )
             tx.emit(event, agency=p.agency)
         if result.close and result.closes_at is not None:
-            p.closed_at = result.closes_at
+            # A window a department's review held open ends when its answer was published.
+            finished = p.review_finished_at
+            p.closed_at = max(result.closes_at, finished) if finished is not None else result.closes_at
             closed, entry = closing(p, "support_window_ended")
             if await self.proposals.record_close(tx, p, entry):
                 done += 1

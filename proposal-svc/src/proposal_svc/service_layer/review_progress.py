@@ -50,7 +50,12 @@ class ReviewProgress(Generic[Item]):
         await self._track(tx, ev.item_id, ev.case_id, CaseStatus.AWAITING_APPROVAL, info, entry)
 
     async def answer_published(self, tx: Tx, ev: ReviewAnswerPublished) -> None:
-        info = {"department_id": ev.department_id, "department_name": ev.department_name, "decision": ev.decision}
+        info = {
+            "department_id": ev.department_id,
+            "department_name": ev.department_name,
+            "decision": ev.decision,
+            "published_at": ev.published_at,  # a support window held open by the review ends here
+        }
         entry = timeline.answer_published(
             ev.item_id, ev.case_id, ev.published_at, ev.department_name, ev.decision, ev.answer, ev.reason
         )

@@ -10,14 +10,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gongnon_chassis.store import Tx
-from gongnon_contracts.events import ItemClosed, MilestoneReached, TallyUpdated
+from gongnon_contracts.events import (
+    DecisionVoteDecided,
+    DecisionVoteOpened,
+    DecisionVoteRequested,
+    ItemClosed,
+    MilestoneReached,
+    TallyUpdated,
+)
 from gongnon_contracts.events.common import Metric, RuleAction
 from proposal_svc.adapters.deliberations import DeliberationRepository
 from proposal_svc.adapters.repository import ProposalRepository
 from proposal_svc.domain import timeline
 from proposal_svc.domain.deliberation import DeliberationKind
 from proposal_svc.domain.proposal import Proposal
-from proposal_svc.domain.rules import Firing, Reading, RuleView, evaluate
+from proposal_svc.domain.rules import SEOUL_DECISION_POLICY, Firing, Reading, RuleView, evaluate
 from proposal_svc.domain.timeline import TimelineEntry
 
 # Which tally of the item itself feeds which metric (debate participants come from the tally of
@@ -47,6 +54,24 @@ def milestone_reached(p: Proposal, f: Firing) -> MilestoneReached:
     )
 
 
+def decision_requested(p: Proposal, f: Firing) -> DecisionVoteRequested:
+    """An open-decision-vote rule fired: ask voting-svc for the ballot, on the rule set's terms
+    (Seoul's when it has no decision policy). Proposals carry no budget, so the quorum is the
+    policy's minimum (Madrid: none; a budget item's vote is opened through the gateway)."""
+    policy = p.rule_set.decision_vote or SEOUL_DECISION_POLICY
+    opens_at, closes_at = policy.period(f.reached_at)
+    return DecisionVoteRequested(
+        item_id=p.id,
+        budget_krw=0,
+        krw_per_voter=policy.krw_per_voter,
+        quorum_min=policy.quorum_min,
+        quorum_max=policy.quorum_max,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        reason=f"rule {f.rule.id}",
+    )
+
+
 # Items whose rules are kept in memory (each a few hundred bytes): above it, the memory is cleared.
 KNOWN_MAX = 50_000
 
@@ -70,6 +95,21 @@ class TallyService:
             self._known.update({i: read.get(i) for i in unknown})
         return {i: v for i in ids if (v := self._known.get(i)) is not None}
 
+    async def record_decision_opened(self, tx: Tx, ev: DecisionVoteOpened) -> bool:
+        """A decision vote on one of our proposals opened: on the item and its timeline."""
+        if ev.source_item_id is None or await self.proposals.get(ev.source_item_id, tx.session) is None:
+            return False
+        entry = timeline.decision_opened(ev.source_item_id, ev, tx.now)
+        vote = timeline.decision_opened_record(ev)
+        return await self.proposals.record_decision_opened(tx, ev.source_item_id, vote, entry)
+
+    async def record_decision(self, tx: Tx, ev: DecisionVoteDecided) -> bool:
+        """A decision vote on one of our proposals closed: its result on the item and its timeline."""
+        if ev.source_item_id is None or await self.proposals.get(ev.source_item_id, tx.session) is None:
+            return False
+        entry = timeline.decision_decided(ev.source_item_id, ev)
+        return await self.proposals.record_decision(tx, ev.source_item_id, timeline.decision_record(ev), entry)
+
     async def apply_tallies(self, tx: Tx, events: Sequence[TallyUpdated]) -> list[Firing]:
         """A batch of tally snapshots in stream order: proposals' supports and debates'
         participants (which feed the debate's proposal).
@@ -88,9 +128,17 @@ class TallyService:
 
         readings: list[tuple[str, Metric, Reading]] = []
         participants: dict[str, int] = {}
+        # A proposal's supports a recount repaired (possibly lower), by the last repair in the
+        # batch and whatever rose after it.
+        repaired: dict[tuple[str, Metric], int] = {}
         for ev in events:
             reading = Reading(ev.total, ev.as_of)
             if ev.item_id in views and ev.kind in TALLY_METRICS:
+                key = (ev.item_id, TALLY_METRICS[ev.kind])
+                if ev.repaired:
+                    repaired[key] = ev.total
+                elif key in repaired:
+                    repaired[key] = max(repaired[key], ev.total)
                 readings.append((ev.item_id, TALLY_METRICS[ev.kind], reading))
             elif (d := debates.get(ev.item_id)) is not None:
                 participants[d.id] = max(participants.get(d.id, 0), ev.total)
@@ -99,7 +147,9 @@ class TallyService:
             # else: an item another service owns
         highest: dict[tuple[str, Metric], int] = {}
         for item_id, metric, reading in readings:
-            highest[(item_id, metric)] = max(highest.get((item_id, metric), 0), reading.value)
+            if (item_id, metric) not in repaired:
+                highest[(item_id, metric)] = max(highest.get((item_id, metric), 0), reading.value)
+        await self.proposals.lower_metrics(repaired)
         firing = {item_id for item_id, metric, reading in readings if views[item_id].fires(metric, reading, tx.now)}
         # A count that crosses a threshold shows together with its milestone (same commit); the
         # rest are raised at once.
@@ -142,6 +192,8 @@ class TallyService:
                 continue
             recorded.append(f)
             tx.emit(milestone_reached(p, f), agency=p.agency)
+            if f.rule.action == RuleAction.OPEN_DECISION_VOTE:
+                tx.emit(decision_requested(p, f), agency=p.agency)
             if closed:
                 tx.emit(closed[0], agency=p.agency)
         return recorded

@@ -50,7 +50,7 @@ def to_doc(case: ReviewCase) -> Doc:
         "published_at": case.published_at,
         "overdue": case.overdue,
         "overdue_at": case.overdue_at,
-        "reminders": [{"kind": r.kind, "at": r.at} for r in case.reminders],
+        "reminders": [{"kind": r.kind, "at": r.at, "sent": r.sent} for r in case.reminders],
         "reassign_reason": case.reassign_reason,
         "timeline": [
             {
@@ -92,7 +92,7 @@ def from_doc(doc: Doc) -> ReviewCase:
         published_at=doc.get("published_at"),
         overdue=bool(doc.get("overdue")),
         overdue_at=doc.get("overdue_at"),
-        reminders=[Reminder(r["kind"], r["at"]) for r in doc.get("reminders", [])],
+        reminders=[Reminder(r["kind"], r["at"], r.get("sent", True)) for r in doc.get("reminders", [])],
         reassign_reason=doc.get("reassign_reason"),
         timeline=[
             TimelineEntry(t["at"], t["kind"], t["actor_account"], t["actor_role"], t.get("department_id"), t["note"])

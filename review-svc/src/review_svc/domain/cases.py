@@ -61,6 +61,7 @@ class Answer:
 class Reminder:
     kind: str
     at: datetime
+    sent: bool = True  # False: its moment passed while nobody looked; a later one was sent instead
 
 
 @dataclass
@@ -262,9 +263,10 @@ class ReviewCase:
         self._log(now, "assigned" if first else "reassigned", by.account_id, by.role.value, department.name)
         return first
 
-    def record_reminder(self, kind: str, now: datetime) -> None:
-        self.reminders.append(Reminder(kind, now))
-        self._log(now, "reminder", "system", "system", kind)
+    def record_reminder(self, kind: str, now: datetime, *, sent: bool = True) -> None:
+        self.reminders.append(Reminder(kind, now, sent))
+        if sent:
+            self._log(now, "reminder", "system", "system", kind)
 
     def mark_overdue(self, now: datetime) -> None:
         self.overdue = True

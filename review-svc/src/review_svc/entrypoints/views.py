@@ -40,7 +40,7 @@ def admin_view(case: ReviewCase) -> dict[str, Any]:
         "due_at": case.due_at,
         "overdue": case.overdue,
         "overdue_at": case.overdue_at,
-        "reminders": [{"kind": r.kind, "at": r.at} for r in case.reminders],
+        "reminders": [{"kind": r.kind, "at": r.at, "sent": r.sent} for r in case.reminders],
         "reassign_reason": case.reassign_reason,
         "answer": None
         if a is None

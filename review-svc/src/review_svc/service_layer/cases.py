@@ -14,8 +14,12 @@ from gongnon_contracts.events import (
     DeliberationResultPublished,
     MilestoneReached,
     ReviewAnswerPublished,
+    ReviewAnswerReturned,
     ReviewAnswerSubmitted,
     ReviewCaseOpened,
+    ReviewCaseReassigned,
+    ReviewReassignmentDeclined,
+    ReviewReassignmentRequested,
 )
 from gongnon_contracts.events.common import ActorRole, RuleAction
 from review_svc.adapters.cases import CaseRepository
@@ -181,6 +185,7 @@ class CaseService:
                     department_id=case.department_id,
                     decision=answer.decision.value,
                     officer_account=answer.officer_account,
+                    department_name=case.department_name,
                 )
             ]
 
@@ -214,7 +219,17 @@ class CaseService:
             access.require_operator(caller)
             access.require_same_agency(caller, case.agency)
             case.return_to_department(caller, reason, tx.now)
-            return []
+            assert case.department_id is not None
+            return [
+                ReviewAnswerReturned(
+                    case_id=case.id,
+                    item_id=case.item_id,
+                    department_id=case.department_id,
+                    department_name=case.department_name,
+                    reason=reason.strip(),
+                    returned_by=caller.account_id,
+                )
+            ]
 
         return await self._change(actor, case_id, change)
 
@@ -222,7 +237,19 @@ class CaseService:
         def change(case: ReviewCase, caller: Caller, tx: Tx) -> list[EventData]:
             access.require_department(caller, case.department_id)
             case.request_reassignment(caller, reason, tx.now)
-            return []
+            assert case.department_id is not None
+            assert case.reassign_reason is not None
+            return [
+                ReviewReassignmentRequested(
+                    case_id=case.id,
+                    item_id=case.item_id,
+                    department_id=case.department_id,
+                    department_name=case.department_name,
+                    reason=case.reassign_reason,
+                    officer_account=caller.account_id,
+                    requested_at=tx.now,
+                )
+            ]
 
         return await self._change(actor, case_id, change)
 
@@ -236,9 +263,39 @@ class CaseService:
         def change(case: ReviewCase, caller: Caller, tx: Tx) -> list[EventData]:
             access.require_operator(caller)
             access.require_same_agency(caller, case.agency)
+            before_id, before_name = case.department_id, case.department_name
+            requested = case.status == Status.REASSIGN_REQUESTED
             first = case.assign(caller, department, tx.now)
             # The case only now opens for review when it had no department before (미지정).
-            return [case_opened(case)] if first else []
+            if first:
+                return [case_opened(case)]
+            assert before_id is not None
+            assert case.department_id is not None
+            if case.department_id == before_id:  # kept: the request was declined (재지정 반려)
+                return [
+                    ReviewReassignmentDeclined(
+                        case_id=case.id,
+                        item_id=case.item_id,
+                        department_id=case.department_id,
+                        department_name=case.department_name,
+                        decided_by=caller.account_id,
+                        decided_at=tx.now,
+                    )
+                ]
+            return [
+                ReviewCaseReassigned(
+                    case_id=case.id,
+                    item_id=case.item_id,
+                    from_department_id=before_id,
+                    from_department_name=before_name,
+                    department_id=case.department_id,
+                    department_name=case.department_name,
+                    due_at=case.due_at,
+                    requested=requested,
+                    decided_by=caller.account_id,
+                    decided_at=tx.now,
+                )
+            ]
 
         return await self._change(actor, case_id, change)
 

@@ -1,4 +1,6 @@
-"""The periodic deadline scan: reminders before the due date, overdue once after it."""
+"""The periodic deadline scan: reminders before the due date (D-3, D-day), overdue once after it.
+Each one is recorded in the case and emitted in the same transaction, so each fires exactly once:
+notify-svc tells the department's officers (reminders) and the head and operators (overdue)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from dataclasses import dataclass
 from gongnon_chassis.clock import Clock
 from gongnon_chassis.errors import Conflict
 from gongnon_chassis.store import Store, Tx
-from gongnon_contracts.events import ReviewCaseOverdue
+from gongnon_contracts.events import ReviewCaseOverdue, ReviewReminderDue
+from gongnon_contracts.events.common import RuleAction
 from review_svc.adapters.cases import CaseRepository
 from review_svc.domain.deadlines import DeadlineAction, apply_deadline
 
@@ -52,7 +55,25 @@ class DeadlineScanner:
             log.info("review case %s of %s is overdue", case.id, case.department_id)
             tx.emit(
                 ReviewCaseOverdue(
-                    case_id=case.id, item_id=case.item_id, department_id=case.department_id or "", due_at=case.due_at
+                    case_id=case.id,
+                    item_id=case.item_id,
+                    department_id=case.department_id or "",
+                    department_name=case.department_name,
+                    due_at=case.due_at,
+                ),
+                agency=case.agency,
+            )
+        elif action == DeadlineAction.REMIND and case.department_id:
+            # An unassigned case (미지정) has nobody to remind; operators see it in their list.
+            tx.emit(
+                ReviewReminderDue(
+                    case_id=case.id,
+                    item_id=case.item_id,
+                    department_id=case.department_id,
+                    department_name=case.department_name,
+                    kind=case.reminders[-1].kind,
+                    due_at=case.due_at,
+                    head_answer=case.action == RuleAction.HEAD_ANSWER,
                 ),
                 agency=case.agency,
             )

@@ -35,6 +35,8 @@ def to_doc(b: Ballot) -> Doc:
         "budget_krw": b.budget_krw,
         "opens_at": b.opens_at,
         "closes_at": b.closes_at,
+        "quorum": b.quorum,
+        "source_item_id": b.source_item_id,
     }
 
 
@@ -50,6 +52,8 @@ def from_doc(d: Doc) -> Ballot:
         budget_krw=d.get("budget_krw"),
         opens_at=d.get("opens_at"),
         closes_at=d.get("closes_at"),
+        quorum=d.get("quorum"),
+        source_item_id=d.get("source_item_id"),
     )
 
 
@@ -60,7 +64,18 @@ class Defined(Enum):
 
 
 # Fields that define a ballot; bookkeeping (created_at, closed_at) is left out of comparisons.
-_DEFINITION = ("kind", "agency", "options", "questions", "max_choices", "budget_krw", "opens_at", "closes_at")
+_DEFINITION = (
+    "kind",
+    "agency",
+    "options",
+    "questions",
+    "max_choices",
+    "budget_krw",
+    "opens_at",
+    "closes_at",
+    "quorum",
+    "source_item_id",
+)
 
 
 # Lower bound for the closing scan: keeps ballots without an end (null) out of the range.

@@ -71,3 +71,35 @@ async def wait_until_consumed(bootstrap: str, group_id: str, topic: str, timeout
             lag = sum(end - max(done.get(tp, 0), 0) for tp, end in behind.items())
             raise CatchUpTimeout(f"{group_id} is still {lag} record(s) behind on {topic}")
         await asyncio.sleep(poll_s)
+
+
+async def records_between(
+    bootstrap: str, start: dict[TopicPartition, int], end: dict[TopicPartition, int], timeout_s: float
+) -> list[bytes]:
+    """The values of the records from `start` (a partition without one: its beginning) up to, not
+    including, `end`, each partition in order. Read without a consumer group: nothing commits."""
+    todo = [tp for tp, e in end.items() if start.get(tp, 0) < e]
+    if not todo:
+        return []
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        consumer.assign(todo)
+        begin = await consumer.beginning_offsets(todo)
+        for tp in todo:
+            consumer.seek(tp, max(start.get(tp, 0), begin[tp]))
+        remaining = set(todo)
+        deadline = time.monotonic() + timeout_s
+        while remaining:
+            if time.monotonic() >= deadline:
+                raise CatchUpTimeout(f"could not read {len(remaining)} partition(s) to their end in {timeout_s:.0f}s")
+            batch = await consumer.getmany(*remaining, timeout_ms=500)
+            for tp, records in batch.items():
+                values += [r.value for r in records if r.offset < end[tp] and r.value is not None]
+            for tp in list(remaining):
+                if await consumer.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return values

@@ -18,6 +18,7 @@ from pymongo import ASCENDING, UpdateOne
 from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.keys import pair_key, scope_range
 from gongnon_chassis.store import Tx
+from voting_svc.domain.register import RegisterVote
 from voting_svc.domain.tally import CountedVote, Tally, TallyDelta, first_per_key
 
 Doc = dict[str, Any]
@@ -147,12 +148,13 @@ class Ledger:
         async for d in cursor.sort("_id", ASCENDING).batch_size(2000):
             yield CountedVote(voter=d["citizen_key"], choices=tuple(d.get("choices", ())), cast_at=d["cast_at"])
 
-    async def claims(self, chunk: int = 1000) -> AsyncIterator[list[tuple[str, str, str]]]:
-        """Every (item_id, citizen_key, vote_id) in the ledger, in chunks, in _id order."""
-        out: list[tuple[str, str, str]] = []
-        cursor = self.db.ledger.find({}, {"item_id": 1, "citizen_key": 1, "vote_id": 1}).sort("_id", ASCENDING)
+    async def claims(self, chunk: int = 1000) -> AsyncIterator[list[RegisterVote]]:
+        """Every vote in the ledger as the register keeps it, in chunks, in _id order."""
+        out: list[RegisterVote] = []
+        fields = {"item_id": 1, "citizen_key": 1, "vote_id": 1, "choices": 1}
+        cursor = self.db.ledger.find({}, fields).sort("_id", ASCENDING)
         async for d in cursor.batch_size(chunk):
-            out.append((d["item_id"], d["citizen_key"], d["vote_id"]))
+            out.append(RegisterVote(d["item_id"], d["citizen_key"], d["vote_id"], tuple(d.get("choices") or ())))
             if len(out) >= chunk:
                 yield out
                 out = []

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from gongnon_contracts.ballots import YES_NO, YES_NO_OTHER, BallotOption, BallotQuestion, id_problem
 from gongnon_contracts.refusals import Conflict, Invalid, Refusal
+from voting_svc.domain.decision import QuorumPolicy
 
 # The parts of a ballot (options, questions) and the rule for their ids are the contract's: ids
 # become Redis hash fields and MongoDB field names, so they stay plain (no ".", "$" or ":") and
@@ -74,6 +75,8 @@ class Ballot:
     budget_krw: int | None = None
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    quorum: int | None = None  # decision: fixed when the vote opens, from the rule set's policy
+    source_item_id: str | None = None  # decision: the item decided on
 
     @classmethod
     def support(cls, item_id: str, agency: str) -> Ballot:
@@ -92,6 +95,8 @@ class Ballot:
         budget_krw: int | None = None,
         opens_at: datetime | None = None,
         closes_at: datetime | None = None,
+        quorum_policy: QuorumPolicy | None = None,
+        source_item_id: str | None = None,
     ) -> Ballot:
         """A checked ballot of any kind; defaults fill in the usual yes/no(/other) options."""
         opts = tuple(options)
@@ -106,8 +111,14 @@ class Ballot:
             opts = opts or YES_NO
             if budget_krw is None or budget_krw < 0:
                 raise BallotInvalid("a decision ballot needs the project's budget in KRW (>= 0)")
-        elif budget_krw is not None:
-            raise BallotInvalid("only a decision ballot has a budget")
+            try:
+                quorum: int | None = (quorum_policy or QuorumPolicy()).quorum(budget_krw)
+            except ValueError as exc:
+                raise BallotInvalid(str(exc)) from exc
+        elif budget_krw is not None or quorum_policy is not None or source_item_id is not None:
+            raise BallotInvalid("only a decision ballot has a budget, a quorum and a source item")
+        else:
+            quorum = None
         if kind == VoteKind.MULTI and len(opts) < 2:
             raise BallotInvalid("a multiple-choice ballot needs at least two options")
         if kind == VoteKind.RESEARCH:
@@ -142,6 +153,8 @@ class Ballot:
             budget_krw=budget_krw,
             opens_at=opens_at,
             closes_at=closes_at,
+            quorum=quorum,
+            source_item_id=source_item_id,
         )
 
     def close(self) -> Ballot:

@@ -1,24 +1,41 @@
 """결정 decision votes: a project passes with more than 50 % yes AND turnout at least the quorum.
 
-The quorum scales with the project's budget: one voter per 100,000 KRW, clamped to
-1,000..100,000 voters (0.01 %..1 % of Seoul's ten million)."""
+The quorum comes from the budget by the one function in the contracts (`decision_quorum`), with
+the parameters of the agency's rule set (Seoul's by default: one voter per 100,000 KRW, rounded
+up, clamped to 1,000..100,000 voters). It is fixed when the ballot opens."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-KRW_PER_VOTER = 100_000
-MIN_QUORUM = 1_000
-MAX_QUORUM = 100_000
+from gongnon_contracts.decision import (
+    SEOUL_KRW_PER_VOTER,
+    SEOUL_QUORUM_MAX,
+    SEOUL_QUORUM_MIN,
+    decision_passes,
+    decision_quorum,
+)
+
+KRW_PER_VOTER = SEOUL_KRW_PER_VOTER
+MIN_QUORUM = SEOUL_QUORUM_MIN
+MAX_QUORUM = SEOUL_QUORUM_MAX
+
+
+@dataclass(frozen=True)
+class QuorumPolicy:
+    """A rule set's quorum parameters (DecisionVotePolicy); Seoul's when the rule set has none."""
+
+    krw_per_voter: int | None = SEOUL_KRW_PER_VOTER
+    minimum: int | None = SEOUL_QUORUM_MIN
+    maximum: int | None = SEOUL_QUORUM_MAX
+
+    def quorum(self, budget_krw: int) -> int:
+        return decision_quorum(budget_krw, self.krw_per_voter, self.minimum, self.maximum)
 
 
 def quorum_for_budget(budget_krw: int) -> int:
-    if budget_krw < 0:
-        raise ValueError("a budget cannot be negative")
-    # Every started 100,000 KRW needs a voter: rounding up never lets a quorum fall short.
-    voters = -(-budget_krw // KRW_PER_VOTER)
-    return min(MAX_QUORUM, max(MIN_QUORUM, voters))
+    return decision_quorum(budget_krw)
 
 
 @dataclass(frozen=True)
@@ -40,7 +57,7 @@ def decide(yes: int, no: int, quorum: int) -> DecisionResult:
         raise ValueError("counts and quorum cannot be negative")
     turnout = yes + no
     # "More than 50 %": a tie fails; integer arithmetic, no float rounding.
-    return DecisionResult(
+    result = DecisionResult(
         yes=yes,
         no=no,
         turnout=turnout,
@@ -48,7 +65,11 @@ def decide(yes: int, no: int, quorum: int) -> DecisionResult:
         majority=2 * yes > turnout,
         quorum_met=turnout >= quorum,
     )
+    assert result.passed == decision_passes(yes, no, quorum)
+    return result
 
 
-def decide_from_counts(counts: Mapping[str, int], budget_krw: int) -> DecisionResult:
-    return decide(counts.get("yes", 0), counts.get("no", 0), quorum_for_budget(budget_krw))
+def decide_from_counts(counts: Mapping[str, int], budget_krw: int, quorum: int | None = None) -> DecisionResult:
+    """The result of a decision ballot; `quorum` is the one fixed at opening (older ballots have none)."""
+    fixed = quorum_for_budget(budget_krw) if quorum is None else quorum
+    return decide(counts.get("yes", 0), counts.get("no", 0), fixed)

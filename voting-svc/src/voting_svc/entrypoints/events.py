@@ -5,7 +5,7 @@ from __future__ import annotations
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
-from gongnon_contracts.events import DeliberationOpened, ItemClosed, ProposalSubmitted
+from gongnon_contracts.events import DecisionVoteRequested, DeliberationOpened, ItemClosed, ProposalSubmitted
 from voting_svc.service_layer.defining import BallotDefiner
 
 
@@ -21,3 +21,7 @@ def register_ballot_handlers(consumer: EventConsumer, definer: BallotDefiner) ->
     @consumer.on(DeliberationOpened)
     async def open_deliberation_ballot(data: DeliberationOpened, env: Envelope, tx: Tx) -> None:
         await definer.open_deliberation(tx, data, env.agency)
+
+    @consumer.on(DecisionVoteRequested)
+    async def open_decision_ballot(data: DecisionVoteRequested, env: Envelope, tx: Tx) -> None:
+        await definer.open_decision(tx, data, env.agency)

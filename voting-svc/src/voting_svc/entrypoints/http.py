@@ -12,9 +12,11 @@ from pydantic import BaseModel, Field
 from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor, RelayCaller
 from gongnon_chassis.responses import json_response
 from gongnon_contracts.ballots import CHOICES_MAX, OPTIONS_MAX, QUESTIONS_MAX, BallotOption, BallotQuestion
-from gongnon_contracts.bounds import KRW_MAX, Moment
+from gongnon_contracts.bounds import COUNT_MAX, KRW_MAX, Moment
+from gongnon_contracts.events.agencies import AGENCY_ID_PATTERN
 from gongnon_contracts.events.common import ActorRole
 from voting_svc.domain.ballot import Ballot, VoteKind
+from voting_svc.domain.decision import QuorumPolicy
 from voting_svc.entrypoints.views import ballot_out, support_reply, supported, tally_out, voted
 from voting_svc.service_layer.casting import Casting, CastRequest
 from voting_svc.service_layer.defining import BallotDefiner
@@ -37,6 +39,15 @@ class BallotIn(BaseModel):
     questions: list[BallotQuestion] = Field(default_factory=list, max_length=QUESTIONS_MAX)
     max_choices: int | None = Field(None, ge=1, le=CHOICES_MAX)
     budget_krw: int | None = Field(None, ge=0, le=KRW_MAX, description="Decision votes: the project's budget")
+    krw_per_voter: int | None = Field(None, ge=1, le=KRW_MAX, description="Decision votes: the rule set's quorum rate")
+    quorum_min: int | None = Field(None, ge=0, le=COUNT_MAX)
+    quorum_max: int | None = Field(None, ge=0, le=COUNT_MAX)
+    agency: str | None = Field(
+        None, pattern=AGENCY_ID_PATTERN, description="Super admin only: the item's agency (others: their own)"
+    )
+    source_item_id: str | None = Field(
+        None, pattern="^[A-Za-z0-9_-]{1,64}$", description="Decision votes: the item decided on"
+    )
     opens_at: Moment | None = None
     closes_at: Moment | None = None
 
@@ -52,7 +63,17 @@ class BallotIn(BaseModel):
             budget_krw=self.budget_krw,
             opens_at=self.opens_at,
             closes_at=self.closes_at,
+            quorum_policy=self.quorum_policy(),
+            source_item_id=self.source_item_id,
         )
+
+    def quorum_policy(self) -> QuorumPolicy | None:
+        """The rule set's parameters as the gateway sent them; Seoul's when none are given."""
+        if self.kind != VoteKind.DECISION:
+            return None
+        if self.krw_per_voter is None and self.quorum_min is None and self.quorum_max is None:
+            return QuorumPolicy()
+        return QuorumPolicy(self.krw_per_voter, self.quorum_min, self.quorum_max)
 
 
 class SupportIn(BaseModel):
@@ -103,9 +124,12 @@ def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, r
 
     @router.put("/items/{item_id}/ballot")
     async def define_ballot(item_id: ItemId, body: BallotIn, actor: CurrentActor, response: Response) -> dict[str, Any]:
-        """Operator: open a ballot of any kind on an item (consultations, debates, decisions)."""
-        actor.require(ActorRole.OPERATOR)
-        defined, created = await definer.define(body.ballot(item_id, actor.agency))
+        """Operator or agency admin: open a ballot of any kind on an item of their agency
+        (consultations, debates, decisions)."""
+        actor.require(ActorRole.OPERATOR, ActorRole.AGENCY_ADMIN)
+        # Staff open ballots of their own agency; only the platform's super admin names another.
+        agency = body.agency if actor.role == ActorRole.SUPER_ADMIN and body.agency else actor.agency
+        defined, created = await definer.define(body.ballot(item_id, agency))
         response.status_code = 201 if created else 200
         return ballot_out(defined)
 
@@ -115,7 +139,9 @@ def build_router(casting: Casting, tallies: TallyView, definer: BallotDefiner, r
         (503 `ledger_behind` when the ledger writer does not catch up, `votes_recovering` during a
         restore)."""
         actor.require(ActorRole.OPERATOR)
-        report = await reconciler.reconcile(body.item_id if body else None)
+        # An operator recounts their own agency's items; the platform's super admin any.
+        agency = None if actor.role == ActorRole.SUPER_ADMIN else actor.agency
+        report = await reconciler.reconcile(body.item_id if body else None, agency)
         return {
             "checked": report.checked,
             "tallies_repaired": report.tallies_repaired,

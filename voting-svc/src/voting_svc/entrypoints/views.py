@@ -21,6 +21,8 @@ def ballot_out(b: Ballot) -> dict[str, Any]:
         "questions": [q.model_dump(mode="json") for q in b.questions],
         "max_choices": b.max_choices,
         "budget_krw": b.budget_krw,
+        "quorum": b.quorum,
+        "source_item_id": b.source_item_id,
         "opens_at": b.opens_at.isoformat() if b.opens_at else None,
         "closes_at": b.closes_at.isoformat() if b.closes_at else None,
     }

@@ -8,11 +8,12 @@ import logging
 from datetime import timedelta
 
 from gongnon_chassis.store import Store, Tx
-from gongnon_contracts.events import BallotClosed
+from gongnon_contracts.events import BallotClosed, DecisionVoteDecided
 from voting_svc.adapters.ballots import BallotCache, BallotRepository
 from voting_svc.adapters.ledger import Ledger
-from voting_svc.domain.ballot import Ballot
+from voting_svc.domain.ballot import Ballot, VoteKind
 from voting_svc.domain.closing import FinalResult, count_inside, due_to_close, final_result
+from voting_svc.domain.decision import decide_from_counts
 from voting_svc.domain.tally import CountedVote, TallyDelta
 from voting_svc.service_layer.recovery import CATCH_UP_TIMEOUT_S, RECOUNT_CHUNK, CatchUp
 
@@ -33,6 +34,25 @@ def closed_event(r: FinalResult) -> BallotClosed:
         counts=r.counts,
         closes_at=r.closes_at,
         as_of=r.as_of or r.closes_at,
+    )
+
+
+def decided_event(ballot: Ballot, r: FinalResult) -> DecisionVoteDecided | None:
+    """A decision ballot's result, with the quorum fixed when it opened; None for other kinds."""
+    if ballot.kind != VoteKind.DECISION or ballot.budget_krw is None:
+        return None
+    assert r.closes_at is not None
+    d = decide_from_counts(r.counts, ballot.budget_krw, ballot.quorum)
+    return DecisionVoteDecided(
+        item_id=ballot.item_id,
+        source_item_id=ballot.source_item_id,
+        budget_krw=ballot.budget_krw,
+        yes=d.yes,
+        no=d.no,
+        turnout=d.turnout,
+        quorum=d.quorum,
+        passed=d.passed,
+        closes_at=r.closes_at,
     )
 
 
@@ -89,6 +109,9 @@ class BallotCloser:
             if not await self.ballots.close_with_result(tx, ballot.item_id, final):
                 return False
             tx.emit(closed_event(result), agency=ballot.agency)
+            decided = decided_event(ballot, result)
+            if decided is not None:
+                tx.emit(decided, agency=ballot.agency)
             return True
 
         done = await self.store.transaction(body)

@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from pydantic import ValidationError
+
 from gongnon_chassis.consumer import in_turns
 from gongnon_chassis.grouping import group_by
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope, EventData
 from gongnon_contracts.events import TallyUpdated, VoteCast, VotesCast
 from voting_svc.adapters.ledger import Ledger, LedgerVote
+from voting_svc.domain.register import RegisterVote
 from voting_svc.domain.tally import Tally, count
 
 
-def snapshot_event(tally: Tally, fallback_time: datetime) -> TallyUpdated:
+def snapshot_event(tally: Tally, fallback_time: datetime, *, repaired: bool = False) -> TallyUpdated:
     return TallyUpdated(
         item_id=tally.item_id,
         kind=tally.kind,
@@ -27,6 +30,7 @@ def snapshot_event(tally: Tally, fallback_time: datetime) -> TallyUpdated:
         counts=dict(tally.counts),
         as_of=tally.as_of or fallback_time,
         seq=tally.seq,
+        repaired=repaired,
     )
 
 
@@ -52,6 +56,24 @@ def ledger_votes(events: Iterable[tuple[EventData, Envelope]]) -> list[LedgerVot
             for v in cast
         ]
     return votes
+
+
+def register_votes(bodies: Iterable[bytes], source: str) -> list[RegisterVote]:
+    """The votes in raw `gongnon.votes` records, as the register keeps them: only this service's
+    (as the ledger writer reads them); other records and malformed ones are skipped, as there."""
+    events: list[tuple[EventData, Envelope]] = []
+    for body in bodies:
+        try:
+            env = Envelope.model_validate_json(body)
+            if env.source != source:
+                continue
+            if env.type == VotesCast.TYPE:
+                events.append((VotesCast.model_validate(env.data), env))
+            elif env.type == VoteCast.TYPE:
+                events.append((VoteCast.model_validate(env.data), env))
+        except ValidationError:
+            continue
+    return [RegisterVote(v.item_id, v.citizen_key, v.vote_id, v.choices) for v in ledger_votes(events)]
 
 
 async def record_votes(tx: Tx, ledger: Ledger, votes: Sequence[LedgerVote]) -> list[Tally]:

@@ -65,5 +65,5 @@ class TallyView:
         counts = with_all_options(tally.counts, ballot.option_keys())
         decision = None
         if ballot.kind == VoteKind.DECISION and ballot.budget_krw is not None:
-            decision = decide_from_counts(counts, ballot.budget_krw)
+            decision = decide_from_counts(counts, ballot.budget_krw, ballot.quorum)
         return TallyReading(ballot, tally, counts, live_total, decision)

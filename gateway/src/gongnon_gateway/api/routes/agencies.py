@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 
 from gongnon_gateway.api.agency_schemas import AgencyIn, AgencyListOut, AgencyOut, AgencyPatchIn
 from gongnon_gateway.api.deps import AgencyPath, CurrentAccount
+from gongnon_gateway.api.links import ID, link, links
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.core.agencies import DEFAULT_ACCENT, DEFAULT_PRIMARY, Agency, Branding, public_view
 from gongnon_gateway.core.agency_registry import AgencyRegistry
@@ -30,7 +31,18 @@ def _out(agency: Agency) -> AgencyOut:
     return AgencyOut.model_validate(public_view(agency))
 
 
-@router.post("/api/agencies", status_code=201, response_model=AgencyOut)
+@router.post(
+    "/api/agencies",
+    status_code=201,
+    response_model=AgencyOut,
+    responses=links(
+        201,
+        GetAgency=link("GET", "/api/agencies/{agency}", agency=ID),
+        EditAgency=link("PATCH", "/api/agencies/{agency}", agency=ID),
+        GetRuleSet=link("GET", "/api/agencies/{agency}/ruleset", agency=ID),
+        ListDepartments=link("GET", "/api/agencies/{agency}/departments", agency=ID),
+    ),
+)
 async def register_agency(body: AgencyIn, me: CurrentAccount, agencies: AgenciesDep) -> AgencyOut:
     """Register a partner agency (super admin): its independent space opens at once, at
     `/a/{id}/` and at `/` of its own host name. Emits `agency.registered`; review-svc then

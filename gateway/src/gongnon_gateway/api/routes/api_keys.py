@@ -21,6 +21,7 @@ from gongnon_gateway.api.api_key_schemas import (
     RotateIn,
 )
 from gongnon_gateway.api.deps import ID_PATTERN, AgencyPath, CurrentAccount
+from gongnon_gateway.api.links import ID, SAME_AGENCY, link, links
 from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.core.agencies import require_manager, require_open
@@ -53,7 +54,17 @@ async def _managed(me: Actor, agency: str, agencies: AgenciesDep, *, open_only: 
         require_open(found)
 
 
-@router.post(BASE, status_code=201, response_model=ApiKeyCreatedOut)
+@router.post(
+    BASE,
+    status_code=201,
+    response_model=ApiKeyCreatedOut,
+    responses=links(
+        201,
+        GetUsage=link("GET", BASE + "/{key_id}/usage", agency=SAME_AGENCY, key_id=ID),
+        Rotate=link("POST", BASE + "/{key_id}/rotate", agency=SAME_AGENCY, key_id=ID),
+        Revoke=link("DELETE", BASE + "/{key_id}", agency=SAME_AGENCY, key_id=ID),
+    ),
+)
 async def create_api_key(
     agency: AgencyPath,
     body: ApiKeyIn,

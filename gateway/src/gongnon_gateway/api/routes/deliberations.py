@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from gongnon_chassis.actor import Actor
 from gongnon_chassis.errors import Forbidden
+from gongnon_contracts.events.common import ActorRole
 from gongnon_gateway.api.deliberation_schemas import ConsultationIn, DebateIn, VoteIn
 from gongnon_gateway.api.deps import CurrentAccount, CursorQuery, ItemIdPath, OptionalAccount, UpstreamDep
 from gongnon_gateway.api.limit_deps import per_account
+from gongnon_gateway.api.links import ID, link, links
 from gongnon_gateway.api.responses import (
     BallotOut,
     DeliberationOut,
@@ -24,7 +27,9 @@ from gongnon_gateway.api.responses import (
 )
 from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
-from gongnon_gateway.upstream import Service
+from gongnon_gateway.core.agency_registry import AgencyRegistry
+from gongnon_gateway.staff_vetting import StaffVetting
+from gongnon_gateway.upstream import Service, Upstream
 
 router = APIRouter(tags=["deliberations"], responses=ERROR_RESPONSES)
 
@@ -32,10 +37,32 @@ Limit = Annotated[int | None, Query(ge=1, le=100)]
 ITEMS = per_account("items")  # opening an item: the same limit as a proposal
 
 
+async def _own_department(me: Actor, department_id: str | None, agencies: AgencyRegistry, up: Upstream) -> None:
+    """The item is filed under the asker's agency: the department it names must be one of that
+    agency's (422 `unknown_department`; proposal-svc does not know departments). Citizens are
+    refused by proposal-svc whatever they name."""
+    if department_id is not None and me.role != ActorRole.CITIZEN:
+        await StaffVetting(agencies, up).department_of(me.agency, department_id)
+
+
 # --- 서울시가 묻습니다 ---------------------------------------------------------------------
 
 
-@router.post("/api/consultations", status_code=201, response_model=DeliberationOut, dependencies=[ITEMS])
+@router.post(
+    "/api/consultations",
+    status_code=201,
+    response_model=DeliberationOut,
+    dependencies=[ITEMS],
+    responses=links(
+        201,
+        Get=link("GET", "/api/consultations/{item_id}", item_id=ID),
+        GetBallot=link("GET", "/api/items/{item_id}/ballot", item_id=ID),
+        Vote=link("POST", "/api/items/{item_id}/votes", item_id=ID),
+        GetTally=link("GET", "/api/items/{item_id}/tally", item_id=ID),
+        GetResults=link("GET", "/api/items/{item_id}/results", item_id=ID),
+        GetTimeline=link("GET", "/api/items/{item_id}/timeline", item_id=ID),
+    ),
+)
 async def open_consultation(
     body: ConsultationIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
 ) -> Response:
@@ -43,6 +70,7 @@ async def open_consultation(
     At least 30 days (422 `period_too_short`) unless an operator sets `allow_short_period`. Filed
     under the asker's agency: 409 `agency_closed` when it has closed."""
     await agencies.require_open(me.agency)
+    await _own_department(me, body.department_id, agencies, up)
     payload = body.model_dump(mode="json", exclude_none=True)
     return await up.forward(Service.PROPOSAL, "POST", "/consultations", actor=me, json_body=payload)
 
@@ -61,12 +89,27 @@ async def get_consultation(item_id: ItemIdPath, up: UpstreamDep) -> Response:
 # --- 시민토론 ------------------------------------------------------------------------------
 
 
-@router.post("/api/debates", status_code=201, response_model=DeliberationOut, dependencies=[ITEMS])
+@router.post(
+    "/api/debates",
+    status_code=201,
+    response_model=DeliberationOut,
+    dependencies=[ITEMS],
+    responses=links(
+        201,
+        Get=link("GET", "/api/debates/{item_id}", item_id=ID),
+        GetBallot=link("GET", "/api/items/{item_id}/ballot", item_id=ID),
+        Vote=link("POST", "/api/items/{item_id}/votes", item_id=ID),
+        GetTally=link("GET", "/api/items/{item_id}/tally", item_id=ID),
+        GetResults=link("GET", "/api/items/{item_id}/results", item_id=ID),
+        GetTimeline=link("GET", "/api/items/{item_id}/timeline", item_id=ID),
+    ),
+)
 async def open_debate(body: DebateIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """Operator: open the public debate of a proposal that reached its debate-candidate rule
     (409 `not_debate_candidate` otherwise, 409 `debate_exists` the second time; 409
     `agency_closed` for an operator of a closed agency)."""
     await agencies.require_open(me.agency)
+    await _own_department(me, body.department_id, agencies, up)
     payload = body.model_dump(mode="json", exclude_none=True)
     return await up.forward(Service.PROPOSAL, "POST", "/debates", actor=me, json_body=payload)
 

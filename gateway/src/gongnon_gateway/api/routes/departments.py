@@ -6,14 +6,16 @@ refused before anything reaches a service. Reading is public."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from gongnon_gateway.api.agency_schemas import CategoryMapIn, DepartmentIn, DepartmentPatchIn
 from gongnon_gateway.api.deps import ID_PATTERN, AgencyPath, CurrentAccount, OptionalAccount, UpstreamDep
-from gongnon_gateway.api.responses import CategoryMapOut, DepartmentListOut, DepartmentOut
+from gongnon_gateway.api.links import ID, SAME_AGENCY, link, links
+from gongnon_gateway.api.responses import CategoryMapOut, DepartmentListOut, DepartmentOut, DepartmentStatsOut
 from gongnon_gateway.api.routes.agencies import AgenciesDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.core import agencies as rules
@@ -32,7 +34,17 @@ async def list_departments(agency: AgencyPath, me: OptionalAccount, up: Upstream
     return await up.forward(Service.REVIEW, "GET", f"/agencies/{agency}/departments", actor=me)
 
 
-@router.post("/api/agencies/{agency}/departments", status_code=201, response_model=DepartmentOut)
+@router.post(
+    "/api/agencies/{agency}/departments",
+    status_code=201,
+    response_model=DepartmentOut,
+    responses=links(
+        201,
+        EditDepartment=link("PATCH", "/api/departments/{department_id}", department_id=ID),
+        ArchiveDepartment=link("POST", "/api/departments/{department_id}/archive", department_id=ID),
+        ListDepartments=link("GET", "/api/agencies/{agency}/departments", agency=SAME_AGENCY),
+    ),
+)
 async def create_department(
     agency: AgencyPath, body: DepartmentIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
 ) -> Response:
@@ -91,3 +103,18 @@ async def put_category_map(
     return await up.forward(
         Service.REVIEW, "PUT", f"/agencies/{agency}/category-map", actor=me, json_body=body.model_dump()
     )
+
+
+@router.get("/api/agencies/{agency}/department-stats", response_model=DepartmentStatsOut)
+async def department_stats(
+    agency: AgencyPath,
+    up: UpstreamDep,
+    agencies: AgenciesDep,
+    since: Annotated[datetime | None, Query(description="Cases opened at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="Cases opened before (ISO 8601)")] = None,
+) -> Response:
+    """부서별 답변 현황, public: per department, cases, answers published, on time %, median days to
+    answer, open and overdue now; `since`/`until` narrow it to cases opened in a period."""
+    await agencies.get(agency)
+    params = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v is not None}
+    return await up.forward(Service.REVIEW, "GET", f"/agencies/{agency}/department-stats", params=params)

@@ -17,6 +17,7 @@ from gongnon_gateway.api.deps import (
     UpstreamDep,
 )
 from gongnon_gateway.api.limit_deps import per_account
+from gongnon_gateway.api.links import ID, link, links
 from gongnon_gateway.api.responses import (
     MetaOut,
     ProposalOut,
@@ -33,7 +34,25 @@ from gongnon_gateway.upstream import Service
 router = APIRouter(tags=["proposals"], responses=ERROR_RESPONSES)
 
 
-@router.post("/api/proposals", status_code=201, response_model=ProposalOut, dependencies=[per_account("items")])
+@router.post(
+    "/api/proposals",
+    status_code=201,
+    response_model=ProposalOut,
+    dependencies=[per_account("items")],
+    responses=links(
+        201,
+        GetProposal=link("GET", "/api/proposals/{item_id}", item_id=ID),
+        EditProposal=link("PATCH", "/api/proposals/{item_id}", item_id=ID),
+        GetTimeline=link("GET", "/api/proposals/{item_id}/timeline", item_id=ID),
+        ListComments=link("GET", "/api/proposals/{item_id}/comments", item_id=ID),
+        AddComment=link("POST", "/api/proposals/{item_id}/comments", item_id=ID),
+        Follow=link("POST", "/api/proposals/{item_id}/follow", item_id=ID),
+        Support=link("POST", "/api/proposals/{item_id}/support", item_id=ID),
+        GetTally=link("GET", "/api/proposals/{item_id}/tally", item_id=ID),
+        Flag=link("POST", "/api/proposals/{item_id}/flags", item_id=ID),
+        Withdraw=link("POST", "/api/proposals/{item_id}/withdraw", item_id=ID),
+    ),
+)
 async def submit_proposal(body: ProposalIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep) -> Response:
     """Submit a proposal (verified citizen or operator), under `agency` (default: the host; an
     operator files under its own). proposal-svc answers 201 with it. An agency that is not

@@ -14,6 +14,7 @@ from gongnon_chassis.errors import Forbidden
 from gongnon_contracts.events.common import ActorRole
 from gongnon_contracts.webhooks import SEQ_MAX, ReplayIn, SubscriptionIn
 from gongnon_gateway.api.deps import ID_PATTERN, AgencyPath, CurrentAccount, UpstreamDep
+from gongnon_gateway.api.links import ID, SAME_AGENCY, link, links
 from gongnon_gateway.api.responses import (
     DeliveryOut,
     DeliveryPageOut,
@@ -51,7 +52,18 @@ def _path(agency: str, rest: str = "") -> str:
     return f"/agencies/{agency}/subscriptions{rest}"
 
 
-@router.post(BASE, status_code=201, response_model=SubscriptionCreatedOut)
+@router.post(
+    BASE,
+    status_code=201,
+    response_model=SubscriptionCreatedOut,
+    responses=links(
+        201,
+        GetSubscription=link("GET", BASE + "/{subscription_id}", agency=SAME_AGENCY, subscription_id=ID),
+        ListDeliveries=link("GET", BASE + "/{subscription_id}/deliveries", agency=SAME_AGENCY, subscription_id=ID),
+        Replay=link("POST", BASE + "/{subscription_id}/replay", agency=SAME_AGENCY, subscription_id=ID),
+        Delete=link("DELETE", BASE + "/{subscription_id}", agency=SAME_AGENCY, subscription_id=ID),
+    ),
+)
 async def create_subscription(
     agency: AgencyPath, body: SubscriptionIn, me: CurrentAccount, up: UpstreamDep, agencies: AgenciesDep
 ) -> Response:

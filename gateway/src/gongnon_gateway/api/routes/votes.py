@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gongnon_chassis.errors import Forbidden, Unauthorized
-from gongnon_gateway.api.deps import ItemIdPath, UpstreamDep, authenticate, bearer_token
-from gongnon_gateway.api.responses import SupportOut, TallyOut
+from gongnon_gateway.api.deps import CurrentAccount, ItemIdPath, UpstreamDep, authenticate, bearer_token
+from gongnon_gateway.api.responses import ReconcileOut, SupportOut, TallyOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.upstream import Service
@@ -52,3 +52,12 @@ async def _support(request: Request, item_id: str) -> Response:
 async def tally(item_id: ItemIdPath, up: UpstreamDep) -> Response:
     """{item_id, kind, total, counts}"""
     return await up.forward(Service.VOTING, "GET", f"/items/{item_id}/tally")
+
+
+@router.post("/api/admin/items/{item_id}/reconcile", response_model=ReconcileOut, tags=["ops"])
+async def reconcile(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) -> Response:
+    """Operator of the item's agency (or super admin): recount the item from the vote ledger and
+    repair its tally, live counter and public count, also downwards (재집계). 404 for another
+    agency's item; 503 `ledger_behind` while the ledger is catching up, `votes_recovering` during
+    a restore of the vote register."""
+    return await up.forward(Service.VOTING, "POST", "/admin/reconcile", actor=me, json_body={"item_id": item_id})
