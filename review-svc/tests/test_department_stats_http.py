@@ -124,4 +124,7 @@ async def test_per_department_answered_on_time_median_and_overdue(review: Review
     assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_period")
     r = await review.http.get(f"/agencies/{AGENCY}/department-stats", params={"since": "어제"})
     assert r.status_code == 422
+    for edge in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        r = await review.http.get(f"/agencies/{AGENCY}/department-stats", params={"since": edge})
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_period")
     assert (await review.http.get("/agencies/nowhere/department-stats")).json()["items"] == []

@@ -42,5 +42,14 @@ def build_stats_router(reader: CaseFactsReader, clock: Clock) -> APIRouter:
 
 
 def _aware(t: datetime | None) -> datetime | None:
-    # A date without a zone is read as UTC, so the database compares like with like.
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+    # A date without a zone is read as UTC, so the database compares like with like; one at the
+    # edge of the calendar (year 1 at +14:00) cannot be turned into UTC at all: the caller's 422.
+    if t is None:
+        return None
+    try:
+        utc = (t.replace(tzinfo=UTC) if t.tzinfo is None else t).astimezone(UTC)
+    except OverflowError as exc:
+        raise Invalid("a date out of range", code="invalid_period") from exc
+    if not 1970 <= utc.year <= 9000:
+        raise Invalid("a date out of range", code="invalid_period")
+    return utc
