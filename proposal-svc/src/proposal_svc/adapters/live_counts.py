@@ -127,7 +127,7 @@ class LiveCounts:
     async def fold_everything_later(self) -> None:
         """At start: every item is folded by the next folds (a process that stopped before folding
         left its items behind). One read of the ids; the folding itself runs in the background."""
-        async for d in self.live.find({}):
+        async for d in self.live.find({}, dict.fromkeys((*FIELDS, LOWERED), 1)):
             total = sum(int(d.get(f) or 0) for f in FIELDS)
             self._dirty[d["_id"]] = max(self._dirty.get(d["_id"], 0), total)
             if d.get(LOWERED):
