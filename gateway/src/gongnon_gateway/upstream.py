@@ -115,14 +115,27 @@ class Upstream:
     def __init__(
         self, urls: Mapping[Service, str], timeout_s: float, max_connections: int, actors: ActorTokenSigner
     ) -> None:
-        self._urls = {s: u.rstrip("/") for s, u in urls.items()}
+        # A service's URL may name several instances, comma-separated ("http://a:8102,http://b:8102"):
+        # requests take turns among them, and one that refuses the connection (not started, or gone)
+        # is passed over for the next — safe for any method, since nothing reached it. Behind a
+        # Kubernetes Service there is one URL and the Service balances.
+        self._urls = {s: [one.strip().rstrip("/") for one in u.split(",") if one.strip()] for s, u in urls.items()}
+        self._turn = dict.fromkeys(self._urls, 0)
         self._actors = actors
         self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(3.0, timeout_s))
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
 
     def url(self, service: Service) -> str:
-        return self._urls[service]
+        return self._urls[service][0]
+
+    def _instances(self, service: Service) -> list[str]:
+        """The service's instances, starting at the next one's turn."""
+        urls = self._urls[service]
+        if len(urls) == 1:
+            return urls
+        turn = self._turn[service] = (self._turn[service] + 1) % len(urls)
+        return urls[turn:] + urls[:turn]
 
     async def start(self) -> None:
         # Created inside the running loop; one session (one connection pool) for the whole process.
@@ -170,13 +183,15 @@ class Upstream:
                 raise Invalid("a number in the request is out of range", code="number_out_of_range") from exc
             headers["Content-Type"] = "application/json"
         query = {k: str(v) for k, v in (params or {}).items() if v is not None and v != ""}
-        url = f"{self._urls[service]}{path}"
+        instances = self._instances(service)
         propagate.inject(headers)  # W3C traceparent: the request's server span is the parent
         # A GET may be retried once on a keep-alive connection the service had just closed.
         attempts = 2 if method == "GET" else 1
         # A longer budget for the rare large call (an offline ballot import), not for the hot path.
         extra: dict[str, Any] = {"timeout": aiohttp.ClientTimeout(total=timeout_s, connect=3.0)} if timeout_s else {}
-        for attempt in range(attempts):
+        attempt = 0
+        while True:
+            url = f"{instances[0]}{path}"
             try:
                 async with self._session.request(
                     method, url, params=query, data=data, headers=headers, **extra
@@ -184,8 +199,17 @@ class Upstream:
                     body = await resp.read()
                     reply = UpstreamReply(service, resp.status, body, resp.headers.get("Content-Type", ""))
                     break
+            except aiohttp.ClientConnectorError as exc:
+                if len(instances) > 1:  # refused before anything was sent: the next instance
+                    instances = instances[1:]
+                    continue
+                log.warning("%s unreachable: %s %s: %r", service.value, method, path, exc)
+                raise UpstreamUnavailable(
+                    f"{service.value} is unavailable, please try again shortly", details={"service": service.value}
+                ) from None
             except aiohttp.ServerDisconnectedError:
-                if attempt + 1 < attempts:
+                attempt += 1
+                if attempt < attempts:
                     continue
                 raise UpstreamUnavailable(
                     f"{service.value} closed the connection", details={"service": service.value}

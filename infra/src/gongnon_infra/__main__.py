@@ -148,7 +148,7 @@ def main() -> int:
     test = sub.add_parser("test", help="lint, type-check and run every test")
     test.add_argument("--no-lint", action="store_true")
     test.set_defaults(fn=cmd_test)
-    bench = sub.add_parser("bench", help="benchmarks: votes | spread | similar | lists | webhooks")
+    bench = sub.add_parser("bench", help="benchmarks: votes | spread | similar | lists | webhooks | chaos | scale")
     bench.add_argument("name")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(fn=cmd_bench)

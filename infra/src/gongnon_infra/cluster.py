@@ -55,6 +55,12 @@ LOCAL_LIMITS = {
 }
 
 
+def _base(name: str) -> str:
+    """The service an instance belongs to: "voting-svc-2" → "voting-svc"."""
+    head, _, tail = name.rpartition("-")
+    return head if tail.isdigit() and head else name
+
+
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/ready", timeout=2) as resp:
@@ -70,6 +76,10 @@ class Cluster:
     test_mode: bool = False
     fixed_ports: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
+    # More than one instance of a service (the scale-out test and bench): "voting-svc": 2 runs
+    # "voting-svc" and "voting-svc-2", each on its own port; the gateways are given every instance
+    # of each backend (their upstream takes turns and passes over one that refuses).
+    instances: dict[str, int] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, Proc] = field(default_factory=dict)
 
@@ -79,6 +89,9 @@ class Cluster:
             self.ports.setdefault(
                 spec.name, int(env_port) if env_port else (spec.default_port if self.fixed_ports else free_port())
             )
+        for spec in SERVICES:
+            for name in self.instance_names(spec.name)[1:]:
+                self.ports.setdefault(name, free_port())
         env_smtp = os.environ.get("GONGNON_SMTP_PORT")
         self.ports.setdefault(
             SMTP_SINK, int(env_smtp) if env_smtp else (SMTP_SINK_DEFAULT_PORT if self.fixed_ports else free_port())
@@ -94,19 +107,27 @@ class Cluster:
         """The development SMS provider's file: one JSON line per message."""
         return self.workdir / "sms" / "sms.jsonl"
 
+    def instance_names(self, service: str) -> list[str]:
+        return [service] + [f"{service}-{k}" for k in range(2, self.instances.get(service, 1) + 1)]
+
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
+
+    def urls(self, service: str) -> list[str]:
+        return [self.url(n) for n in self.instance_names(service)]
 
     @property
     def gateway_url(self) -> str:
         return self.url("gateway")
 
-    def env_for(self, spec: ServiceSpec, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    def env_for(
+        self, spec: ServiceSpec, overrides: dict[str, str] | None = None, instance: str | None = None
+    ) -> dict[str, str]:
         env = {
             **self.endpoints.env(),
             "SERVICE_NAME": spec.name,
             "HOST": "127.0.0.1",
-            "PORT": str(self.ports[spec.name]),
+            "PORT": str(self.ports[instance or spec.name]),
             "GONGNON_TEST_MODE": "1" if self.test_mode else "0",
             # Loopback on a developer's machine (./dev up, tests, benches): the development actor
             # keys and identity provider may stand in where nothing is configured (docs/security.md).
@@ -123,7 +144,7 @@ class Cluster:
             "GONGNON_FAULT_POINT": "",
         }
         for backend in BACKENDS:
-            env[f"{backend.module.split('_')[0].upper()}_SVC_URL"] = self.url(backend.name)
+            env[f"{backend.module.split('_')[0].upper()}_SVC_URL"] = ",".join(self.urls(backend.name))
         if spec.name == "notify-svc":
             # E-mail to the local SMTP sink, SMS to a file; links in messages point at this gateway.
             env.update(
@@ -144,22 +165,25 @@ class Cluster:
         env.update(overrides or {})
         return env
 
-    def start(self, only: list[str] | None = None) -> None:
+    def start(self, only: list[str] | None = None, skip: list[str] | None = None) -> None:
+        """Every instance of the services (or `only` those), but those in `skip` (declared to the
+        gateways, started later)."""
         specs = [s for s in SERVICES if only is None or s.name in only]
         if only is None or SMTP_SINK in only or "notify-svc" in only:
             self.start_smtp_sink()
-        for spec in specs:
-            self.start_service(spec.name, wait=False)
-        for spec in specs:
-            self.wait_ready(spec.name)
+        names = [n for spec in specs for n in self.instance_names(spec.name) if n not in (skip or [])]
+        for name in names:
+            self.start_service(name, wait=False)
+        for name in names:
+            self.wait_ready(name)
 
     def start_service(self, name: str, overrides: dict[str, str] | None = None, wait: bool = True) -> Proc:
-        spec = next(s for s in SERVICES if s.name == name)
+        spec = next(s for s in SERVICES if s.name == _base(name))
         proc = Proc(
             name,
             [sys.executable, "-m", spec.module],
             self.workdir / "logs" / f"{name}.log",
-            env=self.env_for(spec, overrides),
+            env=self.env_for(spec, overrides, instance=name),
         ).start()
         self.procs[name] = proc
         if wait:
@@ -191,8 +215,8 @@ class Cluster:
     def stop(self) -> None:
         # The gateway first, so nothing new comes in while the backends drain.
         for spec in reversed(SERVICES):
-            if spec.name in self.procs:
-                self.procs[spec.name].stop()
+            for name in [n for n in self.procs if _base(n) == spec.name]:
+                self.procs[name].stop()
         if SMTP_SINK in self.procs:
             self.procs[SMTP_SINK].stop()
 

@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gongnon_infra.kafka_quorum import KafkaQuorum
 from gongnon_infra.procs import Proc, free_port, popen_child, port_open, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -140,7 +141,11 @@ class LocalInfra:
     kafka_scram_port: int = 0
     redis_port: int = 0
     mongo_port: int = 0
+    # 3: three brokers in a KRaft quorum, topics replicated three times (kafka_quorum.py; the
+    # scale-out test and bench). 1: the one combined broker everything else uses.
+    kafka_brokers: int = 1
     procs: dict[str, Proc] = field(default_factory=dict)
+    quorum: KafkaQuorum | None = None
 
     @property
     def kafka_data(self) -> Path:
@@ -157,7 +162,7 @@ class LocalInfra:
         env_redis = os.environ.get("REDIS_URL")
         if not env_kafka and not env_mongo:
             self.keep_stores_together()
-        kafka = env_kafka or self._start_kafka()
+        kafka = env_kafka or (self._start_kafka() if self.kafka_brokers == 1 else self._start_quorum())
         mongo = env_mongo or self._start_mongo()
         redis = env_redis or self._start_redis()
         for name, proc in self.procs.items():
@@ -249,6 +254,24 @@ class LocalInfra:
         self.procs["kafka"] = Proc("kafka", [*java, "kafka.Kafka", str(conf)], self.workdir / "logs/kafka.log").start()
         return f"127.0.0.1:{self.kafka_port}"
 
+    def _start_quorum(self) -> str:
+        ensure_kafka_jars()
+        self.quorum = KafkaQuorum(self.workdir, KAFKA_DIR, KAFKA_LIB, size=self.kafka_brokers)
+        bootstrap = self.quorum.start(_kafka_cluster_id())
+        first = self.quorum.nodes[0]
+        self.kafka_port, self.kafka_scram_port = first.port, first.scram_port
+        wait_until(lambda: _kafka_ready(bootstrap), 90, "kafka metadata", self.quorum.procs[1])
+        return bootstrap
+
+    def quorum_kill(self, node_id: int) -> None:
+        """SIGKILL one broker of the three (the scale-out bench and test)."""
+        assert self.quorum is not None, "started with kafka_brokers=1"
+        self.quorum.kill_node(node_id)
+
+    def quorum_start(self, node_id: int) -> None:
+        assert self.quorum is not None, "started with kafka_brokers=1"
+        self.quorum.start_node(node_id)
+
     def restart_kafka(self) -> None:
         """Stop and start the same broker on the same data (a broker restart mid-load)."""
         proc = self.procs["kafka"]
@@ -304,6 +327,8 @@ class LocalInfra:
             wait_until(lambda: _kafka_ready(f"127.0.0.1:{port}"), 90, "kafka metadata", proc)
 
     def stop(self) -> None:
+        if self.quorum is not None:
+            self.quorum.stop()
         for name in ("kafka", "redis", "mongo"):
             if name in self.procs:
                 self.procs[name].stop(grace=20)

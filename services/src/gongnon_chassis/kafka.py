@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
+from gongnon_chassis.settings import ServiceSettings
 from gongnon_contracts import Topic
 
 log = logging.getLogger(__name__)
@@ -27,8 +29,9 @@ Record = tuple[str, str, dict[str, Any], dict[str, str]]
 
 
 def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
+    # "host:port,host:port" (several brokers) as a list: FastStream takes a string for one server.
     return KafkaBroker(
-        bootstrap,
+        [one.strip() for one in bootstrap.split(",") if one.strip()],
         client_id=client_id,
         middlewares=[KafkaTelemetryMiddleware()],
         logger=logging.getLogger(f"faststream.{client_id}"),
@@ -46,15 +49,22 @@ class Producer:
     """Idempotent, acks=all: a send returns only when every in-sync replica has the record."""
 
     # A few milliseconds of linger let concurrent sends (a burst of votes) share one produce request.
-    def __init__(self, bootstrap: str, client_id: str, linger_ms: int = 0) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        client_id: str,
+        linger_ms: int = 0,
+        max_batch_size: int = 256 * 1024,
+        request_timeout_ms: int = 15000,
+    ) -> None:
         self._config: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
             "client_id": client_id,
             "acks": "all",
             "enable_idempotence": True,
             "linger_ms": linger_ms,
-            "max_batch_size": 256 * 1024,
-            "request_timeout_ms": 15000,
+            "max_batch_size": max_batch_size,
+            "request_timeout_ms": request_timeout_ms,
         }
         self.started = False
 
@@ -108,7 +118,39 @@ class Producer:
         await self.send_many([(topic, key, value, headers or {})])
 
 
-async def ensure_topics(bootstrap: str, topics: list[str] | None = None) -> None:
+@dataclass(frozen=True)
+class TopicLayout:
+    """How the topics the code creates are laid out: partitions (per topic where named), replication
+    factor and min.insync.replicas (0: the broker's default). The defaults are the local cluster's."""
+
+    partitions: int = PARTITIONS
+    replication_factor: int = 1
+    min_insync_replicas: int = 0
+    partitions_by_topic: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> TopicLayout:
+        return cls(
+            settings.kafka_topic_partitions,
+            settings.kafka_topic_replication_factor,
+            settings.kafka_topic_min_insync_replicas,
+            settings.topic_partitions(),
+        )
+
+    def new_topic(self, name: str) -> NewTopic:
+        configs = {"min.insync.replicas": str(self.min_insync_replicas)} if self.min_insync_replicas else {}
+        return NewTopic(
+            name=name,
+            num_partitions=self.partitions_by_topic.get(name, self.partitions),
+            replication_factor=self.replication_factor,
+            topic_configs=configs,
+        )
+
+
+async def ensure_topics(bootstrap: str, topics: list[str] | None = None, layout: TopicLayout | None = None) -> None:
+    """Create the topics that do not exist yet (all of the contract's by default); existing ones are
+    left as they are (on Kubernetes Strimzi's topic operator owns them)."""
+    layout = layout or TopicLayout()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -116,8 +158,6 @@ async def ensure_topics(bootstrap: str, topics: list[str] | None = None) -> None
         wanted = [t for t in (topics or Topic.all()) if t not in existing]
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
-                    [NewTopic(name=t, num_partitions=PARTITIONS, replication_factor=1) for t in wanted]
-                )
+                await admin.create_topics([layout.new_topic(t) for t in wanted])
     finally:
         await admin.close()

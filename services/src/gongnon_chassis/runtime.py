@@ -22,7 +22,7 @@ from gongnon_chassis.clock import Clock, ShiftedClock, SystemClock
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.cursors import CursorSigner
 from gongnon_chassis.errors import install_error_handlers
-from gongnon_chassis.kafka import Producer, ensure_topics, make_broker
+from gongnon_chassis.kafka import Producer, TopicLayout, ensure_topics, make_broker
 from gongnon_chassis.logs import setup_logging
 from gongnon_chassis.metrics import install_metrics, serve_metrics
 from gongnon_chassis.outbox import OutboxRelay
@@ -48,7 +48,13 @@ class Runtime:
         )
         self.store = Store(self.mongo, settings.db_name(), self.clock, settings.service_name)
         self.broker = make_broker(settings.kafka_bootstrap, settings.service_name)
-        self.producer = Producer(settings.kafka_bootstrap, settings.service_name)
+        self.producer = Producer(
+            settings.kafka_bootstrap,
+            settings.service_name,
+            linger_ms=settings.kafka_producer_linger_ms,
+            max_batch_size=settings.kafka_producer_max_batch_bytes,
+            request_timeout_ms=settings.kafka_producer_request_timeout_ms,
+        )
         self.relay = OutboxRelay(self.store, self.producer, settings.outbox_poll_s)
         self.consumers: list[EventConsumer] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -76,7 +82,8 @@ class Runtime:
         return self._actor_tokens
 
     def consumer(self, name: str, batch_size: int = 1, only_from: str | None = None) -> EventConsumer:
-        c = EventConsumer(f"{self.settings.service_name}.{name}", self.store, batch_size, only_from)
+        group = f"{self.settings.service_name}.{name}"
+        c = EventConsumer(group, self.store, self.settings.consumer_batch(group, batch_size), only_from)
         self.consumers.append(c)
         return c
 
@@ -98,7 +105,7 @@ class Runtime:
     async def start(self, on_start: list[Hook], on_started: list[Hook] | None = None) -> None:
         """on_start hooks run before anything consumes or publishes (indexes, reference data);
         on_started hooks once the producer, relay and consumers run (workers that publish)."""
-        await ensure_topics(self.settings.kafka_bootstrap)
+        await ensure_topics(self.settings.kafka_bootstrap, layout=TopicLayout.from_settings(self.settings))
         await self.store.ensure_indexes()
         if isinstance(self.clock, ShiftedClock):
             await self.clock.start()
@@ -190,12 +197,14 @@ def create_app(
     hooks; shutdown: on_stop hooks (reversed), then the runtime's parts. A service checks the
     actor the gateway signs (its keys are read here: it refuses to be built without them); the
     gateway, which signs, passes verify_actors=False. `internals=False` leaves the docs, the
-    OpenAPI document and /metrics off this app (404); `metrics_port` serves /metrics on a port of its own."""
+    OpenAPI document and /metrics off this app (404); `metrics_port` (else GONGNON_METRICS_PORT) serves
+    /metrics on a port of its own."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # First: a port already taken stops the start before anything runs.
-        metrics_server = serve_metrics(rt.settings.host, metrics_port) if metrics_port else None
+        port = metrics_port or rt.settings.metrics_port
+        metrics_server = serve_metrics(rt.settings.host, port) if port else None
         await rt.start(on_start or [], on_started)
         log.info("%s ready on %s:%s", rt.settings.service_name, rt.settings.host, rt.settings.port)
         try:

@@ -105,7 +105,8 @@ ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
 ItemIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The item (proposal) id")]
 CaseIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The review case id")]
 NotificationIdPath = Annotated[str, Path(pattern=ID_PATTERN, description="The notification id")]
-AgencyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9\-]{0,39}$", description="The agency id")]
+AGENCY_PATTERN = r"^[a-z0-9][a-z0-9\-]{0,39}$"
+AgencyPath = Annotated[str, Path(pattern=AGENCY_PATTERN, description="The agency id")]
 # A list's cursor passes through unchanged: the service that issued it checks it (its HMAC).
 CursorQuery = Annotated[
     str | None,

@@ -11,7 +11,7 @@ from typing import Any
 from gongnon_infra.infra import ROOT
 
 RESULTS = ROOT / "bench-results"
-BENCHES = ("votes", "spread", "similar", "lists", "webhooks", "chaos")
+BENCHES = ("votes", "spread", "similar", "lists", "webhooks", "chaos", "scale")
 
 
 def write_results(name: str, figures: dict[str, Any]) -> Path:

@@ -129,6 +129,9 @@ class Load:
     connections: int
     probe_token: str
     retry_for_s: float  # a citizen still without a final answer after this long is reported unresolved
+    # Gateways that share the load, each citizen's attempts at one of them in turn (scale.py: two
+    # gateway instances); empty: `gw` alone. May be changed while the load runs.
+    gateways: list[str] = field(default_factory=list)
     citizens: list[Citizen] = field(default_factory=list)
     accepted_at: list[float] = field(default_factory=list)
     latencies: list[tuple[float, float]] = field(default_factory=list)  # (when, ms) of each 201
@@ -202,11 +205,15 @@ class Load:
             await self._vote(s, c)
 
     async def _vote(self, s: aiohttp.ClientSession, c: Citizen) -> None:
-        url = f"{self.gw}/api/proposals/{self.items[c.item]}/support"
+        path = f"/api/proposals/{self.items[c.item]}/support"
         headers = {"Authorization": f"Bearer {c.token}"}
         c.token = ""
         deadline = time.monotonic() + self.retry_for_s
+        attempt = 0
         while True:
+            gateways = self.gateways or [self.gw]
+            url = gateways[(c.n + attempt) % len(gateways)] + path
+            attempt += 1
             sent = time.monotonic()
             status, code = await _post(s, url, headers)
             now = time.monotonic()

@@ -48,7 +48,12 @@ class DecisionVoteIn(BaseModel):
     )
 
 
-@router.post("/api/items/{item_id}/decision-vote", status_code=201, response_model=BallotOut)
+@router.post(
+    "/api/items/{item_id}/decision-vote",
+    status_code=201,
+    response_model=BallotOut,
+    responses={200: {"model": BallotOut, "description": "Asked again for the same budget: the vote already open"}},
+)
 async def open_decision_vote(
     item_id: ItemIdPath, body: DecisionVoteIn, me: CurrentAccount, ctx: ContextDep, up: UpstreamDep
 ) -> Response:

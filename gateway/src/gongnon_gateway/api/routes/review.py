@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from gongnon_gateway.api.deps import CaseIdPath, CurrentAccount, CursorQuery, OptionalAccount, UpstreamDep
+from gongnon_gateway.api.deps import (
+    AGENCY_PATTERN,
+    CaseIdPath,
+    CurrentAccount,
+    CursorQuery,
+    OptionalAccount,
+    UpstreamDep,
+)
 from gongnon_gateway.api.responses import CaseOut, CasePageOut, DepartmentListOut
 from gongnon_gateway.api.schemas import ERROR_RESPONSES, AnswerIn, AssignIn, ReasonIn
 from gongnon_gateway.upstream import Service
@@ -19,7 +26,7 @@ router = APIRouter(tags=["review"], responses=ERROR_RESPONSES)
 async def list_departments(
     up: UpstreamDep,
     me: OptionalAccount,
-    agency: Annotated[str | None, Query(max_length=64)] = None,
+    agency: Annotated[str | None, Query(pattern=AGENCY_PATTERN, description="Only this agency's")] = None,
 ) -> Response:
     return await up.forward(Service.REVIEW, "GET", "/departments", actor=me, params={"agency": agency})
 
