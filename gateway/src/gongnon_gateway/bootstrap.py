@@ -13,11 +13,13 @@ from gongnon_chassis.hot_routes import serve_first
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_gateway.agency_closure import wire_agency_closure
 from gongnon_gateway.api.api_key_deps import api_key_gate
+from gongnon_gateway.api.committee_schemas import REPORT_BODY_LIMIT
 from gongnon_gateway.api.routes import (
     admin,
     agencies,
     api_keys,
     auth,
+    committee,
     community,
     decisions,
     deliberations,
@@ -58,6 +60,7 @@ from gongnon_gateway.offline_ballots import MAX_BYTES
 from gongnon_gateway.public_signal import PublicSignal
 from gongnon_gateway.site.agency_site import AgencyHostHome
 from gongnon_gateway.site.agency_site import router as agency_site_router
+from gongnon_gateway.site.civic_routes import router as civic_site_router
 from gongnon_gateway.site.community_routes import router as community_site_router
 from gongnon_gateway.site.deliberation_routes import router as deliberation_site_router
 from gongnon_gateway.site.department_routes import router as department_site_router
@@ -75,8 +78,13 @@ OFFLINE_FILE_LIMIT = MAX_BYTES + 64 * 1024  # the file and its multipart framing
 
 
 def body_limit(path: str) -> int:
-    """The largest request body a route takes: offline ballot files, else any JSON body or form."""
-    return OFFLINE_FILE_LIMIT if path.endswith("/offline-ballots") else DEFAULT_LIMIT
+    """The largest request body a route takes: offline ballot files, execution reports with their
+    attachments, else any JSON body or form."""
+    if path.endswith("/offline-ballots"):
+        return OFFLINE_FILE_LIMIT
+    if path.endswith(("/execution/reports", "/execution/complete")):
+        return REPORT_BODY_LIMIT
+    return DEFAULT_LIMIT
 
 
 def build_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -163,6 +171,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     api += [offline.router, live.router]
     api.append(deliberations.router)
     api.append(decisions.router)
+    api.append(committee.router)
     api += [community.router, moderation.router, similar.router]
     api += [agencies.router, departments.router]
     api += [subscriptions.router, feed.router]
@@ -180,6 +189,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers.append(deliberation_site_router)
     routers.append(community_site_router)
     routers.append(department_site_router)
+    routers.append(civic_site_router)
     routers.append(agency_site_router)
     app = create_app(
         rt,

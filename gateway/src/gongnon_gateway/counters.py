@@ -1,7 +1,8 @@
 """The home page's live counters, a projection the gateway keeps from public events:
-proposals submitted, total supports, proposals that reached their support threshold, and
-debate candidates. Per agency. Handlers are idempotent (the chassis inbox de-duplicates
-deliveries, and tallies are absolute snapshots applied only when newer)."""
+proposals submitted, total supports, proposals that reached their support threshold, debate
+candidates, items citizens decided to carry out, and items carried out to completion. Per agency.
+Handlers are idempotent (the chassis inbox de-duplicates deliveries, and tallies are absolute
+snapshots applied only when newer)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
-from gongnon_contracts.events import MilestoneReached, ProposalSubmitted, TallyUpdated
+from gongnon_contracts.events import (
+    ExecutionCompleted,
+    ExecutionStarted,
+    MilestoneReached,
+    ProposalSubmitted,
+    TallyUpdated,
+)
 from gongnon_contracts.events.common import Metric, RuleAction
 
 BATCH = 200  # events per batch (one transaction)
@@ -28,6 +35,8 @@ class Counters:
     supports: int = 0
     supported: int = 0  # reached a support threshold that calls for an answer or more
     debates: int = 0
+    decided: int = 0  # passed a decision vote (결정)
+    executed: int = 0  # carried out to completion (실행 완료)
 
 
 async def ensure_collections(db: Any) -> None:
@@ -41,6 +50,8 @@ async def read_counters(db: Any, agency: str) -> Counters:
         supports=int(doc.get("supports", 0)),
         supported=int(doc.get("supported", 0)),
         debates=int(doc.get("debates", 0)),
+        decided=int(doc.get("decided", 0)),
+        executed=int(doc.get("executed", 0)),
     )
 
 
@@ -55,6 +66,15 @@ async def _item(tx: Tx, item_id: str) -> dict[str, Any] | None:
 
 async def _set_item(tx: Tx, item_id: str, fields: dict[str, Any]) -> None:
     await tx.db.counter_items.update_one({"_id": item_id}, {"$set": fields}, upsert=True, session=tx.session)
+
+
+async def _once(tx: Tx, item_id: str, counter: str, agency: str) -> None:
+    """Count the item once under `counter`, whatever repeats."""
+    item = await _item(tx, item_id) or {}
+    if item.get(counter):
+        return
+    await _set_item(tx, item_id, {counter: True})
+    await _bump(tx, agency, **{counter: 1})
 
 
 def register_counters(rt: Runtime) -> None:
@@ -86,6 +106,15 @@ def register_counters(rt: Runtime) -> None:
         await _set_item(tx, e.item_id, {"actions": sorted(seen | {e.action.value})})
         if inc:
             await _bump(tx, env.agency, **inc)
+
+    @consumer.on(ExecutionStarted)
+    async def on_execution(e: ExecutionStarted, env: Envelope, tx: Tx) -> None:
+        # Execution opens only when citizens decided for it (or the plan needed no vote): once per item.
+        await _once(tx, e.item_id, "decided", env.agency)
+
+    @consumer.on(ExecutionCompleted)
+    async def on_completed(e: ExecutionCompleted, env: Envelope, tx: Tx) -> None:
+        await _once(tx, e.item_id, "executed", env.agency)
 
     # No inbox markers (two writes per event): a snapshot is applied only when newer than the last
     # one applied, so a redelivered batch changes nothing.

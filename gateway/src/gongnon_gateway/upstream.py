@@ -57,6 +57,7 @@ class UpstreamReply:
     status: int
     body: bytes
     content_type: str
+    disposition: str = ""  # Content-Disposition, for a file passed on as it came
 
     @property
     def ok(self) -> bool:
@@ -197,7 +198,9 @@ class Upstream:
                     method, url, params=query, data=data, headers=headers, **extra
                 ) as resp:
                     body = await resp.read()
-                    reply = UpstreamReply(service, resp.status, body, resp.headers.get("Content-Type", ""))
+                    ctype = resp.headers.get("Content-Type", "")
+                    disposition = resp.headers.get("Content-Disposition", "")
+                    reply = UpstreamReply(service, resp.status, body, ctype, disposition)
                     break
             except aiohttp.ClientConnectorError as exc:
                 if len(instances) > 1:  # refused before anything was sent: the next instance

@@ -25,12 +25,14 @@ from notify_svc.entrypoints.events import (
     register_account_handlers,
     register_agency_handlers,
     register_broadcast_handlers,
+    register_civic_handlers,
     register_follow_handlers,
 )
 from notify_svc.entrypoints.http import build_router
 from notify_svc.entrypoints.preferences_http import build_preferences_router
 from notify_svc.entrypoints.public_http import build_public_router
 from notify_svc.service_layer.agency_closure import AgencyClosure
+from notify_svc.service_layer.civic_notices import CivicNotices
 from notify_svc.service_layer.fanout import FanOut
 from notify_svc.service_layer.legacy_followers import move_legacy_followers
 from notify_svc.service_layer.notices import Notices
@@ -114,6 +116,7 @@ def build_app(settings: NotifySettings) -> FastAPI:
     register_follow_handlers(follows, notifier, authors)
     broadcast_consumer = rt.consumer("broadcasts")
     register_broadcast_handlers(broadcast_consumer, notifier, notices)
+    register_civic_handlers(broadcast_consumer, CivicNotices(notifier, notices))
     account_consumer = rt.consumer("accounts")
     register_account_handlers(account_consumer, contacts)
     # Fan-out polls like the outbox relay does: new broadcasts wait at most one poll interval.

@@ -25,6 +25,7 @@ from proposal_svc.entrypoints.community_http import build_community_router
 from proposal_svc.entrypoints.deliberations_http import build_deliberation_router
 from proposal_svc.entrypoints.events import (
     TALLY_BATCH,
+    register_civic_progress,
     register_review_progress,
     register_tallies,
 )
@@ -33,6 +34,7 @@ from proposal_svc.entrypoints.moderation_http import build_moderation_router
 from proposal_svc.entrypoints.page_cache import ClearOnWrite, PageCache
 from proposal_svc.entrypoints.similar_http import build_similar_router
 from proposal_svc.service_layer.browse import ProposalLists
+from proposal_svc.service_layer.civic_progress import CivicProgress
 from proposal_svc.service_layer.community import CommunityService
 from proposal_svc.service_layer.deliberations import DeliberationService
 from proposal_svc.service_layer.expiry import ExpiryScanner
@@ -103,7 +105,9 @@ def build_app(settings: ProposalSettings) -> FastAPI:
 
     # Events: three consumer groups (entrypoints/events.py).
     register_tallies(rt.consumer("tallies", batch_size=TALLY_BATCH), tallies, deliberations)
-    register_review_progress(rt.consumer("reviews"), ReviewProgress[Proposal](repo))
+    reviews = rt.consumer("reviews")
+    register_review_progress(reviews, ReviewProgress[Proposal](repo))
+    register_civic_progress(reviews, CivicProgress(repo))
     register_review_progress(rt.consumer("deliberations"), ReviewProgress[Deliberation](drepo))
 
     # Periodic work.

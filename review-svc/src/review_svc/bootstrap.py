@@ -11,16 +11,20 @@ from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_chassis.settings import ServiceSettings
 from review_svc.adapters.cases import CaseRepository
+from review_svc.adapters.committee import CommitteeRepository
 from review_svc.adapters.department_stats import CaseFactsReader
 from review_svc.adapters.departments import DepartmentRepository
 from review_svc.domain.departments import legacy_map
 from review_svc.domain.seoul import AGENCY, DEFAULT_DEPARTMENT_ID, SEOUL_DEPARTMENTS
 from review_svc.entrypoints.agency_events import register_agency_handlers
+from review_svc.entrypoints.committee_events import register_committee_handlers
+from review_svc.entrypoints.committee_http import build_committee_router
 from review_svc.entrypoints.departments_http import build_departments_router
 from review_svc.entrypoints.events import register_handlers
 from review_svc.entrypoints.http import build_router
 from review_svc.entrypoints.stats_http import build_stats_router
 from review_svc.service_layer.cases import CaseService
+from review_svc.service_layer.committee import CommitteeService
 from review_svc.service_layer.deadlines import DeadlineScanner
 from review_svc.service_layer.departments import DepartmentService
 
@@ -35,6 +39,7 @@ class Components:
     scanner: DeadlineScanner
     departments: DepartmentService | None = None
     agency_consumer: EventConsumer | None = None
+    committee: CommitteeService | None = None
 
 
 def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -52,11 +57,15 @@ def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastA
     register_agency_handlers(agency_consumer, department_service)
 
     case_facts = CaseFactsReader(rt.db)
+    committee_repo = CommitteeRepository(rt.db)
+    committee = CommitteeService(rt.store, committee_repo, cases, departments, service)
+    register_committee_handlers(rt.consumer("decisions"), committee)
 
     async def prepare(_: Runtime) -> None:
         await departments.ensure_indexes()
         await case_facts.ensure_indexes()
         await cases.ensure_indexes()
+        await committee_repo.ensure_indexes()
         await departments.upsert_all(SEOUL_DEPARTMENTS)
         await departments.seed_map(legacy_map(AGENCY, SEOUL_DEPARTMENTS, DEFAULT_DEPARTMENT_ID), rt.clock.now())
 
@@ -66,10 +75,11 @@ def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastA
             build_router(service, settings.default_agency, rt.cursors),
             build_departments_router(department_service),
             build_stats_router(case_facts, rt.clock),
+            build_committee_router(committee, rt.clock),
         ],
         on_start=[prepare],
         title="review-svc",
-        description="Departments, review cases, answers, approvals and deadlines (부서검토)",
+        description="Review cases (부서검토), the committee (제안실현위원회), execution (실행)",
     )
-    app.state.components = Components(rt, service, consumer, scanner, department_service, agency_consumer)
+    app.state.components = Components(rt, service, consumer, scanner, department_service, agency_consumer, committee)
     return app

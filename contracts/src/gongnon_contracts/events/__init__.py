@@ -2,6 +2,16 @@
 
 from gongnon_contracts.events.accounts import AccountCreated
 from gongnon_contracts.events.agencies import AgencyClosed, AgencyRegistered, AgencyUpdated
+from gongnon_contracts.events.committee import (
+    CommitteeAgendaOpened,
+    CommitteePlanSubmitted,
+    CommitteeSelectionDecided,
+    CommitteeVerdictGiven,
+    ExecutionCompleted,
+    ExecutionProgressed,
+    ExecutionReportPublished,
+    ExecutionStarted,
+)
 from gongnon_contracts.events.decisions import (
     DecisionVoteDecided,
     DecisionVoteOpened,
@@ -36,11 +46,19 @@ __all__ = [
     "AgencyRegistered",
     "AgencyUpdated",
     "BallotClosed",
+    "CommitteeAgendaOpened",
+    "CommitteePlanSubmitted",
+    "CommitteeSelectionDecided",
+    "CommitteeVerdictGiven",
     "DecisionVoteDecided",
     "DecisionVoteOpened",
     "DecisionVoteRequested",
     "DeliberationOpened",
     "DeliberationResultPublished",
+    "ExecutionCompleted",
+    "ExecutionProgressed",
+    "ExecutionReportPublished",
+    "ExecutionStarted",
     "ItemClosed",
     "MilestoneReached",
     "NotificationCreated",

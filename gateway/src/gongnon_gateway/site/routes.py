@@ -26,6 +26,7 @@ from gongnon_gateway.core.identity import IdentityClaim
 from gongnon_gateway.core.security import TokenError
 from gongnon_gateway.counters import read_counters
 from gongnon_gateway.site import agency_form, views
+from gongnon_gateway.site.civic_views import AgendaView, DecisionVoteView, ExecutionView
 from gongnon_gateway.site.community_views import community_panels
 from gongnon_gateway.site.origin import same_origin
 from gongnon_gateway.upstream import Service, UpstreamProblem, UpstreamReply
@@ -233,6 +234,20 @@ async def _optional_panel(ctx: GatewayContext, service: Service, path: str, acto
     return reply.json() if reply.ok else None
 
 
+async def civic_panels(ctx: GatewayContext, item_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The committee, decision vote and execution panels; the services are asked only when the
+    item got that far (its `civic` record and decision vote, kept by proposal-svc)."""
+    civic = item.get("civic") if isinstance(item.get("civic"), dict) else {}
+    agenda = execution = None
+    if civic and civic.get("agenda_id"):
+        found = await _optional_panel(ctx, Service.REVIEW, f"/items/{item_id}/committee", None)
+        agenda = AgendaView.of(found) if isinstance(found, dict) else None
+    if civic and civic.get("execution_status"):
+        found = await _optional_panel(ctx, Service.REVIEW, f"/items/{item_id}/execution", None)
+        execution = ExecutionView.of(found) if isinstance(found, dict) else None
+    return {"agenda": agenda, "decision": DecisionVoteView.of(item.get("decision_vote")), "execution": execution}
+
+
 @router.get("/proposals/{item_id}", response_class=HTMLResponse)
 async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: SiteUser) -> HTMLResponse:
     if not _ID.match(item_id):
@@ -253,6 +268,7 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
     timeline = await _optional_panel(ctx, Service.PROPOSAL, f"/proposals/{item_id}/timeline", actor)
     cases = await _optional_panel(ctx, Service.REVIEW, f"/items/{item_id}/cases", actor)
     agency = await agency_form.partner_agency(request, reply.json().get("agency"))
+    civic = await civic_panels(ctx, item_id, reply.json())
     return render(
         request,
         "proposal.html",
@@ -264,6 +280,7 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
         timeline=None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)],
         cases=None if cases is None else [views.CaseView.of(d, now) for d in views.items_of(cases)],
         **await community_panels(ctx, item_id, actor, reply.json()),
+        **civic,
     )
 
 

@@ -79,6 +79,9 @@ MESSAGES = {
     "followed": ("ok", "관심 제안으로 등록했습니다. 진행 소식을 알림함으로 알려 드립니다."),
     "unfollowed": ("ok", "관심 제안에서 해제했습니다."),
     "action_failed": ("error", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."),
+    "decision_voted": ("ok", "결정 투표에 참여해 주셔서 감사합니다. 결과는 투표 마감 후 공개됩니다."),
+    "decision_already": ("info", "이미 결정 투표에 참여했습니다. 한 사람이 한 번만 투표할 수 있습니다."),
+    "decision_closed": ("error", "결정 투표 기간이 아닙니다."),
 }
 
 

@@ -386,6 +386,16 @@ TEMPLATES: dict[str, dict[str, Callable[[Params], Rendered]]] = {
 }
 
 
+def _civic() -> None:
+    # The committee's and execution's templates live in their own module (it imports this one).
+    from notify_svc.domain.civic_templates import CIVIC_TEMPLATES
+
+    TEMPLATES.update(CIVIC_TEMPLATES)
+
+
+_civic()
+
+
 def language_of(lang: str | None) -> str:
     return lang if lang in LANGUAGES else "ko"
 

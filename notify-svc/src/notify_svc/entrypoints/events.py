@@ -13,6 +13,13 @@ from gongnon_contracts import Envelope
 from gongnon_contracts.events import (
     AccountCreated,
     AgencyClosed,
+    CommitteeAgendaOpened,
+    CommitteePlanSubmitted,
+    CommitteeSelectionDecided,
+    CommitteeVerdictGiven,
+    ExecutionCompleted,
+    ExecutionProgressed,
+    ExecutionStarted,
     ItemClosed,
     MilestoneReached,
     ProposalModerated,
@@ -34,6 +41,7 @@ from notify_svc.adapters.authors import ItemAuthors
 from notify_svc.adapters.contacts import ContactRepository
 from notify_svc.domain.audience import FollowReason, FollowWish
 from notify_svc.service_layer.agency_closure import AgencyClosure
+from notify_svc.service_layer.civic_notices import CivicNotices
 from notify_svc.service_layer.notices import Notices
 from notify_svc.service_layer.notifier import Notifier
 
@@ -91,6 +99,38 @@ def register_follow_handlers(consumer: EventConsumer, notifier: Notifier, author
     @consumer.on_many(VotesCast, idempotent=True)
     async def on_vote_batches(batches: list[tuple[VotesCast, Envelope]], tx: Tx) -> None:
         await follow_voters(((v, env) for batch, env in batches for v in batch.votes), tx)
+
+
+def register_civic_handlers(consumer: EventConsumer, civic: CivicNotices) -> None:
+    """The committee's and execution's steps: followers hear each; staff what they act on next."""
+
+    @consumer.on(CommitteeAgendaOpened)
+    async def on_agenda(ev: CommitteeAgendaOpened, env: Envelope, tx: Tx) -> None:
+        await civic.agenda_opened(tx, ev, env)
+
+    @consumer.on(CommitteeSelectionDecided)
+    async def on_selection(ev: CommitteeSelectionDecided, env: Envelope, tx: Tx) -> None:
+        await civic.selection_decided(tx, ev, env)
+
+    @consumer.on(CommitteePlanSubmitted)
+    async def on_plan(ev: CommitteePlanSubmitted, env: Envelope, tx: Tx) -> None:
+        await civic.plan_submitted(tx, ev, env)
+
+    @consumer.on(CommitteeVerdictGiven)
+    async def on_verdict(ev: CommitteeVerdictGiven, env: Envelope, tx: Tx) -> None:
+        await civic.verdict_given(tx, ev, env)
+
+    @consumer.on(ExecutionStarted)
+    async def on_started(ev: ExecutionStarted, env: Envelope, tx: Tx) -> None:
+        await civic.execution_started(tx, ev, env)
+
+    @consumer.on(ExecutionProgressed)
+    async def on_progress(ev: ExecutionProgressed, env: Envelope, tx: Tx) -> None:
+        await civic.execution_progressed(tx, ev, env)
+
+    @consumer.on(ExecutionCompleted)
+    async def on_completed(ev: ExecutionCompleted, env: Envelope, tx: Tx) -> None:
+        await civic.execution_completed(tx, ev, env)
 
 
 def register_broadcast_handlers(consumer: EventConsumer, notifier: Notifier, notices: Notices) -> None:

@@ -48,7 +48,7 @@ class Notices:
     channels: Sequence[Channel]
     authors: ItemAuthors | None = None
 
-    async def _send(
+    async def send(
         self,
         tx: Tx,
         env: Envelope,
@@ -95,7 +95,7 @@ class Notices:
         to = await self._department(tx, ev.department_id)
         if ev.head_answer:  # a head's account need not name the head's office
             to += await self._agency(tx, env.agency, ("head",))
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"reminder:{ev.case_id}:{ev.kind}",
@@ -106,7 +106,7 @@ class Notices:
         )
 
     async def case_overdue(self, tx: Tx, ev: ReviewCaseOverdue, env: Envelope) -> int:
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"overdue:{ev.case_id}",
@@ -121,7 +121,7 @@ class Notices:
         )
 
     async def case_opened(self, tx: Tx, ev: ReviewCaseOpened, env: Envelope) -> int:
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"assigned:{ev.case_id}:{ev.department_id}",
@@ -132,7 +132,7 @@ class Notices:
         )
 
     async def reassignment_requested(self, tx: Tx, ev: ReviewReassignmentRequested, env: Envelope) -> int:
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"reassign_requested:{ev.case_id}:{ev.requested_at.isoformat()}",
@@ -150,7 +150,7 @@ class Notices:
             "case_id": ev.case_id,
         }
         at = ev.decided_at.isoformat()
-        told = await self._send(
+        told = await self.send(
             tx,
             env,
             key=f"reassigned_in:{ev.case_id}:{at}",
@@ -159,7 +159,7 @@ class Notices:
             template="reassigned_in",
             params=params,
         )
-        return told + await self._send(
+        return told + await self.send(
             tx,
             env,
             key=f"reassigned_out:{ev.case_id}:{at}",
@@ -170,7 +170,7 @@ class Notices:
         )
 
     async def reassignment_declined(self, tx: Tx, ev: ReviewReassignmentDeclined, env: Envelope) -> int:
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"reassign_declined:{ev.case_id}:{ev.decided_at.isoformat()}",
@@ -181,7 +181,7 @@ class Notices:
         )
 
     async def answer_submitted(self, tx: Tx, ev: ReviewAnswerSubmitted, env: Envelope) -> int:
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"answer_submitted:{ev.case_id}:{env.id}",
@@ -196,7 +196,7 @@ class Notices:
         )
 
     async def answer_returned(self, tx: Tx, ev: ReviewAnswerReturned, env: Envelope) -> int:
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"answer_returned:{ev.case_id}:{env.id}",
@@ -217,7 +217,7 @@ class Notices:
 
     async def proposal_moderated(self, tx: Tx, ev: ProposalModerated, env: Envelope) -> int:
         author = await self.authors.of(ev.item_id, tx.session) if self.authors else None
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"moderated:{env.id}",
@@ -228,7 +228,7 @@ class Notices:
         )
 
     async def comment_moderated(self, tx: Tx, ev: CommentModerated, env: Envelope) -> int:
-        return await self._send(
+        return await self.send(
             tx,
             env,
             key=f"comment_moderated:{env.id}",

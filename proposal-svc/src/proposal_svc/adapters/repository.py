@@ -117,6 +117,7 @@ def from_doc(d: Doc) -> Proposal:
         moderation_reason=d.get("moderation_reason"),
         moderated_at=d.get("moderated_at"),
         decision_vote=d.get("decision_vote"),
+        civic=d.get("civic"),
         withdrawn_at=d.get("withdrawn_at"),
         edited_at=d.get("edited_at"),
     )
@@ -230,6 +231,16 @@ class ProposalRepository:
             {"$set": {"decision_vote": vote, "updated_at": tx.now}},
             [entry],
         )
+
+    async def record_civic(self, tx: Tx, item_id: str, fields: Doc, entry: TimelineEntry) -> bool:
+        """A committee or execution step: its fields on the item's `civic` record and its timeline
+        entry (False when the item is not ours). The consumer's inbox keeps a delivery to once;
+        progress only rises, so a late milestone cannot lower what a later one set."""
+        sets = {f"civic.{k}": v for k, v in fields.items() if k != "progress_pct"}
+        update: Doc = {"$set": {**sets, "updated_at": tx.now}}
+        if "progress_pct" in fields:
+            update["$max"] = {"civic.progress_pct": fields["progress_pct"]}
+        return await self._timeline.record(tx, {"_id": item_id}, update, [entry])
 
     async def record_decision(self, tx: Tx, item_id: str, result: Doc, entry: TimelineEntry) -> bool:
         """Record a decision vote's result once, with its timeline entry (False when recorded already)."""

@@ -64,8 +64,11 @@ class NumberedTimeline:
         return True
 
     async def read(self, item_id: str, limit: int = 1000) -> list[Doc]:
+        """The item's entries in the order things happened. Steps reach this service on different
+        streams (a vote's result from voting-svc, the execution it opened from review-svc), so the
+        order they were recorded in (seq) only breaks ties of time."""
         cur = self.entries.find({"item_id": item_id}).sort([("item_id", ASCENDING), ("seq", ASCENDING)])
-        return list(await cur.limit(limit).to_list(limit))
+        return sorted(await cur.limit(limit).to_list(limit), key=lambda d: d["at"])
 
     async def _numbered(self, tx: Tx, guard: Doc, update: Doc, count: int) -> Doc | None:
         inc = {**update.get("$inc", {}), SEQ: count}

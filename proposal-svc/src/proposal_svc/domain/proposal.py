@@ -66,6 +66,8 @@ class Proposal:
     edited_at: datetime | None = None
     # 결정: the decision vote's result, as voting-svc published it (decision.vote_decided).
     decision_vote: dict[str, Any] | None = None
+    # The committee and execution (review-svc's steps): stage, statuses, progress_pct, budget.
+    civic: dict[str, Any] | None = None
 
     @property
     def state(self) -> RuleState:

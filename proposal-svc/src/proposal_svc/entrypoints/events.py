@@ -10,7 +10,7 @@ from typing import Any
 
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.store import Tx
-from gongnon_contracts import Envelope
+from gongnon_contracts import Envelope, EventData
 from gongnon_contracts.events import (
     BallotClosed,
     DecisionVoteDecided,
@@ -20,6 +20,8 @@ from gongnon_contracts.events import (
     ReviewCaseOpened,
     TallyUpdated,
 )
+from proposal_svc.domain.civic_steps import CIVIC_EVENTS
+from proposal_svc.service_layer.civic_progress import CivicProgress
 from proposal_svc.service_layer.deliberations import DeliberationService
 from proposal_svc.service_layer.review_progress import ReviewProgress
 from proposal_svc.service_layer.tallies import TallyService
@@ -51,6 +53,16 @@ def register_tallies(consumer: EventConsumer, tallies: TallyService, deliberatio
     @consumer.on(DecisionVoteDecided)
     async def on_decision_decided(ev: DecisionVoteDecided, env: Envelope, tx: Tx) -> None:
         await tallies.record_decision(tx, ev)
+
+
+def register_civic_progress(consumer: EventConsumer, civic: CivicProgress) -> None:
+    """The committee's and execution's steps (review-svc), on the proposals' review consumer."""
+
+    async def on_step(ev: EventData, env: Envelope, tx: Tx) -> None:
+        await civic.step(tx, ev, env.time)
+
+    for event_type in CIVIC_EVENTS:
+        consumer.on(event_type)(on_step)
 
 
 def register_review_progress(consumer: EventConsumer, progress: ReviewProgress[Any]) -> None:

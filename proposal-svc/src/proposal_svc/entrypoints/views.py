@@ -71,6 +71,7 @@ def detail(p: Proposal, now: datetime) -> dict[str, Any]:
         "expired_rule_ids": p.expired,
         "cases": review_cases(p.cases),
         "decision_vote": p.decision_vote,
+        "civic": p.civic,
     }
 
 

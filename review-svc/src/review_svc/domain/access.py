@@ -53,3 +53,19 @@ def require_viewer(caller: Caller, agency: str, department_id: str | None) -> No
         require_same_agency(caller, agency)
         return
     require_department(caller, department_id)
+
+
+def require_committee(caller: Caller, agency: str) -> None:
+    """제안실현위원회 work: the agency's committee members score; nobody else does."""
+    if caller.role != ActorRole.COMMITTEE:
+        raise Forbidden("only a member of the committee (제안실현위원회) may do this", code="not_committee")
+    if caller.agency != agency:
+        raise NotFound("no such agenda item", code="agenda_not_found")
+
+
+def require_committee_or_operator(caller: Caller, agency: str) -> None:
+    """The plan is written by the committee's members with the operators (운영팀), of the agency."""
+    if caller.role != ActorRole.COMMITTEE and not caller.is_operator:
+        raise Forbidden("only the committee or an operator may do this", code="not_committee")
+    if caller.role != ActorRole.SUPER_ADMIN and caller.agency != agency:
+        raise NotFound("no such agenda item", code="agenda_not_found")
