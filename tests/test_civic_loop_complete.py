@@ -377,7 +377,17 @@ async def test_discarded_plans_close_with_their_reason_and_non_budget_items_star
     public = await gw.ok("GET", f"/api/items/{pids[0]}/committee")
     assert (public["status"], public["verdict_reason"]) == ("discarded", "법령상 불가")
 
+    # The other plan waits past its 10 days: escalated once to the operators and the department.
+    await gw.advance_clock(11 * DAY_S)
+    await _told(gw, operator, pids[1], "committee.verdict_overdue")
+    await _told(gw, welfare, pids[1], "committee.verdict_overdue")
+    [overdue] = await _timeline_has(gw, pids[1], "committee.verdict_overdue")
+    assert "기한" in overdue["summary"]
+    late = await gw.ok("GET", f"/api/items/{pids[1]}/committee")
+    assert late["verdict_overdue"] is True
     await gw.ok("POST", f"/api/committee/agendas/{agendas[1]}/verdict", welfare, {"verdict": "fit"})
+    [given] = await _timeline_has(gw, pids[1], "committee.verdict_given")
+    assert given["data"]["late"] is True
     did = f"{pids[1]}-decision"
     ballot = await eventually(lambda: _when(gw, f"/api/items/{did}/ballot", lambda b: True), what="ballot")
     assert ballot["quorum"] == 1_000  # no budget: the lowest quorum

@@ -88,6 +88,8 @@ class World:
     cases: list[str] = field(default_factory=list)  # open cases in D1, one per allowed change
     candidates: list[str] = field(default_factory=list)  # proposals a debate may open on
     n: int = 0
+    agenda: str = ""  # the committee's agenda item (scoring) on agenda_item, D1's accepted proposal
+    agenda_item: str = ""
 
     @property
     def a(self) -> str:
@@ -141,6 +143,12 @@ class World:
         case = self.cases.pop()
         answer = {"decision": "accept", "answer": "수용합니다"}
         await self.gw.ok("POST", f"/api/review/cases/{case}/answer", self.user("off_d1"), answer)
+        return case
+
+    async def published_case(self) -> str:
+        """A case in D1 whose 수용 answer is published: what goes to the committee."""
+        case = await self.answered_case()
+        await self.gw.ok("POST", f"/api/review/cases/{case}/approve", self.root)
         return case
 
     async def session(self, role: str) -> str:
@@ -243,6 +251,10 @@ ALL = "ok  ok  ok  ok  ok  ok  ok  ok  ok"
 SIGNED = "401 ok  ok  ok  ok  ok  ok  ok  ok"
 MANAGER = "401 403 403 403 403 403 ok  403 ok"  # A's admin or a super admin
 AUTHOR_409 = "401 ok  409 ok  ok  ok  ok  ok  ok"  # anyone signed in but the author (own_content)
+NONE = "404 404 404 404 404 404 404 404 404"
+SIGNED_404 = "401 404 404 404 404 404 404 404 404"
+SCORES = {"necessity": 5, "changeability": 4, "feasibility": 4, "impact": 5}
+PLAN = {"direction": "방향", "detail": "계획", "budget_krw": 0, "budget_track": "non_budget"}
 ROWS: dict[tuple[str, str], tuple[str, Maker]] = {
     # identity
     ("POST", "/api/auth/register"): (
@@ -473,6 +485,58 @@ ROWS: dict[tuple[str, str], tuple[str, Maker]] = {
         "401 403 403 403 403 ok  ok  403 ok",
         fresh(World.proposal, "/api/items/{x}/decision-vote", {"budget_krw": 1_000_000_000}, "item"),
     ),
+    # 제안실현위원회: operators flag; only committee members score (no column here is one: all
+    # refused); operators select; the plan waits for selection (409 for whoever may write it).
+    ("POST", "/api/review/cases/{case_id}/committee"): (
+        "401 403 403 403 403 ok  ok  404 ok",
+        fresh(World.published_case, "/api/review/cases/{x}/committee", shared="case"),
+    ),
+    ("GET", "/api/committee/agendas"): ("401 403 403 ok  ok  ok  ok  ok  ok", at("/api/committee/agendas")),
+    # Officers see an agenda item once their department executes its plan (this one has none).
+    ("GET", "/api/committee/agendas/{agenda_id}"): (
+        "401 403 403 403 403 ok  ok  404 ok",
+        at("/api/committee/agendas/{agenda}"),
+    ),
+    ("POST", "/api/committee/agendas/{agenda_id}/scores"): (
+        "401 403 403 403 403 403 403 403 403",
+        at("/api/committee/agendas/{agenda}/scores", {"scores": SCORES}),
+    ),
+    ("POST", "/api/committee/selection"): (
+        "401 403 403 403 403 ok  ok  ok  ok",
+        at("/api/committee/selection", {"top_n": 1, "min_average": 20, "min_scorers": 100}),
+    ),
+    ("POST", "/api/committee/agendas/{agenda_id}/plan"): (
+        "401 403 403 403 403 409 409 404 409",
+        at("/api/committee/agendas/{agenda}/plan", PLAN),
+    ),
+    # The executing department's officer only, once there is a plan (none here: all refused).
+    ("POST", "/api/committee/agendas/{agenda_id}/verdict"): (
+        "401 403 403 403 403 403 403 403 403",
+        at("/api/committee/agendas/{agenda}/verdict", {"verdict": "fit"}),
+    ),
+    ("GET", "/api/items/{item_id}/committee"): (ALL, at("/api/items/{agenda_item}/committee")),
+    ("GET", "/api/decisions"): (ALL, at("/api/decisions")),
+    ("GET", "/api/executions"): (ALL, at("/api/executions")),
+    # 실행: nothing here was voted through (tests/test_civic_loop_complete.py drives execution and
+    # its refusals): anyone signed in learns only that the item is not being executed.
+    ("GET", "/api/items/{item_id}/execution"): (NONE, at("/api/items/{item}/execution")),
+    ("POST", "/api/items/{item_id}/execution/budget"): (
+        SIGNED_404,
+        at("/api/items/{item}/execution/budget", {"source": "예산"}),
+    ),
+    ("POST", "/api/items/{item_id}/execution/milestones"): (
+        SIGNED_404,
+        at("/api/items/{item}/execution/milestones", {"title": "착수", "progress_pct": 10}),
+    ),
+    ("POST", "/api/items/{item_id}/execution/reports"): (
+        SIGNED_404,
+        at("/api/items/{item}/execution/reports", {"title": "경과", "body": "진행 중"}),
+    ),
+    ("POST", "/api/items/{item_id}/execution/complete"): (
+        SIGNED_404,
+        at("/api/items/{item}/execution/complete", {"title": "결과", "body": "완료"}),
+    ),
+    ("GET", "/api/items/{item_id}/execution/files/{file_id}"): (NONE, at("/api/items/{item}/execution/files/f1")),
     ("GET", "/api/items/{item_id}/results"): (ALL, at("/api/items/{consultation}/results")),
     ("GET", "/api/items/{item_id}/timeline"): (ALL, at("/api/items/{consultation}/timeline")),
     ("GET", "/api/items/{item_id}/cases"): (ALL, at("/api/items/{consultation}/cases")),
@@ -567,13 +631,16 @@ async def _world(gw: Gateway) -> World:
     w.key_id, w.sub_id = await w.key(), await w.subscription()
 
     # Proposals of A, each supported once: the rules open a case in D1 and make it a debate candidate.
-    items = [await w.proposal() for _ in range(16)]
+    items = [await w.proposal() for _ in range(20)]
     await eventually(lambda: _opened(gw, items), what="support ballots")
     for i in items:
         await eventually(lambda i=i: _supported(gw, supporter, i), what="a support")
     w.item, w.candidates = items[0], items[1:5]
     cases = [await _case_of(gw, i) for i in [items[0], *items[5:]]]
     w.case, w.cases = cases[0], cases[1:]
+    agenda_case = await w.published_case()
+    w.agenda = (await gw.ok("POST", f"/api/review/cases/{agenda_case}/committee", operator))["id"]
+    w.agenda_item = (await gw.ok("GET", f"/api/review/cases/{agenda_case}", operator))["item_id"]
     w.comment = (await gw.ok("POST", f"/api/proposals/{w.item}/comments", citizen, {"body": "작성자의 말"}))["id"]
     w.consultation = (await gw.ok("POST", "/api/consultations", operator, {**CONSULTATION, "department_id": d1}))["id"]
     debate = {"proposal_id": w.candidates.pop(), "vote_type": "discussion", "days": 30}

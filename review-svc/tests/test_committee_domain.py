@@ -193,6 +193,30 @@ def test_verdicts_fit_opens_the_vote_revise_goes_back_discard_closes_with_its_re
     assert (failed.status, failed.closed_reason) == (AgendaStatus.REJECTED, "찬성 5,000 / 반대 5,000")
 
 
+def test_an_unjudged_plan_escalates_once_after_its_10_days_and_a_new_plan_starts_again() -> None:
+    a = planned()
+    due = T0 + timedelta(days=VERDICT_DAYS)
+    assert a.check_at == due
+    assert not a.escalate_verdict(due)  # on the dot it is not late yet
+    assert a.escalate_verdict(due + timedelta(seconds=1))
+    assert a.check_at is None
+    assert not a.escalate_verdict(due + timedelta(days=5))  # once
+    a.give_verdict(OFFICER, Verdict.REVISE, "보완", due + timedelta(days=6))
+    a.submit_plan(
+        MEMBER,
+        direction="d",
+        detail="d",
+        budget_krw=1,
+        budget_track=BudgetTrack.OWN_BUDGET,
+        department_id=WELFARE.id,
+        department_name=WELFARE.name,
+        now=due + timedelta(days=7),
+    )
+    assert a.check_at == due + timedelta(days=7 + VERDICT_DAYS)  # the new plan's own 10 days
+    a.give_verdict(OFFICER, Verdict.FIT, "", due + timedelta(days=8))
+    assert a.check_at is None
+
+
 def test_who_may_do_committee_work() -> None:
     access.require_committee(MEMBER, "seoul")
     for caller in (OPERATOR, OFFICER, Caller("c", ActorRole.CITIZEN, "seoul")):

@@ -25,6 +25,7 @@ from review_svc.entrypoints.http import build_router
 from review_svc.entrypoints.stats_http import build_stats_router
 from review_svc.service_layer.cases import CaseService
 from review_svc.service_layer.committee import CommitteeService
+from review_svc.service_layer.committee_deadlines import VerdictDeadlines
 from review_svc.service_layer.deadlines import DeadlineScanner
 from review_svc.service_layer.departments import DepartmentService
 
@@ -60,6 +61,8 @@ def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastA
     committee_repo = CommitteeRepository(rt.db)
     committee = CommitteeService(rt.store, committee_repo, cases, departments, service)
     register_committee_handlers(rt.consumer("decisions"), committee)
+    verdicts = VerdictDeadlines(rt.store, committee_repo, rt.clock)
+    rt.every(settings.scheduler_interval_s, verdicts.scan, "committee-deadlines")
 
     async def prepare(_: Runtime) -> None:
         await departments.ensure_indexes()

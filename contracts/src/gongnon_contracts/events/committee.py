@@ -78,6 +78,16 @@ class CommitteeVerdictGiven(_CommitteeEvent):
     late: bool = Field(False, description="Given after the 10-day deadline")
 
 
+@register
+class CommitteeVerdictOverdue(_CommitteeEvent):
+    TYPE = "committee.verdict_overdue"
+    SUMMARY = "The executing department let the plan's 10 days pass without a verdict (once per plan)"
+    revision: int = Field(ge=1)
+    department_id: str
+    department_name: str
+    verdict_due_at: datetime
+
+
 class _ExecutionEvent(EventData):
     TOPIC = Topic.REVIEWS.value
     item_id: str

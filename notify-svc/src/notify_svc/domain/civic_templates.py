@@ -29,6 +29,11 @@ def _en(p: Params) -> str:
     return f"“{p['title']}”" if p.get("title") else "the proposal"
 
 
+def _verdict(p: Params, labels: dict[str, str]) -> str:
+    v = p.get("verdict", "")
+    return labels.get(v, v)
+
+
 def _why_ko(p: Params) -> str:
     return f" 사유: {p['reason']}" if p.get("reason") else ""
 
@@ -83,17 +88,28 @@ CIVIC_TEMPLATES: dict[str, dict[str, Callable[[Params], Rendered]]] = {
             f"{date_en(p['due_at'])}: fit, revise or discard.",
         ),
     },
-    "committee_verdict": {
+    "verdict_overdue": {
         "ko": lambda p: Rendered(
-            f"실행부서 검토 결과: {_VERDICT_KO.get(p.get('verdict', ''), p.get('verdict', ''))}",
-            f"{p.get('department_name', '')}이(가) {_ko(p)}의 실행계획을 "
-            f"{_VERDICT_KO.get(p.get('verdict', ''), p.get('verdict', ''))}(으)로 판단했습니다. "
-            f"{_VERDICT_NEXT_KO.get(p.get('verdict', ''), '')}{_why_ko(p)}",
+            "실행계획서 검토 기한이 지났습니다",
+            f"{p.get('department_name', '')}이(가) {_ko(p)}의 실행계획서를 {date_ko(p['due_at'])}까지 "
+            "검토하지 않았습니다. 적정, 수정 또는 폐기로 판단해 주세요.",
         ),
         "en": lambda p: Rendered(
-            f"The executing department judged the plan {_VERDICT_EN.get(p.get('verdict', ''), p.get('verdict', ''))}",
-            f"{p.get('department_name', '')} judged the plan for {_en(p)} "
-            f"{_VERDICT_EN.get(p.get('verdict', ''), p.get('verdict', ''))}. {_VERDICT_NEXT_EN.get(p.get('verdict', ''), '')}{_why_en(p)}",
+            "An execution plan's verdict is overdue",
+            f"{p.get('department_name', '')} has not judged the execution plan of {_en(p)}, due by "
+            f"{date_en(p['due_at'])}. Please judge it: fit, revise or discard.",
+        ),
+    },
+    "committee_verdict": {
+        "ko": lambda p: Rendered(
+            f"실행부서 검토 결과: {_verdict(p, _VERDICT_KO)}",
+            f"{p.get('department_name', '')}이(가) {_ko(p)}의 실행계획을 {_verdict(p, _VERDICT_KO)}(으)로 "
+            f"판단했습니다. {_VERDICT_NEXT_KO.get(p.get('verdict', ''), '')}{_why_ko(p)}",
+        ),
+        "en": lambda p: Rendered(
+            f"The executing department judged the plan {_verdict(p, _VERDICT_EN)}",
+            f"{p.get('department_name', '')} judged the plan for {_en(p)} {_verdict(p, _VERDICT_EN)}. "
+            f"{_VERDICT_NEXT_EN.get(p.get('verdict', ''), '')}{_why_en(p)}",
         ),
     },
     "execution_started": {

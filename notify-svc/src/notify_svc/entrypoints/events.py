@@ -17,6 +17,7 @@ from gongnon_contracts.events import (
     CommitteePlanSubmitted,
     CommitteeSelectionDecided,
     CommitteeVerdictGiven,
+    CommitteeVerdictOverdue,
     ExecutionCompleted,
     ExecutionProgressed,
     ExecutionStarted,
@@ -119,6 +120,10 @@ def register_civic_handlers(consumer: EventConsumer, civic: CivicNotices) -> Non
     @consumer.on(CommitteeVerdictGiven)
     async def on_verdict(ev: CommitteeVerdictGiven, env: Envelope, tx: Tx) -> None:
         await civic.verdict_given(tx, ev, env)
+
+    @consumer.on(CommitteeVerdictOverdue)
+    async def on_verdict_overdue(ev: CommitteeVerdictOverdue, env: Envelope, tx: Tx) -> None:
+        await civic.verdict_overdue(tx, ev, env)
 
     @consumer.on(ExecutionStarted)
     async def on_started(ev: ExecutionStarted, env: Envelope, tx: Tx) -> None:

@@ -16,6 +16,7 @@ from gongnon_contracts.events import (
     CommitteePlanSubmitted,
     CommitteeSelectionDecided,
     CommitteeVerdictGiven,
+    CommitteeVerdictOverdue,
     ExecutionCompleted,
     ExecutionProgressed,
     ExecutionStarted,
@@ -27,6 +28,7 @@ from notify_svc.service_layer.notifier import Notifier
 
 COMMITTEE_ROLES = ("committee",)
 DEPARTMENT_ROLES = ("officer", "head")
+ESCALATION_ROLES = ("head", "operator")
 
 
 @dataclass
@@ -70,6 +72,20 @@ class CivicNotices:
             to=officers,
             template="plan_verdict_due",
             params={"due_at": ev.verdict_due_at, "revision": ev.revision, "agenda_id": ev.agenda_id},
+        )
+
+    async def verdict_overdue(self, tx: Tx, ev: CommitteeVerdictOverdue, env: Envelope) -> None:
+        """Up to the operators (운영팀) and the head, and again to the department that owes it."""
+        to = await self.notices.contacts.of_department(ev.department_id, DEPARTMENT_ROLES, tx.session)
+        to += await self.notices.contacts.of_agency(env.agency, ESCALATION_ROLES, tx.session)
+        await self.notices.send(
+            tx,
+            env,
+            key=f"verdict_overdue:{ev.agenda_id}:{ev.revision}",
+            item_id=ev.item_id,
+            to=to,
+            template="verdict_overdue",
+            params={"due_at": ev.verdict_due_at, "department_name": ev.department_name, "agenda_id": ev.agenda_id},
         )
 
     async def verdict_given(self, tx: Tx, ev: CommitteeVerdictGiven, env: Envelope) -> None:

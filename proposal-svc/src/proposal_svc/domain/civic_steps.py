@@ -14,6 +14,7 @@ from gongnon_contracts.events import (
     CommitteePlanSubmitted,
     CommitteeSelectionDecided,
     CommitteeVerdictGiven,
+    CommitteeVerdictOverdue,
     ExecutionCompleted,
     ExecutionProgressed,
     ExecutionReportPublished,
@@ -29,6 +30,7 @@ CIVIC_EVENTS: tuple[type[EventData], ...] = (
     CommitteeSelectionDecided,
     CommitteePlanSubmitted,
     CommitteeVerdictGiven,
+    CommitteeVerdictOverdue,
     ExecutionStarted,
     ExecutionProgressed,
     ExecutionReportPublished,
@@ -111,6 +113,16 @@ def civic_step(ev: EventData, sent_at: datetime) -> tuple[TimelineEntry, dict[st
                 f"실행부서 {ev.department_name}의 적정성 검토 결과: {verdict}. {then}{why}",
                 {"verdict": ev.verdict, "reason": ev.reason, "late": ev.late},
             ), {"stage": stage, "committee_status": status, "verdict": ev.verdict}
+        case CommitteeVerdictOverdue():
+            return _entry(
+                ev.item_id,
+                f"committee:{ev.agenda_id}:overdue:{ev.revision}",
+                sent_at,
+                ev.TYPE,
+                ActorRole.SYSTEM,
+                f"실행부서 {ev.department_name}의 적정성 검토 기한({ev.verdict_due_at:%Y-%m-%d})이 지났습니다.",
+                {"revision": ev.revision, "verdict_due_at": ev.verdict_due_at},
+            ), {"verdict_overdue": True}
         case ExecutionStarted():
             budgeting = ev.status == "budgeting"
             track = TRACK_KO.get(ev.budget_track, ev.budget_track)

@@ -6,7 +6,7 @@ limit), so reading an execution never loads files."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import Binary
@@ -33,6 +33,8 @@ from review_svc.domain.execution import (
 )
 
 Doc = dict[str, Any]
+# Lower bound for the deadline scan: keeps items without a next check (null) out of the range.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def agenda_doc(a: Agenda) -> Doc:
@@ -70,6 +72,8 @@ def agenda_doc(a: Agenda) -> Doc:
         },
         "plan_department_id": p.department_id if p else None,
         "verdict_due_at": a.verdict_due_at,
+        "verdict_escalated_at": a.verdict_escalated_at,
+        "check_at": a.check_at,
         "verdict": a.verdict.value if a.verdict else None,
         "verdict_reason": a.verdict_reason,
         "verdict_by": a.verdict_by,
@@ -117,6 +121,7 @@ def agenda_from(d: Doc) -> Agenda:
             submitted_at=p["submitted_at"],
         ),
         verdict_due_at=d.get("verdict_due_at"),
+        verdict_escalated_at=d.get("verdict_escalated_at"),
         verdict=Verdict(d["verdict"]) if d.get("verdict") else None,
         verdict_reason=d.get("verdict_reason", ""),
         verdict_by=d.get("verdict_by"),
@@ -218,6 +223,7 @@ class CommitteeRepository:
         await self._agendas.create_index([("agency", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])
         await self._agendas.create_index([("plan_department_id", ASCENDING), ("status", ASCENDING)])
         await self._agendas.create_index([("status", ASCENDING), ("_id", DESCENDING)])
+        await self._agendas.create_index([("check_at", ASCENDING)])
         await self._executions.create_index([("agency", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])
         await self._executions.create_index([("status", ASCENDING), ("_id", ASCENDING)])
         await self._files.create_index([("item_id", ASCENDING)])
@@ -258,6 +264,11 @@ class CommitteeRepository:
             q["_id"] = {"$lt": after}
         docs = await self._agendas.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
         return [agenda_from(d) for d in docs]
+
+    async def due_for_check(self, now: datetime, limit: int) -> list[str]:
+        q = {"check_at": {"$gte": _EPOCH, "$lte": now}}
+        docs = await self._agendas.find(q, {"_id": 1}).limit(limit).to_list(limit)
+        return [d["_id"] for d in docs]
 
     async def save_agenda(self, a: Agenda, session: AsyncClientSession) -> None:
         doc = agenda_doc(a)

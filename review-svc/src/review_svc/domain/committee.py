@@ -135,6 +135,7 @@ class Agenda:
     selected_at: datetime | None = None
     plan: Plan | None = None
     verdict_due_at: datetime | None = None
+    verdict_escalated_at: datetime | None = None  # the 10 days passed; told once per plan
     verdict: Verdict | None = None
     verdict_reason: str = ""
     verdict_by: str | None = None
@@ -223,6 +224,7 @@ class Agenda:
         )
         self.status = AgendaStatus.AWAITING_VERDICT
         self.verdict_due_at = now + timedelta(days=VERDICT_DAYS)
+        self.verdict_escalated_at = None
         self.verdict = None
         self.verdict_reason = ""
         self._log(now, "plan_submitted", by, f"{self.plan.revision}차 {BUDGET_TRACK_KO[budget_track]}")
@@ -249,6 +251,22 @@ class Agenda:
 
     def verdict_overdue(self, now: datetime) -> bool:
         return self.verdict_due_at is not None and now > self.verdict_due_at
+
+    @property
+    def check_at(self) -> datetime | None:
+        """When the deadline scan next needs this item: its verdict's due time, until escalated."""
+        if self.status == AgendaStatus.AWAITING_VERDICT and self.verdict_escalated_at is None:
+            return self.verdict_due_at
+        return None
+
+    def escalate_verdict(self, now: datetime) -> bool:
+        """The 10 days passed without a verdict: True the first time for this plan (escalate)."""
+        due = self.check_at
+        if due is None or now <= due:
+            return False
+        self.verdict_escalated_at = now
+        self.timeline.append(AgendaEntry(now, "verdict_overdue", "system", "system", f"{VERDICT_DAYS}일 경과"))
+        return True
 
     def vote_decided(self, passed: bool, now: datetime, summary: str) -> bool:
         """The decision vote's result; False when it was applied already (or nothing waits for it)."""
