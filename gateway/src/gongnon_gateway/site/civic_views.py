@@ -33,6 +33,12 @@ def won(value: Any) -> str:
     return f"{krw:,}원" if krw else "비예산"
 
 
+def _amount(value: Any) -> str:
+    """A budget beside its track's label (비예산 needs no amount)."""
+    krw = _int(value)
+    return f"{krw:,}원" if krw else ""
+
+
 @dataclass(frozen=True)
 class AgendaView:
     item_id: str
@@ -73,7 +79,7 @@ class AgendaView:
             criteria=criteria,
             direction=str(plan.get("direction") or ""),
             detail=str(plan.get("detail") or ""),
-            budget=won(plan.get("budget_krw")) if plan else "",
+            budget=_amount(plan.get("budget_krw")),
             track=str(plan.get("budget_track_label") or ""),
             department=str(plan.get("department_name") or d.get("department_name") or ""),
             verdict=str(d.get("verdict_label") or ""),
@@ -175,7 +181,7 @@ class ExecutionView:
             status=status,
             status_label=EXECUTION_STATUS_KO.get(status, status),
             department=str(d.get("department_name") or ""),
-            budget=won(d.get("budget_krw")),
+            budget=_amount(d.get("budget_krw")),
             track=str(d.get("budget_track_label") or ""),
             source=str(d.get("budget_source") or ""),
             progress=max(0, min(100, _int(d.get("progress_pct")))),

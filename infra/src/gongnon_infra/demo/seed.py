@@ -19,6 +19,7 @@ import aiohttp
 
 from gongnon_infra.cluster import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD
 from gongnon_infra.demo import agency as partner
+from gongnon_infra.demo.committee import seed_committee
 from gongnon_infra.demo.proposals import PROPOSALS, DemoProposal
 
 DEMO_PASSWORD = "gongnon-demo-1234"
@@ -27,6 +28,7 @@ GIVEN = ["민준", "서연", "도윤", "하은", "시우", "지유", "주원", "
 # voting-svc answers 503 while it rebuilds Redis from its ledger (a restart): wait that long for it.
 UNAVAILABLE_WAIT_S = 120.0
 PROGRESS_EVERY = 6  # proposals
+COMMITTEE_SUPPORTS = 50  # democracy-seoul-2019: 50 supports → a department answer
 
 
 def citizen_name(i: int) -> str:
@@ -84,12 +86,15 @@ class SeedSummary:
     citizens: int = 0
     staff: int = 0
     agency: partner.AgencySeed | None = None  # the partner agency's part
+    committee: str = ""  # where the committee's demo item stands (its agenda status)
 
     def __str__(self) -> str:
         text = (
             f"{self.proposals} proposals ({self.created} new, {self.proposals - self.created} already there), "
             f"{self.supports:,} supports ({self.supports_added:,} new), {self.citizens} citizens, {self.staff} staff"
         )
+        if self.committee:
+            text += f"; committee demo item: {self.committee}"
         if self.agency is not None:
             a = self.agency
             text += (
@@ -212,6 +217,7 @@ async def seed(
         summary.staff = len(staff)
         say(f"  {len(staff)} staff accounts; signing in {citizens} verified citizens …")
         tokens = await asyncio.gather(*(_citizen(api, i) for i in range(citizens)))
+        answered: list[str] = []  # demo proposals with supports enough for a department answer
         for n, item in enumerate(demo):
             author = tokens[n % len(tokens)]
             pid, new = await _ensure_proposal(api, author, item)
@@ -220,8 +226,13 @@ async def seed(
             wanted = min(item[5], len(tokens))
             summary.supports += wanted
             summary.supports_added += await _support(api, pid, tokens[:wanted])
+            if wanted >= COMMITTEE_SUPPORTS:
+                answered.append(pid)
             if (n + 1) % PROGRESS_EVERY == 0 or n + 1 == len(demo):
                 say(f"  proposals {n + 1}/{len(demo)} ({summary.created} new), supports {summary.supports_added:,} new")
+        if answered:
+            summary.committee = await seed_committee(api, admin, DEMO_PASSWORD, answered[0])
+            say(f"  committee: {summary.committee}")
         if with_agency:
             summary.agency, _ = await partner.seed_agency(api, admin, DEMO_PASSWORD)
             for n, item in enumerate(partner.PROPOSALS):
@@ -238,6 +249,7 @@ def dev_accounts_help() -> str:
         f"  super admin   {DEV_ADMIN_EMAIL} / {DEV_ADMIN_PASSWORD}\n"
         f"  operator      operator@gongnon.local / {DEMO_PASSWORD}\n"
         f"  officer       officer.dept-welfare@gongnon.local / {DEMO_PASSWORD} (one per department)\n"
+        f"  committee     committee1@gongnon.local … committee3@gongnon.local / {DEMO_PASSWORD}\n"
         f"  citizen       citizen00@gongnon.local … citizen59@gongnon.local / {DEMO_PASSWORD}\n"
         + partner.accounts_help(DEMO_PASSWORD)
     )
