@@ -4,7 +4,6 @@ being carried out and what was completed), and the decision vote's form on an it
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from gongnon_gateway.api.deps import ContextDep
 from gongnon_gateway.site import views
 from gongnon_gateway.site.civic_views import AgendaView, ExecutionView
-from gongnon_gateway.site.routes import _ID, SiteUser, _login_redirect, _not_found, _redirect, render
+from gongnon_gateway.site.routes import _ID, SiteUser, _login_redirect, _not_found, _redirect, citizen_refusal, render
 from gongnon_gateway.upstream import Service
 
 router = APIRouter(include_in_schema=False)
@@ -27,49 +26,45 @@ DECISION_FILTERS = {
 EXECUTION_FILTERS = {"": "전체", "budgeting": "예산 확보 중", "in_progress": "실행 중", "completed": "실행 완료"}
 
 
-async def _list(ctx: ContextDep, path: str, status: str, after: str) -> tuple[list[dict[str, Any]], Any, bool]:
-    params = {"agency": ctx.settings.default_agency, "status": status, "limit": PAGE}
+LISTS = {
+    "decisions": ("/decisions", "decisions.html", DECISION_FILTERS, AgendaView.of),
+    "executions": ("/executions", "executions.html", EXECUTION_FILTERS, ExecutionView.of),
+}
+
+
+async def _page(request: Request, ctx: ContextDep, user: SiteUser, name: str, status: str, after: str) -> HTMLResponse:
+    path, template, filters, view = LISTS[name]
+    status = status if status in filters else ""
+    params: dict[str, Any] = {"agency": ctx.settings.default_agency, "status": status, "limit": PAGE}
     if after and _ID.match(after):
         params["after"] = after
     reply = await ctx.upstream.request(Service.REVIEW, "GET", path, params=params)
     payload = reply.json() if reply.ok else {}
-    return views.items_of(payload), (payload or {}).get("next_after"), not reply.ok
+    return render(
+        request,
+        template,
+        user,
+        items=[view(d) for d in views.items_of(payload)],
+        filters=filters,
+        chosen=status,
+        base=path,
+        next_after=(payload or {}).get("next_after"),
+        failed=not reply.ok,
+    )
 
 
 @router.get("/decisions", response_class=HTMLResponse)
 async def decisions(
     request: Request, ctx: ContextDep, user: SiteUser, status: str = "", after: str = ""
 ) -> HTMLResponse:
-    status = status if status in DECISION_FILTERS else ""
-    items, next_after, failed = await _list(ctx, "/decisions", status, after)
-    return render(
-        request,
-        "decisions.html",
-        user,
-        items=[AgendaView.of(d) for d in items],
-        filters=DECISION_FILTERS,
-        chosen=status,
-        next_after=next_after,
-        failed=failed,
-    )
+    return await _page(request, ctx, user, "decisions", status, after)
 
 
 @router.get("/executions", response_class=HTMLResponse)
 async def executions(
     request: Request, ctx: ContextDep, user: SiteUser, status: str = "", after: str = ""
 ) -> HTMLResponse:
-    status = status if status in EXECUTION_FILTERS else ""
-    items, next_after, failed = await _list(ctx, "/executions", status, after)
-    return render(
-        request,
-        "executions.html",
-        user,
-        items=[ExecutionView.of(d) for d in items],
-        filters=EXECUTION_FILTERS,
-        chosen=status,
-        next_after=next_after,
-        failed=failed,
-    )
+    return await _page(request, ctx, user, "executions", status, after)
 
 
 @router.post("/proposals/{item_id}/decision-vote", response_model=None)
@@ -85,12 +80,9 @@ async def decision_vote(
     if not _ID.match(item_id):
         return _not_found(request, user)
     back = f"/proposals/{item_id}"
-    if user is None:
-        return _login_redirect(back)
-    if not ctx.tokens.check_csrf(user.token, csrf):
-        return _redirect(f"{back}?m=expired")
-    if user.actor.citizen_key is None:
-        return _redirect(f"/verify?next={quote(back)}")
+    refused = citizen_refusal(ctx, user, csrf, back)
+    if refused is not None or user is None:
+        return refused or _login_redirect(back)
     if choice not in ("yes", "no"):
         return _redirect(f"{back}?m=action_failed")
     reply = await ctx.upstream.request(

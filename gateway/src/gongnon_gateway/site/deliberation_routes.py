@@ -4,7 +4,6 @@ item page with the vote UI of its type, D-day and the published results, and the
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -27,6 +26,7 @@ from gongnon_gateway.site.routes import (
     _not_found,
     _optional_panel,
     _redirect,
+    citizen_refusal,
     render,
 )
 from gongnon_gateway.upstream import Service
@@ -106,12 +106,9 @@ async def vote(request: Request, item_id: str, ctx: ContextDep, user: SiteUser) 
     form: dict[str, list[str]] = {k: [str(v) for v in raw.getlist(k)] for k in raw}
     kind = (form.get("kind") or ["consultation"])[0]
     back = page_path(kind if kind in KINDS else "consultation", item_id)
-    if user is None:
-        return _login_redirect(back)
-    if not ctx.tokens.check_csrf(user.token, (form.get("csrf") or [""])[0]):
-        return _redirect(f"{back}?m=expired")
-    if user.actor.citizen_key is None:
-        return _redirect(f"/verify?next={quote(back)}")
+    refused = citizen_refusal(ctx, user, (form.get("csrf") or [""])[0], back)
+    if refused is not None or user is None:
+        return refused or _login_redirect(back)
     vote_type = (form.get("vote_type") or [""])[0]
     body: dict[str, Any] = {"choices": choices_from_form(vote_type, form)[:64]}
     reply = await ctx.upstream.request(

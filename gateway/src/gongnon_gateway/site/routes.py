@@ -284,6 +284,18 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
     )
 
 
+def citizen_refusal(ctx: GatewayContext, user: SiteSession | None, csrf: str, back: str) -> Response | None:
+    """Where a citizen's vote form sends the caller instead (sign in, an expired form, identity
+    verification), or None when a verified citizen may vote."""
+    if user is None:
+        return _login_redirect(back)
+    if not ctx.tokens.check_csrf(user.token, csrf):
+        return _redirect(f"{back}?m=expired")
+    if user.actor.citizen_key is None:
+        return _redirect(f"/verify?next={quote(back)}")
+    return None
+
+
 @router.post("/proposals/{item_id}/support", response_model=None)
 async def support(
     request: Request, item_id: str, ctx: ContextDep, user: SiteUser, csrf: Annotated[str, Form()] = ""
@@ -291,12 +303,9 @@ async def support(
     if not _ID.match(item_id):
         return _not_found(request, user)
     back = f"/proposals/{item_id}"
-    if user is None:
-        return _login_redirect(back)
-    if not ctx.tokens.check_csrf(user.token, csrf):
-        return _redirect(f"{back}?m=expired")
-    if user.actor.citizen_key is None:
-        return _redirect(f"/verify?next={quote(back)}")
+    refused = citizen_refusal(ctx, user, csrf, back)
+    if refused is not None or user is None:
+        return refused or _login_redirect(back)
     reply = await ctx.supports.reply(item_id, user.actor)
     if reply.ok:
         code = "supported"
