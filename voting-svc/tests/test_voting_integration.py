@@ -23,6 +23,7 @@ from gongnon_contracts.events.common import ActorRole
 from voting_svc.adapters.dedupe import RedisVotes
 from voting_svc.adapters.kafka_offsets import wait_until_consumed
 from voting_svc.adapters.ledger import Ledger
+from voting_svc.adapters.locks import Mutex, OwnedLocks
 from voting_svc.bootstrap import VotingSettings, build_app
 from voting_svc.entrypoints.ledger_writer import ledger_group
 
@@ -504,3 +505,38 @@ async def test_research_and_multi_ballots_count_per_answer(svc: Svc) -> None:
     status, tally = await svc.poll(lambda: svc.http.get(f"/items/{multi}/tally"), lambda r: r[1]["total"] == 3)
     assert tally["counts"] == {"a": 2, "b": 1, "c": 2, "d": 1}
     assert (await svc.votes.live(multi)) == (3, {"a": 2, "b": 1, "c": 2, "d": 1})
+
+
+async def test_the_ledger_writers_mutex_lets_one_instance_in_at_a_time(svc: Svc) -> None:
+    """Two instances' ledger writers (two owners of one Redis key): the second waits until the
+    first gives the lock back; a holder that died frees it when its TTL runs out."""
+    key = f"mutex-test-{uuid.uuid4().hex[:8]}"
+    locks = OwnedLocks(svc.rt.redis)
+    first, second = Mutex(locks, key, "instance-1"), Mutex(locks, key, "instance-2")
+    order: list[str] = []
+    released, entered = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with first():
+            order.append("first in")
+            entered.set()
+            await released.wait()
+            order.append("first out")
+
+    async def wait_turn() -> None:
+        async with second():
+            order.append("second in")
+
+    holder = asyncio.create_task(hold())
+    await entered.wait()
+    waiter = asyncio.create_task(wait_turn())
+    await asyncio.sleep(0.2)
+    assert order == ["first in"]  # the second instance is still waiting
+    released.set()
+    await asyncio.gather(holder, waiter)
+    assert order == ["first in", "first out", "second in"]
+
+    assert await locks.take(key, "instance-dead", 1)  # taken, never given back
+    async with second():
+        order.append("after expiry")
+    assert order[-1] == "after expiry"

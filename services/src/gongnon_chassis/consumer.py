@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
@@ -53,10 +54,20 @@ class EventConsumer:
     Records are validated in slices (PARSE_SLICE) with the event loop running in between; a batch
     that fails is logged and comes again after RETRY_PAUSE_S."""
 
-    def __init__(self, name: str, store: Store, batch_size: int = 1, only_from: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        store: Store,
+        batch_size: int = 1,
+        only_from: str | None = None,
+        serial: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+    ) -> None:
         self.name = name  # also the Kafka consumer group
         self.store = store
         self.batch_size = batch_size
+        # Held around each batch's transaction, across the service's instances (a lock): for a
+        # writer whose big transactions stall the database when two instances run them at once.
+        self.serial = serial
         # Only events this source emitted (a service reading its own private topic, which tests
         # and benches may share with other instances on one broker); others are skipped.
         self.only_from = only_from
@@ -177,7 +188,11 @@ class EventConsumer:
             return done
 
         try:
-            done = await self.store.transaction(apply)
+            if self.serial is None:
+                done = await self.store.transaction(apply)
+            else:
+                async with self.serial():
+                    done = await self.store.transaction(apply)
         except Exception:
             log.warning("%s: a batch of %d event(s) failed; it comes again", self.name, len(parsed), exc_info=True)
             await asyncio.sleep(RETRY_PAUSE_S)

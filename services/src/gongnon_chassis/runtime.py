@@ -9,7 +9,7 @@ import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI
@@ -81,9 +81,15 @@ class Runtime:
             self._actor_tokens = ActorTokenVerifier.for_service(self.settings, self.clock)
         return self._actor_tokens
 
-    def consumer(self, name: str, batch_size: int = 1, only_from: str | None = None) -> EventConsumer:
+    def consumer(
+        self,
+        name: str,
+        batch_size: int = 1,
+        only_from: str | None = None,
+        serial: Callable[[], AbstractAsyncContextManager[None]] | None = None,
+    ) -> EventConsumer:
         group = f"{self.settings.service_name}.{name}"
-        c = EventConsumer(group, self.store, self.settings.consumer_batch(group, batch_size), only_from)
+        c = EventConsumer(group, self.store, self.settings.consumer_batch(group, batch_size), only_from, serial)
         self.consumers.append(c)
         return c
 

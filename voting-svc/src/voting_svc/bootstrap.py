@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from pydantic import Field
 
+from gongnon_chassis.lease import holder_id
 from gongnon_chassis.runtime import Runtime, create_app, create_runtime
 from gongnon_chassis.settings import ServiceSettings
 from gongnon_contracts import Topic
@@ -15,7 +16,7 @@ from voting_svc.adapters.dedupe import RedisVotes
 from voting_svc.adapters.imports import ImportReports
 from voting_svc.adapters.kafka_offsets import committed_offsets, end_offsets, records_between, wait_until_consumed
 from voting_svc.adapters.ledger import Ledger
-from voting_svc.adapters.locks import OwnedLocks
+from voting_svc.adapters.locks import Mutex, OwnedLocks
 from voting_svc.domain.register import RegisterVote
 from voting_svc.domain.tally import Tally
 from voting_svc.entrypoints import ledger_writer
@@ -54,8 +55,14 @@ def build_app(settings: VotingSettings) -> FastAPI:
         for t in snapshots:
             tallies.forget(t.item_id)
 
-    # Only the votes this service accepted count (tests and benches share a broker).
-    writer = rt.consumer(ledger_writer.NAME, batch_size=ledger_writer.BATCH, only_from=settings.service_name)
+    # Only the votes this service accepted count (tests and benches share a broker). One instance's
+    # batch at a time: two instances' 2,000-vote transactions at once stalled SecantusDB for
+    # minutes (issue 16); the database, not the writer, is the limit either way.
+    locks = OwnedLocks(rt.redis)
+    one_writer = Mutex(locks, votes.keys.ledger_lock, holder_id())
+    writer = rt.consumer(
+        ledger_writer.NAME, batch_size=ledger_writer.BATCH, only_from=settings.service_name, serial=one_writer
+    )
     ledger_writer.register_ledger_writer(writer, LedgerRecorder(ledger, recorded))
 
     async def catch_up(timeout_s: float) -> None:
@@ -79,7 +86,7 @@ def build_app(settings: VotingSettings) -> FastAPI:
     offline = OfflineImporter(
         casting,
         votes,
-        OwnedLocks(rt.redis),
+        locks,
         ImportReports(rt.db),
         rt.producer,
         rt.clock,

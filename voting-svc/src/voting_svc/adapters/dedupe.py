@@ -108,6 +108,7 @@ class VoteKeys:
         self.ns = namespace
         self.marker = f"{namespace}:state:ready"
         self.restore_lock = f"{namespace}:state:restore-lock"
+        self.ledger_lock = f"{namespace}:state:ledger-writer-lock"
 
     def voter(self, item_id: str, citizen_key: str) -> str:
         return f"{self.ns}:v:{{{item_id}}}:voter:{citizen_key}"
