@@ -516,6 +516,9 @@ ROWS: dict[tuple[str, str], tuple[str, Maker]] = {
     ),
     ("GET", "/api/items/{item_id}/committee"): (ALL, at("/api/items/{agenda_item}/committee")),
     ("GET", "/api/decisions"): (ALL, at("/api/decisions")),
+    ("GET", "/api/open-data"): (ALL, at("/api/open-data")),
+    ("GET", "/api/open-data/proposals.json"): (ALL, at("/api/open-data/proposals.json?limit=5")),
+    ("GET", "/api/open-data/proposals.csv"): (ALL, at("/api/open-data/proposals.csv")),
     ("GET", "/api/executions"): (ALL, at("/api/executions")),
     # 실행: nothing here was voted through (tests/test_civic_loop_complete.py drives execution and
     # its refusals): anyone signed in learns only that the item is not being executed.

@@ -30,6 +30,7 @@ from gongnon_gateway.api.routes import (
     live,
     moderation,
     offline,
+    open_data,
     ops,
     proposals,
     review,
@@ -172,6 +173,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     api.append(deliberations.router)
     api.append(decisions.router)
     api.append(committee.router)
+    api.append(open_data.router)
     api += [community.router, moderation.router, similar.router]
     api += [agencies.router, departments.router]
     api += [subscriptions.router, feed.router]

@@ -31,6 +31,7 @@ from proposal_svc.entrypoints.events import (
 )
 from proposal_svc.entrypoints.http import build_router
 from proposal_svc.entrypoints.moderation_http import build_moderation_router
+from proposal_svc.entrypoints.open_data_http import build_open_data_router
 from proposal_svc.entrypoints.page_cache import ClearOnWrite, PageCache
 from proposal_svc.entrypoints.similar_http import build_similar_router
 from proposal_svc.service_layer.browse import ProposalLists
@@ -130,6 +131,7 @@ def build_app(settings: ProposalSettings) -> FastAPI:
         [
             build_router(proposals, lists, rulesets, pages, now),
             build_similar_router(similar),
+            build_open_data_router(repo, now),
             build_deliberation_router(deliberations, now),
             build_community_router(community, now),
             build_moderation_router(moderation, now),

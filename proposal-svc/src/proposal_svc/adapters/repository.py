@@ -136,6 +136,9 @@ class ProposalRepository:
         await self.db.proposals.create_index([("next_deadline_at", ASCENDING)])
         # The similar-proposal hints catch up with what was created or edited (similar_store.py).
         await self.db.proposals.create_index([("created_at", ASCENDING)])
+        # Open data: published items in id order, and those changed since a moment.
+        await self.db.proposals.create_index([("status", ASCENDING), ("_id", ASCENDING)])
+        await self.db.proposals.create_index([("updated_at", ASCENDING)])
         await self.db.proposals.create_index([("edited_at", ASCENDING)])
         await self._timeline.ensure_indexes()
         await ensure_collections(self.db, "live_counts")  # written inside firing transactions
@@ -231,6 +234,19 @@ class ProposalRepository:
             {"$set": {"decision_vote": vote, "updated_at": tx.now}},
             [entry],
         )
+
+    async def published(
+        self, statuses: Sequence[str], since: datetime | None, after: str | None, limit: int
+    ) -> list[tuple[Proposal, datetime | None]]:
+        """Open data: listed items in these statuses, in id order after `after`; with `since`,
+        only those changed (or created) since then. Each with its last change's time."""
+        query: Doc = {"status": {"$in": list(statuses)}, "listed": True}
+        if after:
+            query["_id"] = {"$gt": after}
+        if since is not None:
+            query["$or"] = [{"updated_at": {"$gte": since}}, {"created_at": {"$gte": since}}]
+        docs = await self.db.proposals.find(query).sort("_id", ASCENDING).limit(limit).to_list(limit)
+        return [(from_doc(d), d.get("updated_at")) for d in docs]
 
     async def record_civic(self, tx: Tx, item_id: str, fields: Doc, entry: TimelineEntry) -> bool:
         """A committee or execution step: its fields on the item's `civic` record and its timeline
