@@ -19,6 +19,8 @@ FEDERATION_TYPES = {
     "debate.opened",
     "debate.closed",
     "item.moderated",
+    "committee.step",
+    "execution.progress",
 }
 PRIVATE_FIELDS = ("citizen_key", "account", "phone", "approved_by", "officer", "actor", "birth")
 

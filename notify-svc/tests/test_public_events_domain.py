@@ -10,8 +10,12 @@ import pytest
 
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import (
+    CommitteeAgendaOpened,
+    CommitteeVerdictGiven,
     DeliberationOpened,
     DeliberationResultPublished,
+    ExecutionCompleted,
+    ExecutionProgressed,
     ItemClosed,
     MilestoneReached,
     ProposalModerated,
@@ -205,7 +209,7 @@ def civic_loop() -> list[Envelope]:
 
 def test_each_public_type_has_a_versioned_schema_and_the_envelope_validates() -> None:
     states: dict[str, ItemState] = {}
-    drafts = project(relevant(civic_loop()), states) + project([moderated("hide")], states)
+    drafts = project(relevant(civic_loop() + committee_steps()), states) + project([moderated("hide")], states)
     made = {d.type for d in drafts}
     assert made == set(PUBLIC_TYPES), set(PUBLIC_TYPES) - made
     for n, d in enumerate(drafts, 1):
@@ -374,3 +378,62 @@ def test_private_and_odd_targets_are_refused(url: str) -> None:
 def test_public_targets_and_allowed_private_ones_pass() -> None:
     assert check_url("https://hooks.agency.example/gongnon", allow_private=False)
     assert check_url("http://127.0.0.1:9000/hook", allow_private=True)
+
+
+WELFARE = "복지정책실"
+WELFARE_NAME = {"department_name": WELFARE}
+
+
+def committee_steps() -> list[Envelope]:
+    """pr_1 through the committee to completion (the parts the public stream carries)."""
+    steps = [
+        CommitteeAgendaOpened(
+            agenda_id="ag1",
+            item_id="pr_1",
+            item_title="t",
+            case_id="c1",
+            department_id="dept-welfare",
+            department_name=WELFARE,
+            flagged_by=OPERATOR_ACCOUNT,
+            opened_at=T0,
+        ),
+        CommitteeVerdictGiven(
+            agenda_id="ag1",
+            item_id="pr_1",
+            verdict="discard",
+            reason="법령상 불가",
+            department_id="dept-welfare",
+            department_name=WELFARE,
+            budget_krw=0,
+            budget_track="non_budget",
+            decided_by=OFFICER_ACCOUNT,
+            decided_at=T0,
+        ),
+        ExecutionProgressed(item_id="pr_1", milestone_id="m1", title="착수", progress_pct=30, at=T0),
+        ExecutionCompleted(
+            item_id="pr_1", department_id="dept-welfare", department_name=WELFARE, report_id="r1", completed_at=T0
+        ),
+    ]
+    return [wrap(step, 100 + i) for i, step in enumerate(steps)]
+
+
+def test_committee_and_execution_steps_reach_the_public_stream_without_accounts() -> None:
+    states: dict[str, ItemState] = {}
+    drafts = project([submitted(), *committee_steps()], states)
+    civic = [(d.type, d.data.model_dump(exclude_none=True)) for d in drafts if d.type.startswith(("committee", "exec"))]
+    assert civic == [
+        ("committee.step", {"step": "agenda_opened", "department_name": WELFARE}),
+        (
+            "committee.step",
+            {"step": "verdict", "verdict": "discard", "reason": "법령상 불가", "department_name": WELFARE},
+        ),
+        ("execution.progress", {"status": "in_progress", "step": "milestone", "progress_pct": 30, "title": "착수"}),
+        (
+            "execution.progress",
+            {"status": "completed", "step": "completed", "progress_pct": 100, "department_name": WELFARE},
+        ),
+    ]
+    assert not any(secret in json.dumps([d.data.model_dump(mode="json") for d in drafts]) for secret in SECRETS)
+    # While the item is hidden, its committee and execution steps are not published.
+    states["pr_1"].hidden = True
+    assert project(committee_steps(), states) == []

@@ -131,6 +131,33 @@ class ItemModerated(PublicData):
     visible: bool = Field(description="Whether the item is public after the act; while not, no other event is sent")
 
 
+class CommitteeStep(PublicData):
+    TYPE = "committee.step"
+    SUMMARY = (
+        "The committee (제안실현위원회) moved the item: on the agenda, selected or not (mean score of 20), "
+        "an execution plan, the executing department's verdict (fit 적정 / revise 수정 / discard 폐기), or "
+        "that verdict overdue"
+    )
+    step: str = Field(description="agenda_opened, selected, not_selected, plan_submitted, verdict, verdict_overdue")
+    average_score: float | None = Field(None, description="selected / not_selected: the members' mean total")
+    verdict: str | None = Field(None, description="verdict: fit, revise or discard")
+    reason: str | None = Field(None, description="verdict: why (required for revise and discard)")
+    budget_krw: int | None = Field(None, description="plan_submitted: the plan's budget")
+    budget_track: str | None = Field(None, description="plan_submitted: non_budget, own_budget, participatory_budget")
+    department_name: str | None = Field(None, description="The executing department")
+    due_at: datetime | None = Field(None, description="plan_submitted: the verdict is due by then")
+
+
+class ExecutionProgress(PublicData):
+    TYPE = "execution.progress"
+    SUMMARY = "Execution (실행) of what citizens decided: opened, budget secured, a milestone, a report, completed"
+    status: str = Field(description="budgeting, in_progress or completed")
+    step: str = Field(description="started, milestone, report or completed")
+    progress_pct: int | None = Field(None, ge=0, le=100)
+    title: str | None = Field(None, description="The milestone's or report's title")
+    department_name: str | None = None
+
+
 PUBLIC_TYPES: dict[str, type[PublicData]] = {
     cls.TYPE: cls
     for cls in (
@@ -143,6 +170,8 @@ PUBLIC_TYPES: dict[str, type[PublicData]] = {
         DebateOpened,
         DebateClosed,
         ItemModerated,
+        CommitteeStep,
+        ExecutionProgress,
     )
 }
 

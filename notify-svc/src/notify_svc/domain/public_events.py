@@ -21,8 +21,17 @@ from typing import Any
 
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import (
+    CommitteeAgendaOpened,
+    CommitteePlanSubmitted,
+    CommitteeSelectionDecided,
+    CommitteeVerdictGiven,
+    CommitteeVerdictOverdue,
     DeliberationOpened,
     DeliberationResultPublished,
+    ExecutionCompleted,
+    ExecutionProgressed,
+    ExecutionReportPublished,
+    ExecutionStarted,
     ItemClosed,
     MilestoneReached,
     ProposalModerated,
@@ -36,8 +45,10 @@ from gongnon_contracts.events.common import RuleAction
 from gongnon_contracts.public_events import (
     AnswerPublished,
     CaseOpened,
+    CommitteeStep,
     DebateClosed,
     DebateOpened,
+    ExecutionProgress,
     ItemModerated,
     ItemSubmitted,
     PublicData,
@@ -62,6 +73,17 @@ PROJECTED = frozenset(
         DeliberationOpened,
         DeliberationResultPublished,
         TallyUpdated,
+        *(
+            CommitteeAgendaOpened,
+            CommitteeSelectionDecided,
+            CommitteePlanSubmitted,
+            CommitteeVerdictGiven,
+            CommitteeVerdictOverdue,
+            ExecutionStarted,
+            ExecutionProgressed,
+            ExecutionReportPublished,
+            ExecutionCompleted,
+        ),
     )
 )
 
@@ -199,9 +221,49 @@ def _draft(env: Envelope, data: PublicData) -> Draft:
     return Draft(public_id(env.id, data.TYPE), env.subject, env.agency, env.time, data)
 
 
+def civic_data(ev: object) -> PublicData | None:
+    """The public side of a committee or execution step (None for other events)."""
+    match ev:
+        case CommitteeAgendaOpened():
+            return CommitteeStep(step="agenda_opened", department_name=ev.department_name)
+        case CommitteeSelectionDecided():
+            step = "selected" if ev.selected else "not_selected"
+            return CommitteeStep(step=step, average_score=ev.average_score)
+        case CommitteePlanSubmitted():
+            return CommitteeStep(
+                step="plan_submitted",
+                budget_krw=ev.budget_krw,
+                budget_track=ev.budget_track,
+                department_name=ev.department_name,
+                due_at=ev.verdict_due_at,
+            )
+        case CommitteeVerdictGiven():
+            return CommitteeStep(
+                step="verdict", verdict=ev.verdict, reason=ev.reason or None, department_name=ev.department_name
+            )
+        case CommitteeVerdictOverdue():
+            return CommitteeStep(step="verdict_overdue", department_name=ev.department_name, due_at=ev.verdict_due_at)
+        case ExecutionStarted():
+            return ExecutionProgress(status=ev.status, step="started", department_name=ev.department_name)
+        case ExecutionProgressed():
+            return ExecutionProgress(
+                status="in_progress", step="milestone", progress_pct=ev.progress_pct, title=ev.title
+            )
+        case ExecutionReportPublished():
+            return ExecutionProgress(status="in_progress", step="report", title=ev.title)
+        case ExecutionCompleted():
+            return ExecutionProgress(
+                status="completed", step="completed", progress_pct=100, department_name=ev.department_name
+            )
+    return None
+
+
 def _one(env: Envelope, state: ItemState) -> list[Draft]:
     ev = event_class(env.type).model_validate(env.data)
     out: list[Draft] = []
+    civic = civic_data(ev)
+    if civic is not None:
+        return [_draft(env, civic)] if state.visible else []
     was_visible = state.visible
     if isinstance(ev, ProposalSubmitted):
         state.kind, state.agency = "proposal", env.agency
