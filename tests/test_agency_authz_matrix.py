@@ -153,6 +153,23 @@ REFUSED: dict[tuple[str, str], Call] = {
         f"/api/admin/accounts/{w.boss_id}/sessions/revoke",
         None,
     ),
+    ("POST", "/api/review/cases/{case_id}/committee"): lambda w: (f"/api/review/cases/{w.case_id}/committee", None),
+    ("POST", "/api/items/{item_id}/execution/budget"): lambda w: (
+        f"/api/items/{w.item_id}/execution/budget",
+        {"source": "남의 예산"},
+    ),
+    ("POST", "/api/items/{item_id}/execution/milestones"): lambda w: (
+        f"/api/items/{w.item_id}/execution/milestones",
+        {"title": "가짜 경과", "progress_pct": 90},
+    ),
+    ("POST", "/api/items/{item_id}/execution/reports"): lambda w: (
+        f"/api/items/{w.item_id}/execution/reports",
+        {"title": "가짜 보고", "body": "x"},
+    ),
+    ("POST", "/api/items/{item_id}/execution/complete"): lambda w: (
+        f"/api/items/{w.item_id}/execution/complete",
+        {"title": "가짜 완료", "body": "x"},
+    ),
 }
 
 # Anyone may read these, signed in or not: an agency's public face.
@@ -199,6 +216,13 @@ NOT_B = {
     ("GET", "/api/moderation/audit"): "operators' audit log",
     ("GET", "/api/feed"): "public events only; scope own is the caller's agency",
     ("GET", "/api/feed/stream"): "public events only; scope own is the caller's agency",
+    ("GET", "/api/committee/agendas"): "the caller's own agency's agenda (committee members, operators, departments)",
+    ("POST", "/api/committee/selection"): "ranks and selects only the caller's own agency's items",
+    # Another agency's agenda item answers 404 to its committee and operators: tests/test_civic_loop_complete.py.
+    ("GET", "/api/committee/agendas/{agenda_id}"): "another agency's agenda item is not found (404)",
+    ("POST", "/api/committee/agendas/{agenda_id}/scores"): "only the item's own agency's committee (else 404)",
+    ("POST", "/api/committee/agendas/{agenda_id}/plan"): "only the item's own agency's committee and operators",
+    ("POST", "/api/committee/agendas/{agenda_id}/verdict"): "only the executing department's officers",
 }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from gongnon_chassis.actor import ACTOR_HEADER, RELAY, Actor
 from gongnon_chassis.actor_tokens import ActorTokenSigner, new_signing_key
@@ -507,11 +508,13 @@ async def test_research_and_multi_ballots_count_per_answer(svc: Svc) -> None:
     assert (await svc.votes.live(multi)) == (3, {"a": 2, "b": 1, "c": 2, "d": 1})
 
 
-async def test_the_ledger_writers_mutex_lets_one_instance_in_at_a_time(svc: Svc) -> None:
+async def test_the_ledger_writers_mutex_lets_one_instance_in_at_a_time(infra: Any) -> None:
     """Two instances' ledger writers (two owners of one Redis key): the second waits until the
     first gives the lock back; a holder that died frees it when its TTL runs out."""
     key = f"mutex-test-{uuid.uuid4().hex[:8]}"
-    locks = OwnedLocks(svc.rt.redis)
+    # A client of its own: an earlier test of this module restarts Redis under the service's.
+    redis = Redis.from_url(infra.redis_url)
+    locks = OwnedLocks(redis)
     first, second = Mutex(locks, key, "instance-1"), Mutex(locks, key, "instance-2")
     order: list[str] = []
     released, entered = asyncio.Event(), asyncio.Event()
@@ -540,3 +543,14 @@ async def test_the_ledger_writers_mutex_lets_one_instance_in_at_a_time(svc: Svc)
     async with second():
         order.append("after expiry")
     assert order[-1] == "after expiry"
+    await redis.aclose()
+
+
+async def test_the_mutex_lets_the_ledger_writer_through_when_redis_is_unreachable() -> None:
+    """The exclusion is an economy, not a guard of correctness: without Redis the writer goes on."""
+    unreachable = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    entered = False
+    async with Mutex(OwnedLocks(unreachable), "mutex-down", "instance-1")():
+        entered = True
+    assert entered
+    await unreachable.aclose()

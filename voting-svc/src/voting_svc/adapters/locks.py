@@ -6,11 +6,17 @@ the ledger writer's transactions (one instance's batch at a time)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
 
 _GIVE_BACK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -40,23 +46,34 @@ class OwnedLocks:
 
 class Mutex:
     """One holder at a time across the service's instances, waited for: `async with mutex():`.
-    The TTL only frees a lock whose holder died; a holder that outlives it loses nothing but the
-    exclusion (what it guards must stay correct without it, only slower)."""
+    The exclusion only spares the database two instances' big transactions at once; what it
+    guards stays correct without it. So a Redis that cannot be reached lets the holder through
+    (the votes are refused then anyway, but the ledger must go on draining Kafka), and the TTL
+    frees a lock whose holder died."""
 
     POLL_S = 0.005
 
-    def __init__(self, locks: OwnedLocks, key: str, owner: str, ttl_s: int = 30) -> None:
+    def __init__(self, locks: OwnedLocks, key: str, owner: str, ttl_s: int = 15) -> None:
         self.locks, self.key, self.owner, self.ttl_s = locks, key, owner, ttl_s
         self.waited_s = 0.0  # in all, for the metrics and the benches
+
+    async def _take(self) -> bool:
+        """True once held (or Redis is unreachable: go on without it)."""
+        try:
+            return await self.locks.take(self.key, self.owner, self.ttl_s)
+        except (RedisConnectionError, RedisTimeoutError):
+            log.warning("Redis unreachable: %s goes on without the lock %s", self.owner, self.key)
+            return True
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[None]:
         started = time.monotonic()
         # Another process holds it: nothing in this one can signal its release, so poll.
-        while not await self.locks.take(self.key, self.owner, self.ttl_s):  # noqa: ASYNC110
+        while not await self._take():  # noqa: ASYNC110
             await asyncio.sleep(self.POLL_S)
         self.waited_s += time.monotonic() - started
         try:
             yield
         finally:
-            await self.locks.give_back(self.key, self.owner)
+            with contextlib.suppress(RedisConnectionError, RedisTimeoutError):  # it expires by its TTL
+                await self.locks.give_back(self.key, self.owner)

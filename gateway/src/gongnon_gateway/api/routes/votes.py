@@ -16,6 +16,7 @@ from gongnon_gateway.api.schemas import ERROR_RESPONSES
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.upstream import Service
 
+RECONCILE_S = 135.0  # voting-svc's CATCH_UP_TIMEOUT_S (120 s) and the recount itself
 router = APIRouter(tags=["votes"], responses=ERROR_RESPONSES)
 
 
@@ -60,4 +61,9 @@ async def reconcile(item_id: ItemIdPath, me: CurrentAccount, up: UpstreamDep) ->
     repair its tally, live counter and public count, also downwards (재집계). 404 for another
     agency's item; 503 `ledger_behind` while the ledger is catching up, `votes_recovering` during
     a restore of the vote register."""
-    return await up.forward(Service.VOTING, "POST", "/admin/reconcile", actor=me, json_body={"item_id": item_id})
+    # voting-svc first waits for its ledger writer to drain Kafka (up to 120 s): the answer may be
+    # slower than the usual upstream timeout, which would turn a recount under way into a 503.
+    reply = await up.request(
+        Service.VOTING, "POST", "/admin/reconcile", actor=me, json_body={"item_id": item_id}, timeout_s=RECONCILE_S
+    )
+    return reply.to_response()
