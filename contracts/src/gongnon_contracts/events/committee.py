@@ -138,3 +138,18 @@ class ExecutionCompleted(_ExecutionEvent):
     department_name: str
     report_id: str
     completed_at: datetime
+
+
+# Every step of the committee and execution, for the consumers that treat them alike (the item's
+# timeline in proposal-svc, the public stream in notify-svc).
+CIVIC_EVENTS: tuple[type[EventData], ...] = (
+    CommitteeAgendaOpened,
+    CommitteeSelectionDecided,
+    CommitteePlanSubmitted,
+    CommitteeVerdictGiven,
+    CommitteeVerdictOverdue,
+    ExecutionStarted,
+    ExecutionProgressed,
+    ExecutionReportPublished,
+    ExecutionCompleted,
+)

@@ -41,6 +41,7 @@ from gongnon_contracts.events import (
     ReviewCaseOpened,
     TallyUpdated,
 )
+from gongnon_contracts.events.committee import CIVIC_EVENTS
 from gongnon_contracts.events.common import RuleAction
 from gongnon_contracts.public_events import (
     AnswerPublished,
@@ -73,17 +74,7 @@ PROJECTED = frozenset(
         DeliberationOpened,
         DeliberationResultPublished,
         TallyUpdated,
-        *(
-            CommitteeAgendaOpened,
-            CommitteeSelectionDecided,
-            CommitteePlanSubmitted,
-            CommitteeVerdictGiven,
-            CommitteeVerdictOverdue,
-            ExecutionStarted,
-            ExecutionProgressed,
-            ExecutionReportPublished,
-            ExecutionCompleted,
-        ),
+        *CIVIC_EVENTS,
     )
 )
 

@@ -20,22 +20,14 @@ from gongnon_contracts.events import (
     ExecutionReportPublished,
     ExecutionStarted,
 )
+from gongnon_contracts.events.committee import CIVIC_EVENTS
 from gongnon_contracts.events.common import ActorRole
 from proposal_svc.domain.timeline import TimelineEntry
 
+__all__ = ["CIVIC_EVENTS", "civic_step"]
+
 TRACK_KO = {"non_budget": "비예산", "own_budget": "자체예산", "participatory_budget": "시민참여예산"}
 VERDICT_KO = {"fit": "적정", "revise": "수정", "discard": "폐기"}
-CIVIC_EVENTS: tuple[type[EventData], ...] = (
-    CommitteeAgendaOpened,
-    CommitteeSelectionDecided,
-    CommitteePlanSubmitted,
-    CommitteeVerdictGiven,
-    CommitteeVerdictOverdue,
-    ExecutionStarted,
-    ExecutionProgressed,
-    ExecutionReportPublished,
-    ExecutionCompleted,
-)
 
 
 def _won(krw: int) -> str:

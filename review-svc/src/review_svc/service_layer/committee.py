@@ -33,7 +33,6 @@ from review_svc.domain.access import Caller
 from review_svc.domain.committee import (
     DECIDING,
     DECISION_VOTE_DAYS,
-    MAX_TOTAL,
     Agenda,
     AgendaStatus,
     BudgetTrack,
@@ -449,6 +448,3 @@ def _started(e: Execution, now: datetime) -> ExecutionStarted:
         status=e.status.value,
         at=now,
     )
-
-
-__all__ = ["MAX_TOTAL", "CommitteeService", "Upload"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -55,7 +54,6 @@ class Mutex:
 
     def __init__(self, locks: OwnedLocks, key: str, owner: str, ttl_s: int = 15) -> None:
         self.locks, self.key, self.owner, self.ttl_s = locks, key, owner, ttl_s
-        self.waited_s = 0.0  # in all, for the metrics and the benches
 
     async def _take(self) -> bool:
         """True once held (or Redis is unreachable: go on without it)."""
@@ -67,11 +65,9 @@ class Mutex:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[None]:
-        started = time.monotonic()
         # Another process holds it: nothing in this one can signal its release, so poll.
         while not await self._take():  # noqa: ASYNC110
             await asyncio.sleep(self.POLL_S)
-        self.waited_s += time.monotonic() - started
         try:
             yield
         finally:
