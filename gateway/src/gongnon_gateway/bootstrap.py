@@ -56,6 +56,7 @@ from gongnon_gateway.core.revocations import CATCH_UP_S as REVOCATIONS_CATCH_UP_
 from gongnon_gateway.core.revocations import SessionRevocations
 from gongnon_gateway.core.security import TokenSigner
 from gongnon_gateway.counters import ensure_collections, register_counters
+from gongnon_gateway.i18n import LanguagePrefix
 from gongnon_gateway.live_tally import TallyFeed
 from gongnon_gateway.offline_ballots import MAX_BYTES
 from gongnon_gateway.public_signal import PublicSignal
@@ -224,6 +225,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     # People's rate limits (core/limits.py): login, registration, identity checks, items, comments, flags.
     app.state.people_limits = PeopleLimits(rt.redis, settings.db_name(), settings.edge)
     app.add_middleware(AgencyHostHome, registry=agency_registry)
+    app.add_middleware(LanguagePrefix)  # /en/… is the English site: outside the agency-host home
     app.add_middleware(Edge, limit_for=body_limit)
     if proxies := settings.edge.trusted_proxy_list():
         # Outside the edge: the client address and scheme a trusted proxy reports are what the

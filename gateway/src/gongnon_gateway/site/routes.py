@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import jinja2
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.errors import DomainError, TooMany, status_of
@@ -24,21 +21,15 @@ from gongnon_gateway.api.limit_deps import guard_for, limit_person
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.identity import IdentityClaim
 from gongnon_gateway.core.security import TokenError
+from gongnon_gateway.i18n import language_of, switched
 from gongnon_gateway.counters import read_counters
 from gongnon_gateway.site import agency_form, views
 from gongnon_gateway.site.civic_views import AgendaView, DecisionVoteView, ExecutionView
 from gongnon_gateway.site.community_views import community_panels
 from gongnon_gateway.site.origin import same_origin
+from gongnon_gateway.site.templating import templates
 from gongnon_gateway.upstream import Service, UpstreamProblem, UpstreamReply
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True,  # every page escapes what citizens wrote
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters["num"] = lambda n: f"{int(n):,}"
-templates = Jinja2Templates(env=_env)
 
 router = APIRouter(include_in_schema=False)
 _ID = re.compile(ID_PATTERN)
@@ -70,7 +61,14 @@ SiteUser = Annotated[SiteSession | None, Depends(_site_session)]
 def render(request: Request, name: str, user: SiteSession | None, status: int = 200, **context: Any) -> HTMLResponse:
     code = request.query_params.get("m", "")
     context.setdefault("message", views.MESSAGES.get(code))
-    context.update(user=user, csrf=user.csrf if user else "", path=request.url.path)
+    lang = language_of(request.scope)
+    context.update(
+        user=user,
+        csrf=user.csrf if user else "",
+        path=request.url.path,
+        lang=lang,
+        switch_url=switched(request.url.path, request.url.query, "ko" if lang == "en" else "en"),
+    )
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 

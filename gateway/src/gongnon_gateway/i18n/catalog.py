@@ -1,0 +1,8 @@
+"""The English catalogue: Korean source text → English, one dictionary per part of the site."""
+
+from __future__ import annotations
+
+from gongnon_gateway.i18n.en_console import CONSOLE
+from gongnon_gateway.i18n.en_site import SITE
+
+ENGLISH: dict[str, str] = {**SITE, **CONSOLE}
