@@ -60,6 +60,24 @@ def test_every_literal_in_the_templates_has_english() -> None:
     assert not missing, f"no English for: {missing}"
 
 
+def test_the_console_s_python_texts_have_english() -> None:
+    from gongnon_gateway.console import access, common, operator_routes, proposal_filters, staff_routes
+
+    texts = (
+        set(common.DONE.values())
+        | {section.label for _, section in access.SECTIONS}
+        | set(proposal_filters.TABS.values())
+        | {label for _, label in proposal_filters.EXPORT_COLUMNS}
+        | set(staff_routes.DECISIONS.values())
+        | set(staff_routes.CRITERIA.values())
+        | set(operator_routes.ACTIONS.values())
+        | set(proposal_filters.ListFilters.read({"from": "x", "min_supports": "-1"}).problems)
+        | set(proposal_filters.ListFilters.read({"from": "2026-02-01", "to": "2026-01-01"}).problems)
+    )
+    assert texts
+    assert not [t for t in texts if t not in ENGLISH]
+
+
 def test_the_catalogue_keeps_named_values_and_has_no_korean() -> None:
     for ko, en in ENGLISH.items():
         assert not HANGUL.search(en), f"{ko!r} → {en!r} is still Korean"
@@ -105,5 +123,6 @@ async def test_the_prefix_is_routed_and_redirects_keep_it() -> None:
 
     sent.clear()
     await LanguagePrefix(app)({**scope, "path": "/english", "raw_path": b"/english"}, None, send)
-    assert seen["path"] == "/english" and seen["lang"] is None  # only the /en segment is a prefix
+    assert seen["path"] == "/english"  # only the /en segment is a prefix
+    assert seen["lang"] is None
     assert dict(sent[0]["headers"])[b"location"] == b"/login?next=/x"

@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
+# The platform's calendar (days, deadlines shown to people): Korea keeps no daylight saving time.
+KST = timezone(timedelta(hours=9), "KST")
+
 POLICY_CATEGORIES: dict[str, dict[str, str]] = {
     "welfare": {"ko": "복지", "en": "Welfare"},
     "women": {"ko": "여성", "en": "Women & family"},

@@ -39,6 +39,9 @@ from gongnon_gateway.api.routes import (
     subscriptions,
     votes,
 )
+from gongnon_gateway.console import agency_routes as console_agency
+from gongnon_gateway.console import operator_routes as console_operator
+from gongnon_gateway.console import staff_routes as console_staff
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.accounts import Accounts
 from gongnon_gateway.core.agency_registry import AgencyRegistry
@@ -194,6 +197,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     routers.append(department_site_router)
     routers.append(civic_site_router)
     routers.append(agency_site_router)
+    routers.extend([console_operator.router, console_staff.router, console_agency.router])
     app = create_app(
         rt,
         routers,

@@ -99,6 +99,9 @@ class ProposalCardOut(_Out):
     closes_at: datetime | None = None
     closed_at: datetime | None = None
     days_left: int | None = None
+    status: str | None = Field(None, description="Admin tabs only: public, private, vote_failed, trash, hidden…")
+    author_name: str | None = Field(None, description="Admin tabs only")
+    cases: list[dict[str, Any]] | None = Field(None, description="Admin tabs only: the review cases, as on the item")
 
 
 class ProposalPageOut(_Out):

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-KST = timezone(timedelta(hours=9), "KST")  # Korea keeps no daylight saving time
+from gongnon_contracts.reference import KST
+
 LANGUAGES = ("ko", "en")
 EXCERPT_CHARS = 300
 SMS_CHARS = 70  # one Korean SMS segment (EUC-KR, 140 bytes)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from proposal_svc.domain.admin_filters import AdminFilters
 from proposal_svc.domain.listing import (
     DENSE_LEVEL,
     FIRST_COUNT_FLOOR,
@@ -106,9 +107,12 @@ def admin_spec(
     sort: str,
     limit: int,
     after: Cursor | None,
+    narrowing: AdminFilters | None = None,
 ) -> ListSpec:
     """An admin status tab of one agency; other filters are checked on the fetched documents."""
     residual = [_field_check(k, v) for k, v in filters.items() if k != "agency"]
+    if narrowing is not None:
+        residual.append(narrowing.keeps)
     if search is not None:
         residual.append(lambda d: search.matches(d.get("title", "")))
     return ListSpec({"status": status, "agency": agency}, sort, limit, after, residual)

@@ -4,7 +4,7 @@ timeline, reference data and rule sets. Thin: validate, call the service layer, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -14,6 +14,7 @@ from gongnon_chassis.actor import Actor, CurrentActor, OptionalActor
 from gongnon_contracts.events.common import ActorRole
 from gongnon_contracts.refusals import Forbidden
 from gongnon_contracts.rulesets import RuleSetChoice
+from proposal_svc.domain.admin_filters import SUPPORTS_MAX, AdminFilters
 from proposal_svc.domain.proposal import HASHTAG_LEN_MAX, HASHTAGS_MAX, normalize_hashtags
 from proposal_svc.domain.rules import rule_set_to_dict
 from proposal_svc.entrypoints import views
@@ -96,7 +97,13 @@ def build_router(
         status: Annotated[str | None, Query(description="An admin status tab (operators)")] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page (opaque)")] = None,
+        created_from: Annotated[date | None, Query(description="Admin tabs: registered on or after (KST)")] = None,
+        created_to: Annotated[date | None, Query(description="Admin tabs: registered on or before (KST)")] = None,
+        min_supports: Annotated[int | None, Query(ge=0, le=SUPPORTS_MAX)] = None,
+        department: Annotated[str | None, Query(max_length=64, description="Admin tabs: a case's department")] = None,
     ) -> dict[str, Any]:
+        narrowing = AdminFilters(created_from, created_to, min_supports, department)
+
         async def read() -> dict[str, Any]:
             page = await lists.page(
                 actor,
@@ -110,11 +117,12 @@ def build_router(
                 status=status,
                 limit=limit,
                 cursor=cursor,
+                narrowing=narrowing,
             )
             return views.card_page(page, with_status=status is not None)
 
         # Anonymous public pages are the same for everyone: served from the page cache.
-        if pages.enabled and actor is None and status is None:
+        if pages.enabled and actor is None and status is None and narrowing.empty:
             key = (sort, category, district, stage, hashtag, agency, q, limit, cursor)
             return dict(await pages.get(key, read))
         return await read()

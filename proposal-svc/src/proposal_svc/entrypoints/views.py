@@ -50,8 +50,10 @@ def card_page(page: Page[Proposal], with_status: bool) -> dict[str, Any]:
     cards = []
     for p in page.items:
         shown = card(p, page.now)
-        if with_status:
+        if with_status:  # the operators' list and its Excel export show where each item stands
             shown["status"] = p.status
+            shown["author_name"] = p.author_name
+            shown["cases"] = review_cases(p.cases)
         cards.append(shown)
     return {"items": cards, "next_cursor": page.next_cursor}
 

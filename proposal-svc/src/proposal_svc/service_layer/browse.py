@@ -14,6 +14,7 @@ from proposal_svc.adapters.listing import Listing, admin_spec, cursor_of, public
 from proposal_svc.adapters.live_counts import LiveCounts
 from proposal_svc.adapters.repository import from_doc
 from proposal_svc.domain.access import is_moderator
+from proposal_svc.domain.admin_filters import AdminFilters
 from proposal_svc.domain.proposal import STATUSES, Proposal, normalize_hashtags
 from proposal_svc.domain.search import parse_query
 from proposal_svc.service_layer.pages import Page, seal, unseal
@@ -46,6 +47,7 @@ class ProposalLists:
         status: str | None,
         limit: int,
         cursor: str | None,
+        narrowing: AdminFilters | None = None,
     ) -> Page[Proposal]:
         """A public list, or (status) an admin console's status tab for the agency's moderators."""
         _check("category", category, POLICY_CATEGORIES)
@@ -66,6 +68,8 @@ class ProposalLists:
             if search is None:  # nothing searchable in it (punctuation only): nothing matches
                 return Page([], None, self.listing.now())
         after = unseal(self.cursors, SCOPE, cursor, sort) if cursor else None
+        if narrowing is not None and not narrowing.empty and status is None:
+            raise Invalid("dates, departments and support minimums filter the admin tabs (status)", code="needs_status")
         if status is None:
             spec = public_spec(filters, search, sort, limit, after)
         else:
@@ -73,7 +77,7 @@ class ProposalLists:
             space = agency or (actor.agency if actor else "")
             if actor is None or not is_moderator(actor, space):
                 raise Forbidden("status lists are for the agency's operators", code="operators_only")
-            spec = admin_spec(status, space, filters, search, sort, limit, after)
+            spec = admin_spec(status, space, filters, search, sort, limit, after, narrowing)
         found = await self.listing.page(spec)
         shown = found.docs[:limit]
         if len(found.docs) > limit:

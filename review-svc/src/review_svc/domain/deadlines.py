@@ -11,12 +11,12 @@ news: D-3 not once D-day has come, neither once the case is overdue."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from gongnon_contracts.reference import KST
 from review_svc.domain.cases import ReviewCase
 
-KST = timezone(timedelta(hours=9), "KST")  # Korea keeps no daylight saving time
 REMINDER_LEAD = timedelta(days=3)
 REMINDER_KIND = "d-3"
 DDAY_KIND = "d-day"

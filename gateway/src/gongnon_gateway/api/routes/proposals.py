@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -78,9 +79,14 @@ async def list_proposals(
     status: Annotated[str | None, Query(max_length=20, description="Admin tab (operators): private, trash…")] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
     cursor: CursorQuery = None,
+    created_from: Annotated[date | None, Query(description="Admin tabs: registered on or after (KST)")] = None,
+    created_to: Annotated[date | None, Query(description="Admin tabs: registered on or before (KST)")] = None,
+    min_supports: Annotated[int | None, Query(ge=0, le=10**9, description="Admin tabs: at least this many")] = None,
+    department: Annotated[str | None, Query(max_length=64, description="Admin tabs: a case's department")] = None,
 ) -> Response:
     """{items, next_cursor}. `agency`: that agency's items; the host agency's list holds every
-    agency's items (the host archives everything)."""
+    agency's items (the host archives everything). With `status` (an operator's tab) the list
+    also narrows by registration dates, a case's department and a minimum of supports."""
     if agency == agencies.host_agency and status is None:
         agency = None
     params = {
@@ -94,6 +100,10 @@ async def list_proposals(
         "status": status,
         "limit": limit,
         "cursor": cursor,
+        "created_from": created_from.isoformat() if created_from else None,
+        "created_to": created_to.isoformat() if created_to else None,
+        "min_supports": min_supports,
+        "department": department,
     }
     return await up.forward(Service.PROPOSAL, "GET", "/proposals", actor=me, params=params)
 
