@@ -35,4 +35,5 @@ def sections_for(role: str) -> list[Section]:
 
 
 def may_open(role: str, path: str) -> bool:
-    return any(path == s.path or path.startswith(s.path + "/") for s in sections_for(role))
+    # A section's pages, and its downloads (/console/proposals.xlsx).
+    return any(path == s.path or path.startswith((s.path + "/", s.path + ".")) for s in sections_for(role))

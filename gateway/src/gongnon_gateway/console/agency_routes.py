@@ -233,7 +233,6 @@ async def _secret_page(request: Request, staff: Staff, agency: str, done: str, s
         done_text=DONE[done],
         secret=secret,
         back=_here(agency, staff),
-        message=None,
     )
 
 

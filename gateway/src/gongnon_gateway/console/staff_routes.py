@@ -48,7 +48,7 @@ async def cases(request: Request, user: SiteUser, status: str = "") -> Response:
         staff.session,
         "console_cases.html",
         cases=items,
-        status=status,
+        shown_status=status,
         failed=None if reply.ok else reply.error,
     )
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from gongnon_chassis.actor import OptionalActor
 from proposal_svc.domain.proposal import BODY_MAX, TITLE_MAX
+from proposal_svc.entrypoints.fields import AGENCY_PATTERN
 from proposal_svc.service_layer.similar import SimilarService
 
 LIMIT_MAX, LIMIT_DEFAULT = 10, 5
@@ -28,6 +29,7 @@ class SimilarIn(BaseModel):
     title: DraftTitle
     body: DraftBody = ""
     limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    agency: str | None = Field(None, pattern=AGENCY_PATTERN)  # the agency written to
 
 
 def build_similar_router(similar: SimilarService) -> APIRouter:
@@ -35,7 +37,7 @@ def build_similar_router(similar: SimilarService) -> APIRouter:
 
     @router.post("/proposals/similar")
     async def similar_proposals(draft: SimilarIn, actor: OptionalActor) -> dict[str, Any]:
-        hints = await similar.hints(actor, draft.title, draft.body, draft.limit)
+        hints = await similar.hints(actor, draft.title, draft.body, draft.limit, draft.agency)
         return {"items": [asdict(h) for h in hints]}
 
     return router

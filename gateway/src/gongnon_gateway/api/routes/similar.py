@@ -19,6 +19,9 @@ class SimilarIn(BaseModel):
     title: str = Field(min_length=2, max_length=120)
     body: str | None = Field(None, max_length=10_000)
     limit: int = Field(5, ge=1, le=10)
+    agency: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$", description="The agency written to (default: the caller's)"
+    )
 
 
 @router.post("/api/proposals/similar", response_model=SimilarOut)
