@@ -519,6 +519,16 @@ ROWS: dict[tuple[str, str], tuple[str, Maker]] = {
     ("GET", "/api/open-data"): (ALL, at("/api/open-data")),
     ("GET", "/api/open-data/proposals.json"): (ALL, at("/api/open-data/proposals.json?limit=5")),
     ("GET", "/api/open-data/proposals.csv"): (ALL, at("/api/open-data/proposals.csv")),
+    ("GET", "/api/open-data/snapshots"): (ALL, at("/api/open-data/snapshots")),
+    # A day long before the platform: no snapshot, for anyone alike (the kept days: test_open_data).
+    ("GET", "/api/open-data/snapshots/{day}/proposals.json"): (
+        NONE,
+        at("/api/open-data/snapshots/2000-01-01/proposals.json"),
+    ),
+    ("GET", "/api/open-data/snapshots/{day}/proposals.csv"): (
+        NONE,
+        at("/api/open-data/snapshots/2000-01-01/proposals.csv"),
+    ),
     ("GET", "/api/executions"): (ALL, at("/api/executions")),
     # 실행: nothing here was voted through (tests/test_civic_loop_complete.py drives execution and
     # its refusals): anyone signed in learns only that the item is not being executed.

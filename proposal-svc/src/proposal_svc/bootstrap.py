@@ -16,6 +16,7 @@ from proposal_svc.adapters.deliberations import DeliberationRepository
 from proposal_svc.adapters.listing import Listing
 from proposal_svc.adapters.live_counts import DEFAULT_FOLD_EVERY_S
 from proposal_svc.adapters.moderation import ModerationRepository
+from proposal_svc.adapters.open_data_snapshots import SnapshotStore
 from proposal_svc.adapters.repository import ProposalRepository
 from proposal_svc.adapters.similar_index import CATCH_UP_EVERY_S, SimilarProposals
 from proposal_svc.adapters.similar_store import SimilarStore
@@ -40,6 +41,7 @@ from proposal_svc.service_layer.community import CommunityService
 from proposal_svc.service_layer.deliberations import DeliberationService
 from proposal_svc.service_layer.expiry import ExpiryScanner
 from proposal_svc.service_layer.moderation import ModerationService
+from proposal_svc.service_layer.open_data_snapshots import DailySnapshots
 from proposal_svc.service_layer.proposals import ProposalService
 from proposal_svc.service_layer.review_progress import ReviewProgress
 from proposal_svc.service_layer.rulesets import RuleSetService
@@ -103,6 +105,7 @@ def build_app(settings: ProposalSettings) -> FastAPI:
     deliberations = DeliberationService(store, repo, drepo, tallies, rt.cursors)
     community = CommunityService(store, repo, comms, moderation, rt.cursors)
     similar = SimilarService(hints, settings.default_agency)
+    snapshots = DailySnapshots(store, repo, SnapshotStore(store))
 
     # Events: three consumer groups (entrypoints/events.py).
     register_tallies(rt.consumer("tallies", batch_size=TALLY_BATCH), tallies, deliberations)
@@ -115,12 +118,14 @@ def build_app(settings: ProposalSettings) -> FastAPI:
     rt.every(settings.scheduler_interval_s, expiry.scan, "expire-windows")
     rt.every(CATCH_UP_EVERY_S, hints.catch_up, "similar-catch-up")
     rt.every(settings.count_fold_s, repo.live.fold, "fold-counts")
+    rt.every(settings.scheduler_interval_s, snapshots.take_if_due, "open-data-snapshot")
 
     async def create_indexes(_: Runtime) -> None:
         await repo.ensure_indexes()
         await drepo.ensure_indexes()
         await comms.ensure_indexes()
         await mods.ensure_indexes()
+        await snapshots.snapshots.ensure_indexes()
         await repo.live.fold_everything_later()  # what a stopped process raised and had not folded yet
 
     # A committed change that emitted an event (a milestone lists a petition, an expiry, a
@@ -131,7 +136,7 @@ def build_app(settings: ProposalSettings) -> FastAPI:
         [
             build_router(proposals, lists, rulesets, pages, now),
             build_similar_router(similar),
-            build_open_data_router(repo, now),
+            build_open_data_router(repo, snapshots, now),
             build_deliberation_router(deliberations, now),
             build_community_router(community, now),
             build_moderation_router(moderation, now),

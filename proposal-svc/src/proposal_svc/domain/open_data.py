@@ -4,9 +4,10 @@ that is private, hidden, trashed, withdrawn or not yet listed is not published a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from gongnon_contracts.reference import KST
 from proposal_svc.domain.proposal import Proposal
 
 LICENCE = {
@@ -76,3 +77,18 @@ def row(p: Proposal, updated_at: datetime | None) -> dict[str, Any]:
         "civic_stage": civic.get("stage"),
         "execution_progress_pct": civic.get("progress_pct"),
     }
+
+
+# --- daily snapshots: the whole dataset as it stood at the start of a day (KST) ---------------
+SNAPSHOT_CHUNK = 1000  # rows per stored chunk (a Mongo document stays far below 16 MB)
+SNAPSHOT_KEEP_DAYS = 31  # older daily files are dropped; the incremental feed covers the rest
+
+
+def snapshot_day(now: datetime) -> date:
+    """The calendar day (KST) whose snapshot is due at `now`."""
+    return now.astimezone(KST).date()
+
+
+def expired_days(days: list[date], today: date) -> list[date]:
+    """Snapshots past the keeping period."""
+    return [d for d in days if (today - d).days >= SNAPSHOT_KEEP_DAYS]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from collections.abc import AsyncIterator
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -18,7 +19,7 @@ from gongnon_contracts.bounds import Moment
 from gongnon_gateway.api.deps import ContextDep, UpstreamDep
 from gongnon_gateway.api.responses import _example, _Out
 from gongnon_gateway.api.schemas import ERROR_RESPONSES
-from gongnon_gateway.upstream import Service
+from gongnon_gateway.upstream import Service, UpstreamReply
 
 router = APIRouter(tags=["open data"], responses=ERROR_RESPONSES)
 REF = r"^[A-Za-z0-9_\-]{1,64}$"
@@ -72,6 +73,8 @@ async def catalogue() -> dict[str, Any]:
                 "formats": {"json": "/api/open-data/proposals.json", "csv": "/api/open-data/proposals.csv"},
                 "incremental": "add ?since=<ISO 8601 time>: only items changed since then",
                 "paging": "JSON: ?after=<next_after>&limit=1..1000",
+                "snapshots": "/api/open-data/snapshots: the whole dataset frozen once a day (KST), kept 31 "
+                "days, as /api/open-data/snapshots/{day}/proposals.csv or .json?chunk=…",
                 "licence": "KOGL-1",
                 "schema": "/api/open-data/proposals.json?limit=1 (the `schema` field)",
             }
@@ -111,13 +114,27 @@ async def proposals_csv(
 ) -> Response:
     """Every published proposal (or those changed since `since`) in one UTF-8 CSV file with a
     header row; the licence in the `Link` header."""
+
+    async def pages() -> AsyncIterator[UpstreamReply]:
+        after: str | None = None
+        for _ in range(CSV_MAX_PAGES):
+            params = {"since": since.isoformat() if since else None, "after": after, "limit": CSV_PAGE}
+            reply = await up.request(Service.PROPOSAL, "GET", "/open-data/proposals", params=params)
+            yield reply
+            after = reply.json().get("next_after") if reply.ok else None
+            if not after:
+                return
+
+    day = ctx.runtime.clock.now().strftime("%Y%m%d")
+    return await _csv_file(pages(), f"gongnon-proposals-{day}.csv")
+
+
+async def _csv_file(pages: AsyncIterator[UpstreamReply], filename: str) -> Response:
+    """Pages of rows (each with the schema) as one CSV file; an upstream error is passed on."""
     out = io.StringIO()
     writer = csv.writer(out)
     fields: list[str] | None = None
-    after: str | None = None
-    for _ in range(CSV_MAX_PAGES):
-        params = {"since": since.isoformat() if since else None, "after": after, "limit": CSV_PAGE}
-        reply = await up.request(Service.PROPOSAL, "GET", "/open-data/proposals", params=params)
+    async for reply in pages:
         if not reply.ok:
             return reply.to_response()
         page = reply.json()
@@ -125,15 +142,68 @@ async def proposals_csv(
             fields = list(page["schema"])
             writer.writerow(fields)
         writer.writerows([_cell(item.get(f)) for f in fields] for item in page["items"])
-        after = page.get("next_after")
-        if not after:
-            break
-    day = ctx.runtime.clock.now().strftime("%Y%m%d")
     return Response(
         content="\ufeff" + out.getvalue(),  # the BOM: Excel reads the Korean as UTF-8
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="gongnon-proposals-{day}.csv"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Link": '<https://www.kogl.or.kr/info/license.do>; rel="license"',
         },
     )
+
+
+# --- daily snapshots ------------------------------------------------------------------------
+
+
+class SnapshotListOut(_Out):
+    model_config = _example({"licence": {"id": "KOGL-1"}, "items": [{"day": "2026-12-05", "rows": 1520, "chunks": 2}]})
+
+    licence: dict[str, Any]
+    items: list[dict[str, Any]] = Field(description="{day, rows, chunks, taken_at}, newest first")
+
+
+class SnapshotPageOut(_Out):
+    model_config = _example({"day": "2026-12-05", "rows": 1520, "chunks": 2, "chunk": 0, "items": [_ROW]})
+
+    licence: dict[str, Any]
+    schema_: dict[str, Any] = Field(alias="schema")
+    day: date
+    taken_at: datetime
+    rows: int
+    chunks: int
+    chunk: int
+    items: list[dict[str, Any]]
+    next_chunk: int | None = None
+
+
+@router.get("/api/open-data/snapshots", response_model=SnapshotListOut)
+async def snapshots(up: UpstreamDep) -> Response:
+    """The daily snapshots kept (31 days): the whole dataset frozen once a day (KST)."""
+    return await up.forward(Service.PROPOSAL, "GET", "/open-data/snapshots")
+
+
+@router.get("/api/open-data/snapshots/{day}/proposals.json", response_model=SnapshotPageOut)
+async def snapshot_json(
+    day: date, up: UpstreamDep, chunk: Annotated[int, Query(ge=0, le=1_000_000, description="next_chunk")] = 0
+) -> Response:
+    """One chunk (1,000 rows) of the day's snapshot; 404 `no_snapshot` for a day not kept."""
+    return await up.forward(Service.PROPOSAL, "GET", f"/open-data/snapshots/{day.isoformat()}", params={"chunk": chunk})
+
+
+@router.get(
+    "/api/open-data/snapshots/{day}/proposals.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def snapshot_csv(day: date, up: UpstreamDep) -> Response:
+    """The day's whole snapshot as one CSV file (the same columns as proposals.csv)."""
+
+    async def pages() -> AsyncIterator[UpstreamReply]:
+        chunk: int | None = 0
+        while chunk is not None and chunk < CSV_MAX_PAGES:
+            path = f"/open-data/snapshots/{day.isoformat()}"
+            reply = await up.request(Service.PROPOSAL, "GET", path, params={"chunk": chunk})
+            yield reply
+            chunk = reply.json().get("next_chunk") if reply.ok else None
+
+    return await _csv_file(pages(), f"gongnon-proposals-snapshot-{day.strftime('%Y%m%d')}.csv")
