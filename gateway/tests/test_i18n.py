@@ -70,6 +70,8 @@ def test_the_console_s_python_texts_have_english() -> None:
         | {label for _, label in proposal_filters.EXPORT_COLUMNS}
         | set(staff_routes.DECISIONS.values())
         | set(staff_routes.CRITERIA.values())
+        | set(staff_routes.AGENDA_STATUSES.values())
+        | set(proposal_filters.CASE_STATUSES.values())
         | set(operator_routes.ACTIONS.values())
         | set(proposal_filters.ListFilters.read({"from": "x", "min_supports": "-1"}).problems)
         | set(proposal_filters.ListFilters.read({"from": "2026-02-01", "to": "2026-01-01"}).problems)

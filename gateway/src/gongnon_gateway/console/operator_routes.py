@@ -13,7 +13,14 @@ from fastapi.responses import Response
 from gongnon_contracts.reference import POLICY_CATEGORIES
 from gongnon_gateway.api.deps import ID_PATTERN, ContextDep
 from gongnon_gateway.console.common import Staff, back_to, page, posted_by_staff, staff_of
-from gongnon_gateway.console.proposal_filters import EXPORT_COLUMNS, SUPPORT_PRESETS, TABS, ListFilters, row_of
+from gongnon_gateway.console.proposal_filters import (
+    CASE_STATUSES,
+    EXPORT_COLUMNS,
+    SUPPORT_PRESETS,
+    TABS,
+    ListFilters,
+    row_of,
+)
 from gongnon_gateway.console.xlsx import XLSX_TYPE, workbook
 from gongnon_gateway.i18n import language_of, translate
 from gongnon_gateway.site.routes import SiteUser
@@ -189,6 +196,7 @@ async def answers(request: Request, user: SiteUser) -> Response:
         "console_answers.html",
         waiting=waiting.items(),
         to_assign=reassign.items() + unassigned.items(),
+        case_statuses=CASE_STATUSES,
         departments=await _departments(staff, agency),
         failed=next((r.error for r in (waiting, reassign, unassigned) if not r.ok), None),
     )

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from gongnon_contracts.reference import POLICY_CATEGORIES
+from gongnon_gateway.i18n import translate
 
 # 공개 / 비공개 / 실패 / 휴지통, then what moderation and authors add.
 TABS: dict[str, str] = {
@@ -21,6 +22,14 @@ TABS: dict[str, str] = {
     "withdrawn": "철회",
 }
 SUPPORT_PRESETS = (50, 500, 1000, 5000)
+CASE_STATUSES = {
+    "unassigned": "미지정",
+    "assigned": "검토 중",
+    "reassign_requested": "재지정 요청",
+    "awaiting_approval": "승인 대기",
+    "published": "답변 공개",
+}
+DECISIONS = {"accept": "수용", "partial": "부분수용", "reject": "불수용"}
 _DEPARTMENT = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
@@ -115,17 +124,25 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def row_of(card: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """One proposal as the list and the export show it: the same values in the same order."""
-    label = card.get("category_label") or {}
+    """One proposal as the list and the export show it: the same values in the same order, with
+    statuses and answers in the page's language."""
+
+    def label(table: Mapping[str, str], key: Any) -> str:
+        return translate(table[key], lang) if key in table else str(key or "")
+
+    category = card.get("category_label") or {}
     cases = [c for c in card.get("cases") or [] if isinstance(c, dict)]
     return {
         "id": str(card.get("id", "")),
         "title": str(card.get("title", "")),
-        "status": str(card.get("status", "")),
-        "category": str(label.get(lang) or label.get("ko") or card.get("category") or ""),
+        "status": label(TABS, card.get("status")),
+        "category": str(category.get(lang) or category.get("ko") or card.get("category") or ""),
         "support_count": int(card.get("support_count") or 0),
         "created_at": str(card.get("created_at", ""))[:10],
         "departments": ", ".join(str(c.get("department_name") or c.get("department_id") or "") for c in cases),
-        "answers": ", ".join(str(c.get("decision") or c.get("status") or "") for c in cases),
+        "answers": ", ".join(
+            label(DECISIONS, c.get("decision")) if c.get("decision") else label(CASE_STATUSES, c.get("status"))
+            for c in cases
+        ),
         "author_name": str(card.get("author_name") or ""),
     }

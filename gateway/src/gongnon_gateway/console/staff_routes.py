@@ -10,11 +10,21 @@ from fastapi.responses import Response
 
 from gongnon_gateway.api.deps import ID_PATTERN, ContextDep
 from gongnon_gateway.console.common import Staff, back_to, page, posted_by_staff, staff_of
+from gongnon_gateway.console.proposal_filters import CASE_STATUSES, DECISIONS
 from gongnon_gateway.site.routes import SiteUser
 
 router = APIRouter(include_in_schema=False)
 _ID = re.compile(ID_PATTERN)
-DECISIONS = {"accept": "수용", "partial": "부분수용", "reject": "불수용"}
+AGENDA_STATUSES = {
+    "scoring": "1차 심의(채점)",
+    "not_selected": "선정되지 않음",
+    "planning": "2차 심의(실행계획)",
+    "awaiting_verdict": "3차 심의(적정성 판단)",
+    "voting": "결정 투표 중",
+    "discarded": "폐기",
+    "executing": "실행 중",
+    "rejected": "투표 부결",
+}
 CRITERIA = {
     "necessity": "당위성",
     "changeability": "변화성",
@@ -49,6 +59,7 @@ async def cases(request: Request, user: SiteUser, status: str = "") -> Response:
         "console_cases.html",
         cases=items,
         shown_status=status,
+        case_statuses=CASE_STATUSES,
         failed=None if reply.ok else reply.error,
     )
 
@@ -71,6 +82,7 @@ async def case(request: Request, user: SiteUser, case_id: str) -> Response:
         "console_case.html",
         case=found,
         decisions=DECISIONS,
+        case_statuses=CASE_STATUSES,
         execution=execution.body if execution.ok else None,
     )
 
@@ -148,6 +160,7 @@ async def committee(request: Request, user: SiteUser) -> Response:
         "console_committee.html",
         agendas=reply.items(),
         criteria=CRITERIA,
+        agenda_statuses=AGENDA_STATUSES,
         scale=range(1, 6),
         may_score=staff.role == "committee",
         failed=None if reply.ok else reply.error,
