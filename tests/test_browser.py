@@ -247,6 +247,7 @@ CONSOLE_PAGES = [
     "/console/moderation",
     "/console/answers",
     "/console/statistics",
+    "/console/deliberations",
     "/console/committee",
     "/console/agency",
 ]

@@ -89,3 +89,38 @@ async def test_a_post_without_the_session_s_csrf_token_changes_nothing(cluster: 
         assert [a["action"] for a in audit["items"]] == ["hide"]
     finally:
         await s.close()
+
+
+async def test_an_operator_asks_citizens_from_the_console(cluster: Cluster, gw: Gateway) -> None:
+    operator = await gw.staff("operator")
+    s = await _session(cluster.gateway_url, operator.email)
+    try:
+        _, _, html = await _get(s, "/console/deliberations")
+        token = re.search(r'name="csrf" value="([^"]+)"', html)
+        assert token is not None
+        form = {
+            "title": f"심야버스 노선을 늘릴까요? {_run}",
+            "body": "시민 여러분의 의견을 묻습니다.",
+            "category": "transport",
+            "yes_label": "늘려 주세요",
+            "no_label": "지금도 충분합니다",
+            "other_label": "",
+            "days": "30",
+            "csrf": token.group(1),
+        }
+        async with s.post("/console/deliberations/consultations", data=form, allow_redirects=False) as r:
+            assert "done=consulted" in r.headers["Location"], r.headers["Location"]
+        listed = await gw.ok("GET", "/api/consultations?limit=50")
+        [asked] = [c for c in listed["items"] if c["title"] == form["title"]]
+        detail = await gw.ok("GET", f"/api/consultations/{asked['id']}")
+        assert [(o["id"], o["label"]) for o in detail["ballot"]["options"]] == [
+            ("yes", "늘려 주세요"),
+            ("no", "지금도 충분합니다"),
+        ]
+        # Without a question the API refuses, and the console says so instead of failing.
+        async with s.post(
+            "/console/deliberations/consultations", data={**form, "title": ""}, allow_redirects=False
+        ) as r:
+            assert "error=" in r.headers["Location"]
+    finally:
+        await s.close()

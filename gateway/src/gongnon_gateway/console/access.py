@@ -22,6 +22,7 @@ SECTIONS: tuple[tuple[frozenset[ActorRole], Section], ...] = (
     (OPERATOR_ROLES, Section("/console/proposals", "제안 관리")),
     (OPERATOR_ROLES, Section("/console/moderation", "신고·의심 검토")),
     (OPERATOR_ROLES, Section("/console/answers", "답변 승인·재지정")),
+    (OPERATOR_ROLES, Section("/console/deliberations", "시민토론·시민에게 묻기")),
     (OPERATOR_ROLES, Section("/console/statistics", "통계")),
     (CASE_ROLES, Section("/console/cases", "부서 검토함")),
     (COMMITTEE_ROLES, Section("/console/committee", "제안실현위원회 심의")),

@@ -22,6 +22,7 @@ DONE: dict[str, str] = {
     "restored": "선택한 제안을 복원했습니다.",
     "trashed": "선택한 제안을 휴지통으로 옮겼습니다.",
     "moderated": "처리했습니다.",
+    "consulted": "시민에게 묻는 질문을 열었습니다.",
     "approved": "답변을 승인해 공개했습니다.",
     "returned": "답변을 부서로 반려했습니다.",
     "assigned": "담당 부서를 지정했습니다.",

@@ -244,6 +244,11 @@ async def statistics(request: Request, user: SiteUser) -> Response:
         )
     rows = stats.items()
     longest = max((r.get("median_days_to_answer") or 0 for r in rows), default=0) or 1
+    # Supports over time: the agency's total in each daily open-data snapshot, oldest first.
+    days = (await staff.api.get("/api/open-data/snapshots")).items()
+    over_time = [
+        (str(d.get("day")), int(((d.get("by_agency") or {}).get(agency) or {}).get("supports", 0))) for d in days
+    ][::-1]
     return page(
         request,
         staff.session,
@@ -253,5 +258,58 @@ async def statistics(request: Request, user: SiteUser) -> Response:
         counts=counts,
         tabs=TABS,
         widest=max((n for n, _ in counts.values()), default=0) or 1,
+        over_time=over_time,
+        most_supports=max((n for _, n in over_time), default=0) or 1,
         failed=None if stats.ok else stats.error,
     )
+
+
+@router.get("/console/deliberations", response_model=None)
+async def deliberations(request: Request, user: SiteUser) -> Response:
+    """시민토론 and 서울시가 묻습니다: what is open and closed, and a form to ask the city's question."""
+    staff = staff_of(request, user)
+    if not isinstance(staff, Staff):
+        return staff
+    lang = language_of(request.scope)
+    debates = await staff.api.get("/api/debates", limit=50)
+    consultations = await staff.api.get("/api/consultations", limit=50)
+    return page(
+        request,
+        staff.session,
+        "console_deliberations.html",
+        debates=debates.items(),
+        consultations=consultations.items(),
+        categories={k: v.get(lang, v["ko"]) for k, v in POLICY_CATEGORIES.items()},
+        failed=next((r.error for r in (debates, consultations) if not r.ok), None),
+    )
+
+
+@router.post("/console/deliberations/consultations", response_model=None)
+async def ask_the_city(
+    request: Request,
+    ctx: ContextDep,
+    user: SiteUser,
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    yes_label: Annotated[str, Form()] = "",
+    no_label: Annotated[str, Form()] = "",
+    other_label: Annotated[str, Form()] = "",
+    days: Annotated[str, Form()] = "30",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A 찬반형 (choice) consultation: yes, no and, when labelled, other."""
+    staff = posted_by_staff(request, ctx, user, csrf)
+    if not isinstance(staff, Staff):
+        return staff
+    labelled = (("yes", yes_label), ("no", no_label), ("other", other_label))
+    payload = {
+        "title": title,
+        "body": body,
+        "category": category,
+        "vote_type": "choice",
+        "options": [{"id": key, "label": text.strip()} for key, text in labelled if text.strip() or key != "other"],
+        "days": int(days) if days.strip().isdigit() else days,
+    }
+    reply = await staff.api.call("POST", "/api/consultations", json=payload)
+    return back_to("/console/deliberations", done="consulted" if reply.ok else None, error=None if reply.ok else reply)

@@ -46,9 +46,18 @@ class SnapshotStore:
             {"_id": key}, {"_id": key, "day": day.isoformat(), "take": take, "n": n, "rows": rows}, upsert=True
         )
 
-    async def publish(self, day: date, take: str, rows: int, chunks: int, taken_at: datetime) -> bool:
+    async def publish(
+        self, day: date, take: str, rows: int, chunks: int, taken_at: datetime, by_agency: dict[str, Any]
+    ) -> bool:
         """Make the take the day's snapshot; False when another take won the day."""
-        doc = {"_id": day.isoformat(), "take": take, "rows": rows, "chunks": chunks, "taken_at": taken_at}
+        doc = {
+            "_id": day.isoformat(),
+            "take": take,
+            "rows": rows,
+            "chunks": chunks,
+            "taken_at": taken_at,
+            "by_agency": by_agency,
+        }
         try:
             await self.db.open_data_snapshots.insert_one(doc)
         except DuplicateKeyError:

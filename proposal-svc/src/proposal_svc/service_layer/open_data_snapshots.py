@@ -32,21 +32,32 @@ class DailySnapshots:
         take = self.snapshots.new_take()
         after: str | None = None
         rows = chunks = 0
+        totals: dict[str, dict[str, int]] = {}  # per agency: the day's items and supports (statistics)
         while True:
             found = await self.proposals.published(PUBLISHED_STATUSES, None, after, SNAPSHOT_CHUNK)
             if not found:
                 break
+            for p, _ in found:
+                total = totals.setdefault(p.agency, {"items": 0, "supports": 0})
+                total["items"] += 1
+                total["supports"] += p.support_count
             await self.snapshots.write_chunk(day, take, chunks, [row(p, changed) for p, changed in found])
             rows += len(found)
             chunks += 1
             after = found[-1][0].id
             if len(found) < SNAPSHOT_CHUNK:
                 break
-        return day if await self.snapshots.publish(day, take, rows, chunks, now) else None
+        return day if await self.snapshots.publish(day, take, rows, chunks, now, totals) else None
 
     async def listing(self) -> list[dict[str, Any]]:
         return [
-            {"day": m["_id"], "rows": m["rows"], "chunks": m["chunks"], "taken_at": m["taken_at"]}
+            {
+                "day": m["_id"],
+                "rows": m["rows"],
+                "chunks": m["chunks"],
+                "taken_at": m["taken_at"],
+                "by_agency": m.get("by_agency", {}),
+            }
             for m in await self.snapshots.manifests()
         ]
 

@@ -159,7 +159,9 @@ class SnapshotListOut(_Out):
     model_config = _example({"licence": {"id": "KOGL-1"}, "items": [{"day": "2026-12-05", "rows": 1520, "chunks": 2}]})
 
     licence: dict[str, Any]
-    items: list[dict[str, Any]] = Field(description="{day, rows, chunks, taken_at}, newest first")
+    items: list[dict[str, Any]] = Field(
+        description="{day, rows, chunks, taken_at, by_agency: {agency: {items, supports}}}, newest first"
+    )
 
 
 class SnapshotPageOut(_Out):
