@@ -86,6 +86,15 @@ def test_the_catalogue_keeps_named_values_and_has_no_korean() -> None:
         assert set(re.findall(r"\{(\w*)\}", ko)) == set(re.findall(r"\{(\w*)\}", en)), (ko, en)
 
 
+def test_each_string_has_one_translation() -> None:
+    """The console reuses the site's strings; a key in both catalogues would let one part's
+    English silently change the other's."""
+    from gongnon_gateway.i18n.en_console import CONSOLE
+    from gongnon_gateway.i18n.en_site import SITE
+
+    assert not set(SITE) & set(CONSOLE)
+
+
 def test_translate_falls_back_to_korean_and_fills_values() -> None:
     assert translate("로그인", "en") == "Log in"
     assert translate("로그인", "ko") == "로그인"

@@ -1,4 +1,5 @@
-"""The English catalogue: Korean source text → English, one dictionary per part of the site."""
+"""The English catalogue: Korean source text → English, one dictionary per part of the site.
+A string both parts show lives in the site's (gateway/tests/test_i18n.py holds them apart)."""
 
 from __future__ import annotations
 

@@ -11,9 +11,15 @@ from fastapi import Request
 
 from gongnon_gateway.core.agencies import Agency
 from gongnon_gateway.core.agency_registry import AgencyRegistry
+from gongnon_gateway.site.phrases import Label, Phrase
 
 log = logging.getLogger(__name__)
 AGENCY_ID = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+# What the proposal form says when it cannot file under the chosen agency.
+PROBLEMS = {
+    "choose_again": "기관을 다시 선택해 주세요.",
+    "closed": "{name}의 공론장은 종료되어 새 제안을 받지 않습니다.",
+}
 
 
 def registry_of(request: Request) -> AgencyRegistry:
@@ -31,20 +37,22 @@ async def agency_choices(request: Request, chosen: str) -> dict[str, Any]:
     open_agencies.sort(key=lambda a: (not a.is_host_agency, a.name_ko))
     ids = {a.id for a in open_agencies}
     return {
-        "agencies": [(a.id, a.name_ko) for a in open_agencies],
+        "agencies": [(a.id, Label(a.name_ko, a.name_en or a.name_ko)) for a in open_agencies],
         "chosen_agency": chosen if chosen in ids else "",
     }
 
 
-async def open_agency_problem(request: Request, agency: str) -> str | None:
-    """Why the form cannot file under this agency (Korean, for the page), or None when it can."""
+async def open_agency_problem(request: Request, agency: str, lang: str = "ko") -> Phrase | None:
+    """Why the form cannot file under this agency (Korean, translated by the page; the agency's
+    name in the page's language), or None when it can."""
     if not AGENCY_ID.match(agency):
-        return "기관을 다시 선택해 주세요."
+        return Phrase(PROBLEMS["choose_again"])
     found = await registry_of(request).find(agency)
     if found is None:
-        return "기관을 다시 선택해 주세요."
+        return Phrase(PROBLEMS["choose_again"])
     if not found.open:
-        return f"{found.name_ko}의 공론장은 종료되어 새 제안을 받지 않습니다."
+        name = found.name_en if lang == "en" and found.name_en else found.name_ko
+        return Phrase(PROBLEMS["closed"], {"name": name})
     return None
 
 

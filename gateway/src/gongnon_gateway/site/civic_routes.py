@@ -21,7 +21,7 @@ DECISION_FILTERS = {
     "voting": "결정 투표 중",
     "executing": "실행 결정",
     "rejected": "부결",
-    "discarded": "폐기",
+    "discarded": "폐기됨",
 }
 EXECUTION_FILTERS = {"": "전체", "budgeting": "예산 확보 중", "in_progress": "실행 중", "completed": "실행 완료"}
 

@@ -1,5 +1,8 @@
 """What the site shows of the committee (제안실현위원회), the decision vote (결정) and execution
-(실행): plain view objects built from the services' JSON, so templates stay simple."""
+(실행): plain view objects built from the services' JSON, so templates stay simple.
+
+Labels stay Korean here and the templates translate them; budgets stay numbers, and the
+templates write them ("{amount}원", 비예산 when there is none)."""
 
 from __future__ import annotations
 
@@ -14,11 +17,24 @@ AGENDA_STATUS_KO = {
     "planning": "실행계획 작성 중",
     "awaiting_verdict": "실행부서 검토 중",
     "voting": "결정 투표 중",
-    "discarded": "폐기",
+    "discarded": "폐기됨",
     "executing": "실행 결정",
     "rejected": "투표 부결",
 }
 EXECUTION_STATUS_KO = {"budgeting": "예산 확보 중", "in_progress": "실행 중", "completed": "실행 완료"}
+# review-svc's labels (budget_track_label, the criteria's labels): the pages translate what the
+# service sends, so each has its English in the catalogue.
+TRACK_LABELS = {"non_budget": "비예산", "own_budget": "자체예산", "participatory_budget": "시민참여예산"}
+# The verdict by its key: the site says 폐기됨 (discarded) where review-svc's label says 폐기, a
+# word the catalogue already gives the console (a key's "revoke").
+VERDICT_LABELS = {"fit": "적정", "revise": "수정", "discard": "폐기됨"}
+CRITERIA_LABELS = {"necessity": "당위성", "changeability": "변화성", "feasibility": "실행성", "impact": "파급성"}
+# Why an agenda item closed, for the English page (review-svc writes the reason in Korean);
+# a discarded item's reason is the department's own words and is shown as written.
+CLOSED_NOTES = {
+    "not_selected": "제안실현위원회 1차 심의에서 선정되지 않았습니다.",
+    "rejected": "결정 투표에서 부결되었습니다.",
+}
 
 
 def _int(value: Any) -> int:
@@ -26,17 +42,6 @@ def _int(value: Any) -> int:
         return int(value or 0)
     except (TypeError, ValueError):
         return 0
-
-
-def won(value: Any) -> str:
-    krw = _int(value)
-    return f"{krw:,}원" if krw else "비예산"
-
-
-def _amount(value: Any) -> str:
-    """A budget beside its track's label (비예산 needs no amount)."""
-    krw = _int(value)
-    return f"{krw:,}원" if krw else ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class AgendaView:
     criteria: list[tuple[str, str]]
     direction: str
     detail: str
-    budget: str
+    budget_krw: int
     track: str
     department: str
     verdict: str
@@ -58,6 +63,7 @@ class AgendaView:
     verdict_due: str
     verdict_overdue: bool
     closed_reason: str
+    closed_note: str = ""
 
     @classmethod
     def of(cls, d: dict[str, Any]) -> AgendaView:
@@ -79,14 +85,15 @@ class AgendaView:
             criteria=criteria,
             direction=str(plan.get("direction") or ""),
             detail=str(plan.get("detail") or ""),
-            budget=_amount(plan.get("budget_krw")),
+            budget_krw=_int(plan.get("budget_krw")),
             track=str(plan.get("budget_track_label") or ""),
             department=str(plan.get("department_name") or d.get("department_name") or ""),
-            verdict=str(d.get("verdict_label") or ""),
+            verdict=VERDICT_LABELS.get(str(d.get("verdict") or ""), str(d.get("verdict_label") or "")),
             verdict_reason=str(d.get("verdict_reason") or ""),
             verdict_due=fmt_date(d.get("verdict_due_at")),
             verdict_overdue=bool(d.get("verdict_overdue")),
             closed_reason=str(d.get("closed_reason") or ""),
+            closed_note=CLOSED_NOTES.get(status, ""),
         )
 
 
@@ -94,7 +101,7 @@ class AgendaView:
 class DecisionVoteView:
     ballot_id: str
     open: bool
-    budget: str
+    budget_krw: int
     quorum: int
     closes: str
     yes: int
@@ -110,7 +117,7 @@ class DecisionVoteView:
         return cls(
             ballot_id=str(d.get("item_id") or ""),
             open=d.get("status") == "open",
-            budget=won(d.get("budget_krw")),
+            budget_krw=_int(d.get("budget_krw")),
             quorum=_int(d.get("quorum")),
             closes=fmt_time(d.get("closes_at")),
             yes=_int(d.get("yes")),
@@ -143,7 +150,7 @@ class ExecutionView:
     status: str
     status_label: str
     department: str
-    budget: str
+    budget_krw: int
     track: str
     source: str
     progress: int
@@ -181,7 +188,7 @@ class ExecutionView:
             status=status,
             status_label=EXECUTION_STATUS_KO.get(status, status),
             department=str(d.get("department_name") or ""),
-            budget=_amount(d.get("budget_krw")),
+            budget_krw=_int(d.get("budget_krw")),
             track=str(d.get("budget_track_label") or ""),
             source=str(d.get("budget_source") or ""),
             progress=max(0, min(100, _int(d.get("progress_pct")))),

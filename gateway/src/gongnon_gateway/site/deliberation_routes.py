@@ -29,6 +29,7 @@ from gongnon_gateway.site.routes import (
     citizen_refusal,
     render,
 )
+from gongnon_gateway.site.timeline_views import TimelineEntry
 from gongnon_gateway.upstream import Service
 
 router = APIRouter(include_in_schema=False)
@@ -82,7 +83,7 @@ async def _page(request: Request, ctx: ContextDep, user: SiteUser, kind: str, it
         message=VOTE_MESSAGES.get(code) or views.MESSAGES.get(code),
         item_id=item_id,
         item=item,
-        timeline=None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)],
+        timeline=None if timeline is None else [TimelineEntry.of(d) for d in views.items_of(timeline)],
         cases=None if cases is None else [views.CaseView.of(d, now) for d in views.items_of(cases)],
     )
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gongnon_gateway.site.views import category_label, dday, fmt_date, parse_time
+from gongnon_gateway.site.phrases import Label, Phrase
+from gongnon_gateway.site.views import CLOSED, category_label, dday, fmt_date, parse_time
 
 KINDS = {"debate": ("시민토론", "/debates"), "consultation": ("서울시가 묻습니다", "/consultations")}
 VOTE_TYPES = {"choice": "찬반형", "discussion": "토론형", "research": "리서치형", "multi": "문답형"}
@@ -123,13 +124,13 @@ class DeliberationCard:
     url: str
     title: str
     excerpt: str
-    category: str
+    category: Label
     vote_type: str
     vote_type_label: str
     status: str
     status_label: str
     period: str
-    dday: str
+    dday: Phrase
     participants: int
 
     @classmethod
@@ -152,7 +153,7 @@ class DeliberationCard:
             status=status,
             status_label=STATUSES.get(status, status),
             period=f"{fmt_date(doc.get('opens_at'))} ~ {fmt_date(doc.get('closes_at'))}",
-            dday=dday(closes, now) if status in ("open", "scheduled") else "마감",
+            dday=dday(closes, now) if status in ("open", "scheduled") else Phrase(CLOSED),
             participants=_int(doc.get("participants")),
         )
 

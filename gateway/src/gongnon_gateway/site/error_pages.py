@@ -2,7 +2,8 @@
 
 `/api/…`, the machine documents (`*.json`, `/docs`, `/metrics`, health) keep the chassis's JSON error
 body; every other path is the site, where a person gets an HTML page (404, 403, 405, 500, 503) with
-the site's header and a way back. A service outage gives 503 with a friendly Korean page."""
+the site's header and a way back, in the page's language (`/en/…` in English). A service outage
+gives 503 with a friendly page."""
 
 from __future__ import annotations
 
@@ -22,7 +23,28 @@ def is_machine_path(path: str) -> bool:
     return path == "/api" or path.startswith(_MACHINE_PREFIXES) or path.endswith(".json")
 
 
+_PREFIX = "/en"
+
+
+def as_routed(request: Request) -> Request:
+    """The request as the site's routes see it. An unexpected failure (500) reaches the handler
+    outside the language prefix, with the path as it was sent: `/en` is taken off here too."""
+    state = request.scope.get("state") or {}
+    path: str = request.scope["path"]
+    if "lang" in state or (path != _PREFIX and not path.startswith(_PREFIX + "/")):
+        return request
+    raw: bytes = request.scope.get("raw_path") or path.encode()
+    scope = {
+        **request.scope,
+        "path": path[len(_PREFIX) :] or "/",
+        "raw_path": raw[len(_PREFIX) :] or b"/",
+        "state": {**state, "lang": "en"},
+    }
+    return Request(scope, request.receive)
+
+
 async def error_page(request: Request, status: int) -> HTMLResponse:
+    request = as_routed(request)
     title, detail = views.error_text(status)
     ctx: GatewayContext | None = getattr(request.app.state, "gateway", None)
     user = None
@@ -35,7 +57,7 @@ async def error_page(request: Request, status: int) -> HTMLResponse:
 
 
 async def _page_for_people(request: Request, json_response: JSONResponse) -> Response | None:
-    if is_machine_path(request.url.path):
+    if is_machine_path(as_routed(request).url.path):
         return None
     page = await error_page(request, json_response.status_code)
     for name in ("allow", "retry-after", "www-authenticate"):

@@ -1,7 +1,8 @@
-"""The public site: pages rendered on the server, forms with a cookie session.
+"""The public site: pages rendered on the server, forms with a cookie session, in Korean and
+(under `/en`) English: the texts here are Korean and the templates translate them.
 
-Every page survives a service outage: the main data failing gives a friendly Korean page
-with 503 (see `error_pages.py`); secondary panels show a note instead."""
+Every page survives a service outage: the main data failing gives a friendly page with 503
+(see `error_pages.py`); secondary panels show a note instead."""
 
 from __future__ import annotations
 
@@ -21,20 +22,39 @@ from gongnon_gateway.api.limit_deps import guard_for, limit_person
 from gongnon_gateway.context import GatewayContext
 from gongnon_gateway.core.identity import IdentityClaim
 from gongnon_gateway.core.security import TokenError
-from gongnon_gateway.i18n import language_of, switched
 from gongnon_gateway.counters import read_counters
+from gongnon_gateway.i18n import language_of, switched
 from gongnon_gateway.site import agency_form, views
 from gongnon_gateway.site.civic_views import AgendaView, DecisionVoteView, ExecutionView
 from gongnon_gateway.site.community_views import community_panels
 from gongnon_gateway.site.origin import same_origin
+from gongnon_gateway.site.phrases import Phrase
 from gongnon_gateway.site.templating import templates
+from gongnon_gateway.site.timeline_views import TimelineEntry
 from gongnon_gateway.upstream import Service, UpstreamProblem, UpstreamReply
-
 
 router = APIRouter(include_in_schema=False)
 _ID = re.compile(ID_PATTERN)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CROSS_SITE = "다른 사이트에서 보낸 요청은 받지 않습니다. 이 페이지에서 다시 시도해 주세요."
+# What the forms say when they cannot go on (the templates translate them).
+FORM_ERRORS = {
+    "expired": "요청이 만료되었습니다. 다시 시도해 주세요.",
+    "proposal_fields": "제목, 내용, 정책분류를 모두 입력해 주세요.",
+    "proposal_unverified": "본인인증을 마친 시민만 제안할 수 있습니다.",
+    "proposal_failed": "제안을 등록하지 못했습니다: {reason}",
+    "login_failed": "이메일 또는 비밀번호가 맞지 않습니다.",
+    "email_invalid": "올바른 이메일 주소를 입력해 주세요.",
+    "name_invalid": "닉네임을 1~40자로 입력해 주세요.",
+    "password_short": "비밀번호는 8자 이상이어야 합니다.",
+    "email_taken": "이미 가입된 이메일입니다.",
+    "register_failed": "가입하지 못했습니다.",
+    "birth_date_invalid": "생년월일을 YYYY-MM-DD 형식으로 입력해 주세요.",
+    "identity_invalid": "입력하신 정보를 확인해 주세요.",
+    "already_verified": "이 계정은 이미 다른 사람으로 인증되었습니다.",
+    "forbidden": "운영 계정은 본인인증 대상이 아닙니다.",
+    "verify_failed": "본인인증을 하지 못했습니다.",
+}
 
 
 @dataclass(frozen=True)
@@ -187,7 +207,7 @@ async def new_proposal(
     form = {"title": title, "body": body, "category": category, "district": district}
     choices = await agency_form.agency_choices(request, agency)
 
-    def again(error: str, status: int) -> HTMLResponse:
+    def again(error: str | Phrase, status: int) -> HTMLResponse:
         return render(
             request,
             "new_proposal.html",
@@ -201,14 +221,14 @@ async def new_proposal(
         )
 
     if not ctx.tokens.check_csrf(user.token, csrf):
-        return again("요청이 만료되었습니다. 다시 시도해 주세요.", 403)
+        return again(FORM_ERRORS["expired"], 403)
     if not title.strip() or not body.strip() or category not in POLICY_CATEGORIES:
-        return again("제목, 내용, 정책분류를 모두 입력해 주세요.", 422)
+        return again(FORM_ERRORS["proposal_fields"], 422)
     payload: dict[str, Any] = {"title": title.strip()[:300], "body": body.strip()[:50_000], "category": category}
     if district in SEOUL_DISTRICTS:
         payload["district"] = district
     if agency:  # filed under a partner agency (기관); none: the host
-        problem = await agency_form.open_agency_problem(request, agency)
+        problem = await agency_form.open_agency_problem(request, agency, language_of(request.scope))
         if problem:
             return again(problem, 409)
         payload["agency"] = agency
@@ -216,8 +236,9 @@ async def new_proposal(
     reply = await ctx.upstream.request(Service.PROPOSAL, "POST", "/proposals", actor=user.actor, json_body=payload)
     if not reply.ok:
         if reply.status == 403:
-            return again("본인인증을 마친 시민만 제안할 수 있습니다.", 403)
-        return again(f"제안을 등록하지 못했습니다: {reply.error_message() or reply.status}", reply.status)
+            return again(FORM_ERRORS["proposal_unverified"], 403)
+        reason = reply.error_message() or str(reply.status)
+        return again(Phrase(FORM_ERRORS["proposal_failed"], {"reason": reason}), reply.status)
     created = reply.json() or {}
     item_id = str(created.get("id") or created.get("item_id") or "")
     return _redirect(f"/proposals/{quote(item_id)}?m=proposed" if item_id else "/?m=proposed")
@@ -255,7 +276,7 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
     if reply.status == 404 and reply.error_code() == "proposal_hidden":
         # Taken out of public view by an operator: a placeholder, and the timeline that says why.
         timeline = await _optional_panel(ctx, Service.PROPOSAL, f"/proposals/{item_id}/timeline", actor)
-        entries = None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)]
+        entries = None if timeline is None else [TimelineEntry.of(d) for d in views.items_of(timeline)]
         return render(request, "proposal_hidden.html", user, status=404, item_id=item_id, timeline=entries)
     if reply.status == 404:
         return _not_found(request, user)
@@ -275,7 +296,7 @@ async def proposal_page(request: Request, item_id: str, ctx: ContextDep, user: S
         proposal=proposal,
         agency=agency,
         home=f"/a/{agency.id}/" if agency else "/",
-        timeline=None if timeline is None else [views.TimelineEntry.of(d) for d in views.items_of(timeline)],
+        timeline=None if timeline is None else [TimelineEntry.of(d) for d in views.items_of(timeline)],
         cases=None if cases is None else [views.CaseView.of(d, now) for d in views.items_of(cases)],
         **await community_panels(ctx, item_id, actor, reply.json()),
         **civic,
@@ -348,7 +369,7 @@ async def login(
             status=401,
             next=target,
             email=email,
-            error="이메일 또는 비밀번호가 맞지 않습니다.",
+            error=FORM_ERRORS["login_failed"],
         )
     token = ctx.tokens.issue(account.actor())
     sep = "&" if "?" in target else "?"
@@ -390,18 +411,18 @@ async def register(
         return render(request, "register.html", user, status=403, form={}, error=CROSS_SITE)
     error = None
     if not _EMAIL.match(email.strip()) or len(email) > 254:
-        error = "올바른 이메일 주소를 입력해 주세요."
+        error = FORM_ERRORS["email_invalid"]
     elif not display_name.strip() or len(display_name.strip()) > 40:
-        error = "닉네임을 1~40자로 입력해 주세요."
+        error = FORM_ERRORS["name_invalid"]
     elif not 8 <= len(password) <= 256:
-        error = "비밀번호는 8자 이상이어야 합니다."
+        error = FORM_ERRORS["password_short"]
     if error is None:
         try:
             account = await guard_for(request, ctx.accounts).register(email, password, display_name)
         except TooMany:
             raise
         except DomainError as exc:
-            error = "이미 가입된 이메일입니다." if exc.code == "email_taken" else "가입하지 못했습니다."
+            error = FORM_ERRORS["email_taken"] if exc.code == "email_taken" else FORM_ERRORS["register_failed"]
     if error is not None:
         return render(request, "register.html", user, status=422, form=form, error=error)
     return _with_session(_redirect("/verify?m=welcome"), ctx, ctx.tokens.issue(account.actor()))
@@ -434,22 +455,18 @@ async def verify(
         return render(request, "verify.html", user, status=status, next=target, form=form, error=error)
 
     if not ctx.tokens.check_csrf(user.token, csrf):
-        return again("요청이 만료되었습니다. 다시 시도해 주세요.", 403)
+        return again(FORM_ERRORS["expired"], 403)
     try:
         claim = IdentityClaim(name=name[:50], birth_date=views.date_of(birth_date), phone=phone[:20])
     except ValueError:
-        return again("생년월일을 YYYY-MM-DD 형식으로 입력해 주세요.", 422)
+        return again(FORM_ERRORS["birth_date_invalid"], 422)
     try:
         account = await guard_for(request, ctx.accounts).verify(user.actor.account_id, claim)
     except TooMany:
         raise
     except DomainError as exc:
-        messages = {
-            "identity_invalid": "입력하신 정보를 확인해 주세요.",
-            "already_verified": "이 계정은 이미 다른 사람으로 인증되었습니다.",
-            "forbidden": "운영 계정은 본인인증 대상이 아닙니다.",
-        }
-        return again(messages.get(exc.code, "본인인증을 하지 못했습니다."), status_of(exc))
+        known = exc.code in ("identity_invalid", "already_verified", "forbidden")
+        return again(FORM_ERRORS[exc.code if known else "verify_failed"], status_of(exc))
     sep = "&" if "?" in target else "?"
     return _with_session(_redirect(f"{target}{sep}m=verified"), ctx, ctx.tokens.issue(account.actor()))
 

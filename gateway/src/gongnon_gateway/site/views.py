@@ -1,4 +1,5 @@
-"""What the pages show, shaped from the services' JSON: labels in Korean, times in KST.
+"""What the pages show, shaped from the services' JSON: times in KST, labels in Korean (the
+templates translate them with `_()`; reference labels are `Label`s with their own English).
 
 Pure functions over plain dicts; they read the fields docs/services.md names and tolerate
 missing optional ones, so a page still renders while a service evolves."""
@@ -6,12 +7,11 @@ missing optional ones, so a page still renders while a service evolves."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
-from gongnon_contracts.reference import POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
-
-KST = timezone(timedelta(hours=9))
+from gongnon_contracts.reference import KST, POLICY_CATEGORIES, SEOUL_DISTRICTS, STAGES
+from gongnon_gateway.site.phrases import Label, Phrase, label_of
 
 ROLE_LABELS = {
     "citizen": "시민",
@@ -112,21 +112,27 @@ def date_of(text: str) -> date:
     return date.fromisoformat(text.strip())
 
 
-def dday(deadline: datetime | None, now: datetime) -> str:
+# The countdown to a deadline: D-3, D-day, then 마감 (closed).
+CLOSED = "마감"
+DDAY = "D-day"
+DAYS_LEFT = "D-{n}"
+
+
+def dday(deadline: datetime | None, now: datetime) -> Phrase:
     if deadline is None:
-        return ""
+        return Phrase("")
     days = (deadline.astimezone(KST).date() - now.astimezone(KST).date()).days
     if deadline <= now:
-        return "마감"
-    return "D-day" if days == 0 else f"D-{days}"
+        return Phrase(CLOSED)
+    return Phrase(DDAY) if days == 0 else Phrase(DAYS_LEFT, {"n": str(days)})
 
 
-def category_label(key: str | None) -> str:
-    return POLICY_CATEGORIES.get(key or "", {}).get("ko", key or "")
+def category_label(key: str | None) -> Label:
+    return label_of(POLICY_CATEGORIES, key)
 
 
-def district_label(key: str | None) -> str:
-    return SEOUL_DISTRICTS.get(key or "", {}).get("ko", key or "")
+def district_label(key: str | None) -> Label:
+    return label_of(SEOUL_DISTRICTS, key)
 
 
 def _int(value: Any) -> int:
@@ -151,11 +157,11 @@ class ProposalCard:
     id: str
     title: str
     excerpt: str
-    category: str
-    district: str
+    category: Label
+    district: Label
     author: str
     support_count: int
-    stage: str
+    stage: Label
     created: str
 
     @classmethod
@@ -171,7 +177,7 @@ class ProposalCard:
             district=district_label(doc.get("district")),
             author=_author(doc),
             support_count=_int(doc.get("support_count")),
-            stage=STAGES.get(stage, {}).get("ko", stage),
+            stage=label_of(STAGES, stage),
             created=fmt_date(doc.get("created_at") or doc.get("submitted_at")),
         )
 
@@ -182,10 +188,22 @@ class Progress:
     unit: str  # 공감 or 토론 참여
     value: int
     threshold: int
+    metric: str = "supports"
 
     @property
     def percent(self) -> int:
         return 100 if self.threshold <= 0 else min(100, int(self.value * 100 / self.threshold))
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A threshold the item reached: "10 공감 달성 → 공개 (2019.09.12)"."""
+
+    metric: str
+    unit: str
+    threshold: int
+    goal: str
+    reached: str
 
 
 @dataclass(frozen=True)
@@ -194,8 +212,8 @@ class ProposalDetail:
     body: str
     hashtags: list[str]
     progress: Progress | None
-    dday: str
-    milestones: list[str] = field(default_factory=list)
+    dday: Phrase
+    milestones: list[Milestone] = field(default_factory=list)
 
     @classmethod
     def of(cls, doc: dict[str, Any], now: datetime) -> ProposalDetail:
@@ -212,16 +230,23 @@ class ProposalDetail:
                 unit=METRIC_UNITS.get(metric, metric),
                 value=value,
                 threshold=_int(nt["threshold"]),
+                metric=metric,
             )
             deadline = deadline or parse_time(nt.get("deadline") or nt.get("expires_at"))
         milestones = []
         for m in doc.get("milestones") or []:
             if isinstance(m, dict):
                 action = str(m.get("action") or "")
-                unit = METRIC_UNITS.get(str(m.get("metric") or "supports"), "")
-                reached = fmt_date(m.get("reached_at"))
-                label = f"{_int(m.get('threshold')):,} {unit} 달성 → {ACTION_LABELS.get(action, action)}"
-                milestones.append(f"{label} ({reached})" if reached else label)
+                metric = str(m.get("metric") or "supports")
+                milestones.append(
+                    Milestone(
+                        metric=metric,
+                        unit=METRIC_UNITS.get(metric, ""),
+                        threshold=_int(m.get("threshold")),
+                        goal=ACTION_LABELS.get(action, action),
+                        reached=fmt_date(m.get("reached_at")),
+                    )
+                )
         tags = [str(t) for t in doc.get("hashtags") or [] if t]
         return cls(
             card=card,
@@ -231,18 +256,6 @@ class ProposalDetail:
             dday=dday(deadline, now),
             milestones=milestones,
         )
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: str
-    role: str
-    summary: str
-
-    @classmethod
-    def of(cls, doc: dict[str, Any]) -> TimelineEntry:
-        role = str(doc.get("actor_role") or "system")
-        return cls(at=fmt_time(doc.get("at")), role=ROLE_LABELS.get(role, role), summary=str(doc.get("summary") or ""))
 
 
 @dataclass(frozen=True)
