@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from gongnon_contracts.public_events import PUBLIC_TYPES
 from gongnon_gateway.api.deps import ID_PATTERN, ContextDep
-from gongnon_gateway.console.common import DONE, Staff, back_to, page, posted_by_staff, staff_of
+from gongnon_gateway.console.common import DONE, Staff, back_to, outcome, page, posted_by_staff, staff_of
 from gongnon_gateway.site.routes import SiteUser
 
 router = APIRouter(include_in_schema=False)
@@ -73,12 +73,7 @@ async def _posted(request: Request, ctx: ContextDep, user: SiteUser, csrf: str) 
 
 async def _act(staff: Staff, agency: str, method: str, path: str, body: Any, done: str) -> Response:
     reply = await staff.api.call(method, path, json=body)
-    return back_to(
-        _here(agency, staff).split("?")[0],
-        done=done if reply.ok else None,
-        error=None if reply.ok else reply,
-        **({"agency": agency} if staff.role == "super_admin" else {}),
-    )
+    return outcome(reply, "/console/agency", done, **({"agency": agency} if staff.role == "super_admin" else {}))
 
 
 @router.post("/console/agency/branding", response_model=None)
@@ -294,7 +289,7 @@ async def redeliver(
     path = f"/api/agencies/{agency}/subscriptions/{subscription_id}/deliveries/{delivery_id}/redeliver"
     reply = await staff.api.call("POST", path)
     extra = {"agency": agency} if staff.role == "super_admin" else {}
-    return back_to(here, done="redelivered" if reply.ok else None, error=None if reply.ok else reply, **extra)
+    return outcome(reply, here, "redelivered", **extra)
 
 
 @router.get("/console/agencies", response_model=None)
@@ -328,4 +323,4 @@ async def register_agency(
         return staff
     body = {"id": agency_id.strip(), "name_ko": name_ko, "name_en": name_en, "host": host.strip() or None}
     reply = await staff.api.call("POST", "/api/agencies", json=body)
-    return back_to("/console/agencies", done="agency_created" if reply.ok else None, error=None if reply.ok else reply)
+    return outcome(reply, "/console/agencies", "agency_created")

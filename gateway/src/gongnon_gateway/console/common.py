@@ -89,6 +89,11 @@ def back_to(path: str, done: str | None = None, error: ApiReply | None = None, *
     return RedirectResponse(path + (f"?{urlencode(params)}" if params else ""), status_code=303)
 
 
+def outcome(reply: ApiReply, path: str, done: str, **query: str) -> RedirectResponse:
+    """Back to the page after an act: what was done, or why the API refused it."""
+    return back_to(path, done=done if reply.ok else None, error=None if reply.ok else reply, **query)
+
+
 def page(request: Request, user: SiteSession, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     q: Mapping[str, str] = request.query_params
     message: tuple[str, str] | None = None

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from gongnon_contracts.reference import POLICY_CATEGORIES
 from gongnon_gateway.api.deps import ID_PATTERN, ContextDep
-from gongnon_gateway.console.common import Staff, back_to, page, posted_by_staff, staff_of
+from gongnon_gateway.console.common import Staff, back_to, outcome, page, posted_by_staff, staff_of
 from gongnon_gateway.console.proposal_filters import (
     CASE_STATUSES,
     EXPORT_COLUMNS,
@@ -178,7 +178,7 @@ async def moderate(
     if target_type not in ("proposal", "comment") or action not in _BULK_DONE or not _ID.match(target_id):
         return back_to("/console/moderation", done="nothing_selected")
     reply = await staff.api.call("POST", f"/api/moderation/{target_type}/{target_id}/{action}", json={"reason": reason})
-    return back_to("/console/moderation", done=None if not reply.ok else "moderated", error=None if reply.ok else reply)
+    return outcome(reply, "/console/moderation", "moderated")
 
 
 @router.get("/console/answers", response_model=None)
@@ -225,7 +225,7 @@ async def answer_decision(
         return back_to("/console/answers", done="nothing_selected")
     body, done = bodies[act]
     reply = await staff.api.call("POST", f"/api/review/cases/{case_id}/{act}", json=body)
-    return back_to("/console/answers", done=done if reply.ok else None, error=None if reply.ok else reply)
+    return outcome(reply, "/console/answers", done)
 
 
 @router.get("/console/statistics", response_model=None)
@@ -312,4 +312,4 @@ async def ask_the_city(
         "days": int(days) if days.strip().isdigit() else days,
     }
     reply = await staff.api.call("POST", "/api/consultations", json=payload)
-    return back_to("/console/deliberations", done="consulted" if reply.ok else None, error=None if reply.ok else reply)
+    return outcome(reply, "/console/deliberations", "consulted")

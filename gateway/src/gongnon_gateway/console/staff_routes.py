@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from gongnon_gateway.api.deps import ID_PATTERN, ContextDep
-from gongnon_gateway.console.common import Staff, back_to, page, posted_by_staff, staff_of
+from gongnon_gateway.console.common import Staff, back_to, outcome, page, posted_by_staff, staff_of
 from gongnon_gateway.console.proposal_filters import CASE_STATUSES, DECISIONS
 from gongnon_gateway.site.routes import SiteUser
 
@@ -104,7 +104,7 @@ async def answer(
     here = f"/console/cases/{case_id}" if _ID.match(case_id) else "/console/cases"
     body = {"decision": decision, "answer": answer_text, "reason": reason.strip() or None}
     reply = await staff.api.call("POST", f"/api/review/cases/{case_id}/answer", json=body)
-    return back_to(here, done="answered" if reply.ok else None, error=None if reply.ok else reply)
+    return outcome(reply, here, "answered")
 
 
 @router.post("/console/cases/{case_id}/reassign", response_model=None)
@@ -121,7 +121,7 @@ async def reassign(
         return staff
     here = f"/console/cases/{case_id}" if _ID.match(case_id) else "/console/cases"
     reply = await staff.api.call("POST", f"/api/review/cases/{case_id}/reassign-request", json={"reason": reason})
-    return back_to(here, done="reassign_requested" if reply.ok else None, error=None if reply.ok else reply)
+    return outcome(reply, here, "reassign_requested")
 
 
 @router.post("/console/cases/{case_id}/milestone", response_model=None)
@@ -145,7 +145,7 @@ async def milestone(
     reply = await staff.api.call(
         "POST", f"/api/items/{item_id}/execution/milestones", json={"title": title, "progress_pct": pct}
     )
-    return back_to(here, done="progressed" if reply.ok else None, error=None if reply.ok else reply)
+    return outcome(reply, here, "progressed")
 
 
 @router.get("/console/committee", response_model=None)
@@ -189,4 +189,4 @@ async def score(
     scores = {k: int(v) if v.isdigit() else v for k, v in given.items()}  # the API refuses what is no 1–5
     body = {"scores": scores, "comment": comment}
     reply = await staff.api.call("POST", f"/api/committee/agendas/{agenda_id}/scores", json=body)
-    return back_to("/console/committee", done="scored" if reply.ok else None, error=None if reply.ok else reply)
+    return outcome(reply, "/console/committee", "scored")
