@@ -42,6 +42,7 @@ class AxeReport:
 
     def __init__(self) -> None:
         self.pages: dict[str, Counter[str]] = {}
+        self.rules: dict[str, set[str]] = {}
         self.blocking: list[str] = []
 
     async def check(self, page: Page, name: str) -> None:
@@ -53,6 +54,7 @@ class AxeReport:
         impacts: Counter[str] = Counter()
         for v in result["violations"]:
             impacts[v.get("impact") or "minor"] += len(v.get("nodes", []))
+            self.rules.setdefault(name, set()).add(v["id"])
             if v.get("impact") in BLOCKING:
                 targets = [n.get("target") for n in v.get("nodes", [])][:3]
                 self.blocking.append(f"{name}: {v['id']} ({v['impact']}) {v.get('help')} at {json.dumps(targets)}")
@@ -62,7 +64,8 @@ class AxeReport:
         lines = ["axe-core summary (violating nodes by impact):"]
         for name, impacts in self.pages.items():
             shown = ", ".join(f"{k} {impacts.get(k, 0)}" for k in ("critical", "serious", "moderate", "minor"))
-            lines.append(f"  {name:<42} {shown}")
+            rules = ", ".join(sorted(self.rules.get(name, ())))
+            lines.append(f"  {name:<42} {shown}" + (f"  ({rules})" if rules else ""))
         return "\n".join(lines)
 
 

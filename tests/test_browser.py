@@ -264,7 +264,7 @@ async def test_no_serious_or_critical_accessibility_violations_in_either_languag
         _, admin = await _signed_in(browser, cluster.gateway_url, agency.admin)
         _, officer = await _signed_in(browser, cluster.gateway_url, agency.officer)
         for lang in ("", "/en"):
-            for path in [*PUBLIC_PAGES, f"/proposals/{item}"]:
+            for path in [*PUBLIC_PAGES, f"/proposals/{item}", f"/a/{AGENCY}/"]:
                 await citizen.goto(lang + path)
                 await report.check(citizen, f"{lang or '/ko'} {path}")
             for path in CONSOLE_PAGES:

@@ -563,4 +563,5 @@ SITE: dict[str, str] = {
     "실행 결과서가 공개되었습니다: {title}.": "Final report published: {title}.",
     "실행 경과 보고서가 공개되었습니다: {title}.": "Progress report published: {title}.",
     "실행이 완료되었습니다.": "The work is complete.",
+    "제안 목록": "Proposals list",
 }
