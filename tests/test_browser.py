@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from gongnon_infra.cluster import Cluster
-from tests.browser import AxeReport, chromium, screenshot, tab_to
+from tests.browser import SCREENSHOTS, AxeReport, chromium, screenshot, tab_to
 from tests.support import PASSWORD, Gateway, User, _run, _run_digits, eventually, webhook_receiver_process
 
 pytestmark = pytest.mark.cluster
@@ -277,4 +277,5 @@ async def test_no_serious_or_critical_accessibility_violations_in_either_languag
         await citizen.goto("/")
         await screenshot(citizen, "home-ko")
     print(report.summary())
+    (SCREENSHOTS / "axe-summary.txt").write_text(report.summary() + "\n")  # beside the screenshots
     assert not report.blocking, "\n".join(report.blocking)

@@ -103,7 +103,7 @@ async def _kept(gw: Gateway, day: str) -> dict[str, Any] | None:
 async def test_daily_snapshots_stay_as_they_were_taken(gw: Gateway) -> None:
     now = datetime.fromisoformat((await gw.advance_clock(0))["now"])
     today = now.astimezone(KST).date().isoformat()
-    manifest = await eventually(lambda: _kept(gw, today), what="today's snapshot")
+    manifest = await eventually(lambda: _kept(gw, today), timeout=60, what="today's snapshot")
     frozen = await _snapshot(gw, today)
     assert len(frozen) == manifest["rows"]
 
@@ -127,7 +127,7 @@ async def test_daily_snapshots_stay_as_they_were_taken(gw: Gateway) -> None:
     midnight = datetime.combine(now.astimezone(KST).date() + timedelta(days=1), datetime.min.time(), KST)
     await gw.advance_clock((midnight - now).total_seconds() + 60)
     tomorrow = midnight.date().isoformat()
-    await eventually(lambda: _kept(gw, tomorrow), what="the next day's snapshot")
+    await eventually(lambda: _kept(gw, tomorrow), timeout=60, what="the next day's snapshot")
     [row] = [r for r in await _snapshot(gw, tomorrow) if r["id"] == late]
     assert row["support_count"] == 1
     async with gw.s.get(f"{gw.base}/api/open-data/snapshots/{tomorrow}/proposals.csv") as r:

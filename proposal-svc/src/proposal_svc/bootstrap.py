@@ -118,7 +118,8 @@ def build_app(settings: ProposalSettings) -> FastAPI:
     rt.every(settings.scheduler_interval_s, expiry.scan, "expire-windows")
     rt.every(CATCH_UP_EVERY_S, hints.catch_up, "similar-catch-up")
     rt.every(settings.count_fold_s, repo.live.fold, "fold-counts")
-    rt.every(settings.scheduler_interval_s, snapshots.take_if_due, "open-data-snapshot")
+    # Once a day is due: looking ten times less often than the deadline scan is plenty.
+    rt.every(settings.scheduler_interval_s * 10, snapshots.take_if_due, "open-data-snapshot")
 
     async def create_indexes(_: Runtime) -> None:
         await repo.ensure_indexes()

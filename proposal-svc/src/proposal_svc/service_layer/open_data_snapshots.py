@@ -4,6 +4,8 @@ checked later; the incremental feed (`since`) carries what changed in between.""
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +14,8 @@ from gongnon_chassis.store import Store
 from proposal_svc.adapters.open_data_snapshots import SnapshotStore
 from proposal_svc.adapters.repository import ProposalRepository
 from proposal_svc.domain.open_data import PUBLISHED_STATUSES, SNAPSHOT_CHUNK, expired_days, row, snapshot_day
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +33,7 @@ class DailySnapshots:
             await self.snapshots.drop(old)
         if await self.snapshots.manifest(day) is not None:
             return None
+        started = time.monotonic()
         take = self.snapshots.new_take()
         after: str | None = None
         rows = chunks = 0
@@ -47,7 +52,12 @@ class DailySnapshots:
             after = found[-1][0].id
             if len(found) < SNAPSHOT_CHUNK:
                 break
-        return day if await self.snapshots.publish(day, take, rows, chunks, now, totals) else None
+        if not await self.snapshots.publish(day, take, rows, chunks, now, totals):
+            return None
+        log.info(
+            "open-data snapshot of %s: %d rows in %d chunks, %.1f s", day, rows, chunks, time.monotonic() - started
+        )
+        return day
 
     async def listing(self) -> list[dict[str, Any]]:
         return [

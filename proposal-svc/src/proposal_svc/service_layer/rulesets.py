@@ -3,9 +3,10 @@ chooses (a preset, or rules of its own), kept as numbered versions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from gongnon_chassis.keyed_locks import KeyedLocks
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.refusals import Invalid, NotFound
 from gongnon_contracts.rulesets import RuleSetChoice
@@ -27,6 +28,8 @@ def own_rule_set(agency: str, choice: RuleSetChoice, version: int) -> RuleSet:
 class RuleSetService:
     store: Store
     proposals: ProposalRepository
+    # An agency's choices write one document: one at a time here (see KeyedLocks).
+    _choosing: KeyedLocks = field(default_factory=KeyedLocks)
 
     def preset(self, ruleset_id: str) -> RuleSet:
         rs = PRESETS.get(ruleset_id)
@@ -56,7 +59,8 @@ class RuleSetService:
             except RuleError as exc:
                 raise Invalid(str(exc), code="invalid_rule_set") from exc
 
-        return await self.store.transaction(body)
+        async with self._choosing.hold(agency):
+            return await self.store.transaction(body)
 
     async def _choose(self, tx: Tx, agency: str, choice: RuleSetChoice, by: str) -> RuleSet:
         if choice.rules is None:
