@@ -16,19 +16,12 @@ from gongnon_gateway.site.routes import SiteUser
 
 router = APIRouter(include_in_schema=False)
 _ID = re.compile(ID_PATTERN)
-_AGENCY = re.compile(r"^[a-z0-9][a-z0-9\-]{1,39}$")
 KEY_SCOPES = ("read", "submit", "answer", "subscriptions")
 STAFF_ROLES = ("officer", "head", "operator", "committee", "agency_admin")
 
 
-def _agency(request: Request, staff: Staff) -> str:
-    asked = request.query_params.get("agency", "")
-    return asked if staff.role == "super_admin" and _AGENCY.match(asked) else staff.agency
-
-
-def _here(agency: str, staff: Staff, section: str = "") -> str:
-    base = "/console/agency" + section
-    return base + (f"?agency={agency}" if staff.role == "super_admin" else "")
+def _here(agency: str, staff: Staff) -> str:
+    return "/console/agency" + (f"?agency={agency}" if staff.role == "super_admin" else "")
 
 
 @router.get("/console/agency", response_model=None)
@@ -36,7 +29,7 @@ async def agency_settings(request: Request, user: SiteUser, created_secret: str 
     staff = staff_of(request, user)
     if not isinstance(staff, Staff):
         return staff
-    agency = _agency(request, staff)
+    agency = staff.agency_asked(request)
     found = await staff.api.get(f"/api/agencies/{agency}")
     ruleset = await staff.api.get(f"/api/agencies/{agency}/ruleset")
     versions = await staff.api.get(f"/api/agencies/{agency}/ruleset/versions", limit=10)
@@ -68,7 +61,7 @@ async def _posted(request: Request, ctx: ContextDep, user: SiteUser, csrf: str) 
     staff = posted_by_staff(request, ctx, user, csrf)
     if not isinstance(staff, Staff):
         return staff
-    return staff, _agency(request, staff)
+    return staff, staff.agency_asked(request)
 
 
 async def _act(staff: Staff, agency: str, method: str, path: str, body: Any, done: str) -> Response:
@@ -250,7 +243,7 @@ async def deliveries(request: Request, user: SiteUser, subscription_id: str) -> 
     staff = staff_of(request, user)
     if not isinstance(staff, Staff):
         return staff
-    agency = _agency(request, staff)
+    agency = staff.agency_asked(request)
     if not _ID.match(subscription_id):
         return back_to("/console/agency", done="nothing_selected")
     base = f"/api/agencies/{agency}/subscriptions/{subscription_id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gongnon_gateway.api.deps import AGENCY_PATTERN
 from gongnon_gateway.console.access import may_open, sections_for
 from gongnon_gateway.console.api_client import ApiReply, StaffApi
 from gongnon_gateway.context import GatewayContext
@@ -58,6 +60,11 @@ class Staff:
     @property
     def agency(self) -> str:
         return self.session.actor.agency
+
+    def agency_asked(self, request: Request) -> str:
+        """The agency a screen is about: a super admin's `?agency=…`, else the staff member's own."""
+        asked = request.query_params.get("agency", "")
+        return asked if self.role == "super_admin" and re.fullmatch(AGENCY_PATTERN, asked) else self.agency
 
 
 def staff_of(request: Request, user: SiteSession | None) -> Staff | Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -34,13 +34,6 @@ _BULK_DONE = {"hide": "hidden", "restore": "restored", "trash": "trashed"}
 ACTIONS = {"hide": "숨김", "restore": "복원", "trash": "휴지통으로"}
 
 
-def _agency(request: Request, staff: Staff) -> str:
-    asked = request.query_params.get("agency", "")
-    if staff.role == "super_admin" and re.fullmatch(r"[a-z0-9][a-z0-9\-]{1,39}", asked):
-        return asked
-    return staff.agency
-
-
 async def _departments(staff: Staff, agency: str) -> list[dict[str, Any]]:
     return (await staff.api.get(f"/api/agencies/{agency}/departments")).items()
 
@@ -51,7 +44,7 @@ async def proposals(request: Request, user: SiteUser, cursor: str = "") -> Respo
     if not isinstance(staff, Staff):
         return staff
     lang = language_of(request.scope)
-    agency = _agency(request, staff)
+    agency = staff.agency_asked(request)
     filters = ListFilters.read(request.query_params)
     reply = await staff.api.get("/api/proposals", **filters.api_params(agency), limit=PAGE_SIZE, cursor=cursor[:400])
     rows = [row_of(card, lang) for card in reply.items()]
@@ -82,7 +75,7 @@ async def proposals_export(request: Request, user: SiteUser) -> Response:
     if not isinstance(staff, Staff):
         return staff
     lang = language_of(request.scope)
-    agency = _agency(request, staff)
+    agency = staff.agency_asked(request)
     filters = ListFilters.read(request.query_params)
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -139,8 +132,6 @@ async def proposals_bulk(
 
 
 def _pairs(query: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
     return [(k, v) for k, v in parse_qsl(query) if k not in ("done", "error", "detail")]
 
 
@@ -149,7 +140,7 @@ async def moderation(request: Request, user: SiteUser) -> Response:
     staff = staff_of(request, user)
     if not isinstance(staff, Staff):
         return staff
-    agency = _agency(request, staff)
+    agency = staff.agency_asked(request)
     reply = await staff.api.get("/api/moderation/queue", agency=agency, limit=100)
     return page(
         request,
@@ -186,7 +177,7 @@ async def answers(request: Request, user: SiteUser) -> Response:
     staff = staff_of(request, user)
     if not isinstance(staff, Staff):
         return staff
-    agency = _agency(request, staff)
+    agency = staff.agency_asked(request)
     waiting = await staff.api.get("/api/review/cases", status="awaiting_approval", limit=100)
     reassign = await staff.api.get("/api/review/cases", status="reassign_requested", limit=100)
     unassigned = await staff.api.get("/api/review/cases", status="unassigned", limit=100)
@@ -233,7 +224,7 @@ async def statistics(request: Request, user: SiteUser) -> Response:
     staff = staff_of(request, user)
     if not isinstance(staff, Staff):
         return staff
-    agency = _agency(request, staff)
+    agency = staff.agency_asked(request)
     stats = await staff.api.get(f"/api/agencies/{agency}/department-stats")
     counts = {}
     for tab in TABS:  # one page per tab is enough to say "100+"
