@@ -46,7 +46,10 @@ class Gateway:
     @classmethod
     @asynccontextmanager
     async def open(cls, base: str) -> AsyncIterator[Gateway]:
-        conn = aiohttp.TCPConnector(limit=200)
+        # Below the gateway's keep-alive (uvicorn closes an idle connection after 5 s): a test that
+        # pauses longer (a restart, a mailbox read) would otherwise send on a connection the gateway
+        # is closing, and a POST cannot be safely retried.
+        conn = aiohttp.TCPConnector(limit=200, keepalive_timeout=3.0)
         async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=60)) as s:
             yield cls(s, base)
 

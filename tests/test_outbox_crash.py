@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
+
 from gongnon_infra.cluster import Cluster
 from tests.kafka_probe import read_topic
 from tests.support import Gateway, eventually
@@ -81,14 +83,20 @@ async def test_kill_after_publish_before_mark_is_applied_once(cluster: Cluster, 
 async def _submit_until_killed(cluster: Cluster, gw: Gateway, author: Any, body: dict[str, Any]) -> str | None:
     """Submit once it is accepted, then wait for the fault point to kill proposal-svc. A request that
     fails before proposal-svc saw it (e.g. the gateway's pooled connection to the process that was
-    just replaced) is simply sent again; the response of the accepted one may be lost to the kill."""
+    just replaced) is simply sent again; the response of the accepted one may be lost to the kill,
+    and then the process's exit says it was accepted."""
     proc = cluster.procs["proposal-svc"]
     pid: str | None = None
     for _ in range(20):
         try:
             resp = await gw.req("POST", "/api/proposals", author, body)
-        except Exception:
-            break  # the connection died with the process: it was accepted and the relay hit the fault
+        except aiohttp.ClientError:
+            # The test's own connection to the gateway failed (the gateway answers for a dead
+            # proposal-svc with a 5xx, not a dropped connection): nothing says it was accepted.
+            if proc.popen.poll() is not None:
+                break
+            await asyncio.sleep(0.3)
+            continue
         if resp.status == 201:
             pid = resp.body["id"]
             break
