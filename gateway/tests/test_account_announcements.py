@@ -11,6 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gongnon_chassis.store import outbox_envelopes
+
 NAME = "gateway-test-accounts"
 
 
@@ -29,8 +31,7 @@ async def client(app: FastAPI, kit: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 async def announced(app: FastAPI, account_id: str) -> list[dict[str, Any]]:
     db = app.state.gateway.runtime.db
-    docs = await db.outbox.find({"key": account_id}).to_list(None)
-    return [d["envelope"] for d in docs if d["envelope"]["type"] == "account.created"]
+    return await outbox_envelopes(db, key=account_id, type="account.created")
 
 
 async def test_a_new_account_is_announced_once_with_its_contact(

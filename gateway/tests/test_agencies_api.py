@@ -13,6 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gongnon_chassis.store import outbox_envelopes
+from gongnon_contracts import Envelope
+
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 GANGNAM = {
     "id": "gangnam",
@@ -54,8 +57,7 @@ async def _staff(client: httpx.AsyncClient, kit: Any, by: str, email: str, **fie
 
 
 async def _events(app: FastAPI, agency: str, kind: str) -> list[dict[str, Any]]:
-    docs = await app.state.gateway.runtime.db.outbox.find({"key": agency}).to_list(None)
-    return [d for d in docs if d["envelope"]["type"] == kind]
+    return await outbox_envelopes(app.state.gateway.runtime.db, key=agency, type=kind)
 
 
 async def _register(client: httpx.AsyncClient, kit: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -78,10 +80,10 @@ async def test_register_read_update_close(client: httpx.AsyncClient, kit: Any, a
     }
     assert (created["status"], created["is_host_agency"]) == ("active", False)
     [event] = await _events(app, "gangnam", "agency.registered")
-    assert event["topic"] == "gongnon.agencies"
-    assert event["envelope"]["agency"] == "gangnam"
-    assert event["envelope"]["data"]["name_ko"] == "강남문화재단"
-    assert event["envelope"]["data"]["host"] == "gangnam.example.kr"
+    assert Envelope.model_validate(event).topic() == "gongnon.agencies"
+    assert event["agency"] == "gangnam"
+    assert event["data"]["name_ko"] == "강남문화재단"
+    assert event["data"]["host"] == "gangnam.example.kr"
 
     again = await client.post("/api/agencies", json=GANGNAM, headers=kit.bearer(admin))
     assert (again.status_code, again.json()["error"]["code"]) == (409, "agency_exists")
@@ -108,7 +110,7 @@ async def test_register_read_update_close(client: httpx.AsyncClient, kit: Any, a
     assert r.json()["branding"]["primary_color"] == "#0a7f5a"  # merged field by field
     assert r.json()["branding"]["accent_color"] == "#ffcc00"
     [updated] = await _events(app, "gangnam", "agency.updated")
-    assert updated["envelope"]["data"]["changed"] == ["branding"]
+    assert updated["data"]["changed"] == ["branding"]
     r = await client.patch("/api/agencies/gangnam", json={"host": "other.example.kr"}, headers=kit.bearer(boss))
     assert (r.status_code, r.json()["error"]["code"]) == (403, "super_admin_only")
     r = await client.patch("/api/agencies/seoul", json={"name_ko": "탈취"}, headers=kit.bearer(boss))

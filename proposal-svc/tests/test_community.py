@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.runtime import Runtime
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import TallyUpdated
 from gongnon_contracts.events.common import ActorRole
@@ -78,8 +79,7 @@ class Svc:
         await consumer.dispatch(env.model_dump(mode="json"))
 
     async def outbox(self, item_id: str, event_type: str) -> list[dict[str, Any]]:
-        docs = await self.rt.db.outbox.find({"key": item_id}).to_list(None)
-        return [d["envelope"] for d in docs if d["envelope"]["type"] == event_type]
+        return await outbox_envelopes(self.rt.db, key=item_id, type=event_type)
 
     async def timeline(self, item_id: str, actor: Actor | None = None) -> list[dict[str, Any]]:
         return list((await self.ok("GET", f"/proposals/{item_id}/timeline", actor))["items"])

@@ -17,6 +17,7 @@ from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_chassis.runtime import Runtime
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_contracts import Envelope, EventData
 from gongnon_contracts.events import ReviewAnswerPublished, ReviewAnswerSubmitted, ReviewCaseOpened, TallyUpdated
 from gongnon_contracts.events.common import ActorRole
@@ -66,8 +67,7 @@ class Svc:
         return dict(r.json())
 
     async def outbox(self, item_id: str, event_type: str) -> list[dict[str, Any]]:
-        docs = await self.rt.db.outbox.find({"key": item_id}).to_list(None)
-        return [d["envelope"] for d in docs if d["envelope"]["type"] == event_type]
+        return await outbox_envelopes(self.rt.db, key=item_id, type=event_type)
 
     async def timeline(self, item_id: str) -> list[dict[str, Any]]:
         r = await self.http.get(f"/proposals/{item_id}/timeline")

@@ -14,6 +14,7 @@ import pytest
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.settings import ServiceSettings
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import DeliberationResultPublished
 from gongnon_contracts.events.common import ActorRole, RuleAction
@@ -90,8 +91,8 @@ class Review:
         return items
 
     async def opened_events(self, item_id: str) -> list[dict[str, Any]]:
-        docs = await self.parts.runtime.db.outbox.find({"key": item_id}).to_list(None)
-        return [d["envelope"]["data"] for d in docs if d["envelope"]["type"] == "review.case_opened"]
+        opened = await outbox_envelopes(self.parts.runtime.db, key=item_id, type="review.case_opened")
+        return [e["data"] for e in opened]
 
 
 @pytest.fixture(scope="module")

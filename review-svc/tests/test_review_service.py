@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.clock import FixedClock
 from gongnon_chassis.settings import ServiceSettings
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_contracts import Envelope
 from gongnon_contracts.events import MilestoneReached
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
@@ -45,8 +46,7 @@ class Review:
         await self.parts.consumer.dispatch(env.model_dump(mode="json"))
 
     async def events(self, item_id: str, event_type: str) -> list[dict[str, Any]]:
-        docs = await self.parts.runtime.db.outbox.find({}).to_list(None)
-        return [d["envelope"] for d in docs if d["key"] == item_id and d["envelope"]["type"] == event_type]
+        return await outbox_envelopes(self.parts.runtime.db, key=item_id, type=event_type)
 
     async def cases_for(self, item_id: str) -> list[dict[str, Any]]:
         r = await self.http.get(f"/items/{item_id}/cases")

@@ -9,7 +9,7 @@ import pytest
 
 from gongnon_chassis.runtime import Runtime, create_runtime
 from gongnon_chassis.settings import ServiceSettings
-from gongnon_chassis.store import Tx
+from gongnon_chassis.store import Tx, outbox_envelopes
 from gongnon_contracts.events import ItemClosed
 
 
@@ -43,7 +43,7 @@ async def test_transaction_writes_state_and_outbox_together(infra: Any) -> None:
     with pytest.raises(ValueError, match="boom"):
         await rt.store.transaction(fails)
     assert await rt.db.things.count_documents({}) == 1
-    assert [d["key"] for d in await rt.db.outbox.find({}).to_list(10)] == ["a"]
+    assert [e["subject"] for e in await outbox_envelopes(rt.db)] == ["a"]
     await rt.mongo.close()
     await rt.redis.aclose()
     await asyncio.sleep(0)

@@ -15,6 +15,7 @@ import pytest
 from gongnon_chassis.actor import Actor
 from gongnon_chassis.kafka import Producer
 from gongnon_chassis.runtime import Runtime
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_contracts import Envelope, EventData, new_id
 from gongnon_contracts.events import DeliberationOpened
 from gongnon_contracts.events.common import ActorRole
@@ -45,8 +46,7 @@ class Svc:
             await producer.stop()
 
     async def closed_events(self, item_id: str) -> list[dict[str, Any]]:
-        docs = await self.rt.db.outbox.find({"key": item_id}).to_list(None)
-        return [d["envelope"]["data"] for d in docs if d["envelope"]["type"] == "ballot.closed"]
+        return [e["data"] for e in await outbox_envelopes(self.rt.db, key=item_id, type="ballot.closed")]
 
 
 def citizen(i: int | str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from gongnon_chassis.actor_tokens import ActorTokenSigner, new_signing_key
 from gongnon_chassis.clock import SystemClock
 from gongnon_chassis.kafka import Producer, Record
 from gongnon_chassis.runtime import Runtime
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_contracts import Envelope, EventData, Topic, new_id
 from gongnon_contracts.events import ItemClosed, ProposalSubmitted, VoteCast
 from gongnon_contracts.events.common import ActorRole
@@ -72,8 +73,7 @@ class Svc:
         return int(await self.rt.db.ledger.count_documents({"item_id": item_id}))
 
     async def tally_events(self, item_id: str) -> list[dict[str, Any]]:
-        docs = await self.rt.db.outbox.find({"key": item_id}).to_list(None)
-        return [d["envelope"]["data"] for d in docs if d["envelope"]["type"] == "tally.updated"]
+        return [e["data"] for e in await outbox_envelopes(self.rt.db, key=item_id, type="tally.updated")]
 
     async def drained(self) -> None:
         """Wait until the ledger writer has committed everything on gongnon.votes so far."""

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pymongo import ASCENDING
 
@@ -25,8 +26,10 @@ from gongnon_chassis.metrics import EVENTS_PUBLISHED, OUTBOX_LEASE_HELD
 from gongnon_chassis.store import Store
 
 log = logging.getLogger(__name__)
+Doc = dict[str, Any]
 
-BATCH = 500
+BATCH = 500  # rows per round
+ROUND_EVENTS = 5000  # events per round: rows of a thousand tallies are cut off after a few
 LEASE = "outbox-relay"
 
 
@@ -64,12 +67,13 @@ class OutboxRelay:
     async def drain_once(self) -> int:
         if not await self.lease.ensure():
             return 0  # another replica publishes
-        docs = await self.store.db.outbox.find({"published": False}).sort("_id", ASCENDING).limit(BATCH).to_list(BATCH)
+        docs, full = await self._next_rows()
         if not docs:
             return 0
         fault_point("outbox.before_publish")
+        events = [e for d in docs for e in d["events"]]
         await self.producer.send_many(
-            [(d["topic"], d["key"], d["envelope"], d["envelope"].get("trace") or {}) for d in docs]
+            [(e["topic"], e["key"], e["envelope"], e["envelope"].get("trace") or {}) for e in events]
         )
         fault_point("outbox.after_publish")
         # Marked even if the lease moved while the batch was on its way: the rows did go out, and
@@ -77,9 +81,26 @@ class OutboxRelay:
         # here: one more statement per batch, for nothing).
         ids = [d["_id"] for d in docs]
         await self.store.db.outbox.update_many({"_id": {"$in": ids}}, {"$set": {"published": True}})
-        for d in docs:
-            EVENTS_PUBLISHED.labels(d["envelope"]["type"]).inc()
-        return len(docs)
+        for e in events:
+            EVENTS_PUBLISHED.labels(e["envelope"]["type"]).inc()
+        return BATCH if full else len(docs)
+
+    async def _next_rows(self) -> tuple[list[Doc], bool]:
+        """The oldest unpublished rows, up to BATCH rows or ROUND_EVENTS events between them (at
+        least one row), read a few at a time: rows of a thousand tallies are large. True when
+        more may be waiting."""
+        rows: list[Doc] = []
+        events = 0
+        cursor = self.store.db.outbox.find({"published": False}).sort("_id", ASCENDING).limit(BATCH).batch_size(50)
+        try:
+            async for row in cursor:
+                if rows and events + len(row["events"]) > ROUND_EVENTS:
+                    return rows, True
+                rows.append(row)
+                events += len(row["events"])
+        finally:
+            await cursor.close()
+        return rows, len(rows) == BATCH
 
     async def _renew(self) -> None:
         had = self.lease.held()

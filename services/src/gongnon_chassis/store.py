@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from gongnon_chassis.clock import Clock
+from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.telemetry import current_trace_context
 from gongnon_contracts import Envelope, EventData
 
@@ -26,6 +27,38 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Doc = dict[str, Any]
+
+
+# Events per outbox row. A transaction's events share rows: the ledger writer's batch names a
+# thousand items, and a thousand rows (each inserted, indexed, then marked published) cost the
+# database far more than one row of a thousand events, inside the transaction that holds the votes.
+ROW_EVENTS = 1000
+
+
+def outbox_rows(events: Sequence[Envelope]) -> list[Doc]:
+    """A transaction's events as outbox rows, in order: the rows' ids share the first event's
+    time-ordered id, numbered, so the relay publishes them in the order they were emitted."""
+    return [
+        {
+            "_id": f"{events[0].id}.{n:04d}",
+            "events": [{"topic": e.topic(), "key": e.subject, "envelope": e.model_dump(mode="json")} for e in part],
+            "published": False,
+        }
+        for n, part in enumerate(in_pieces(events, ROW_EVENTS))
+    ]
+
+
+async def outbox_envelopes(db: AsyncDatabase[Doc], *, key: str | None = None, type: str | None = None) -> list[Doc]:
+    """The envelopes in a service's outbox (published or not), in order, optionally only one
+    subject's or one type's: for tests and benches that look at what a service emitted."""
+    found: list[Doc] = []
+    async for row in db.outbox.find({}).sort("_id", ASCENDING):
+        found += [
+            e["envelope"]
+            for e in row["events"]
+            if (key is None or e["key"] == key) and (type is None or e["envelope"]["type"] == type)
+        ]
+    return found
 
 
 @dataclass
@@ -74,18 +107,9 @@ class Store:
         async def attempt(session: AsyncClientSession) -> None:
             tx = Tx(session=session, db=self.db, now=self.clock.now(), source=self.source)
             value = await fn(tx)
-            records = [
-                {
-                    "_id": e.id,
-                    "topic": e.topic(),
-                    "key": e.subject,
-                    "envelope": e.model_dump(mode="json"),
-                    "published": False,
-                }
-                for e in tx.events
-            ]
-            if records:
-                await self.db.outbox.insert_many(records, session=session)
+            rows = outbox_rows(tx.events)
+            if rows:
+                await self.db.outbox.insert_many(rows, session=session)
             result[:] = [value]
             emitted[:] = tx.events
             callbacks[:] = tx.callbacks

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 from pymongo import AsyncMongoClient
 
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_infra.bench.votes import api_call, verified_citizen
 
 Doc = dict[str, Any]
@@ -129,9 +130,8 @@ async def milestones(gw: str, mongodb_uri: str, items: list[str], ledger: dict[s
                 on_timeline[(i, e["data"]["rule_id"])] = datetime.fromisoformat(str(e["at"]))
     client: AsyncMongoClient[Doc] = AsyncMongoClient(mongodb_uri, tz_aware=True)
     events: Counter[tuple[str, str]] = Counter()
-    cursor = client["proposal_svc"]["outbox"].find({"envelope.type": MILESTONE}, {"envelope.data": 1})
-    async for d in cursor:
-        data = d["envelope"]["data"]
+    for env in await outbox_envelopes(client["proposal_svc"], type=MILESTONE):
+        data = env["data"]
         events[(data["item_id"], data["rule_id"])] += 1
     cases = {
         (c["item_id"], c["rule_id"]): c["opened_at"]

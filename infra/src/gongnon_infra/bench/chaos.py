@@ -51,6 +51,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.errors import PyMongoError
 
+from gongnon_chassis.store import outbox_envelopes
 from gongnon_contracts import Topic
 from gongnon_infra.bench import write_results
 from gongnon_infra.bench.accounting import MILESTONE, create_items, milestones, pct, settle_counts
@@ -468,13 +469,13 @@ async def _cases_and_notifications(mongodb_uri: str, items: list[str], ledger: d
             cases[c["_id"]] = (c["item_id"], c["rule_id"])
             per_milestone[(c["item_id"], c["rule_id"])] += 1
         case_events: Counter[tuple[str, str]] = Counter()
-        async for d in client["review_svc"]["outbox"].find({"envelope.type": CASE_OPENED}, {"envelope.data": 1}):
-            data = d["envelope"]["data"]
+        for env in await outbox_envelopes(client["review_svc"], type=CASE_OPENED):
+            data = env["data"]
             if data["item_id"] in wanted:
                 case_events[(data["item_id"], data.get("rule_id", ""))] += 1
         fired: set[tuple[str, str]] = set()
-        async for d in client["proposal_svc"]["outbox"].find({"envelope.type": MILESTONE}, {"envelope.data": 1}):
-            data = d["envelope"]["data"]
+        for env in await outbox_envelopes(client["proposal_svc"], type=MILESTONE):
+            data = env["data"]
             if data["item_id"] in wanted:
                 fired.add((data["item_id"], data["rule_id"]))
         authors = {
