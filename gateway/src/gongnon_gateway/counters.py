@@ -25,7 +25,9 @@ from gongnon_contracts.events import (
 )
 from gongnon_contracts.events.common import Metric, RuleAction
 
-BATCH = 200  # events per batch (one transaction)
+# Events per batch (one transaction): behind, a larger batch holds several snapshots of the busier
+# items, each item written once.
+BATCH = 1000
 PIECE = 50  # documents per statement inside it
 
 
