@@ -12,6 +12,7 @@ from typing import Any
 from pymongo import UpdateOne
 
 from gongnon_chassis.collections import ensure_collections as ensure_db_collections
+from gongnon_chassis.collections import find_by_ids
 from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
@@ -128,10 +129,7 @@ def register_counters(rt: Runtime) -> None:
         if not support:
             return
         ids = sorted({e.item_id for e, _ in support})
-        items: dict[str, dict[str, Any]] = {}
-        for piece in in_pieces(ids, PIECE):
-            found = tx.db.counter_items.find({"_id": {"$in": list(piece)}}, session=tx.session)
-            items.update({d["_id"]: d async for d in found})
+        items = {d["_id"]: d for d in await find_by_ids(tx.db.counter_items, ids, session=tx.session)}
         changed: dict[str, dict[str, Any]] = {}
         bumps: dict[str, int] = {}
         for e, env in support:

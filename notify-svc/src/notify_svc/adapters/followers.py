@@ -24,6 +24,7 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gongnon_chassis.collections import find_by_ids
 from gongnon_chassis.grouping import group_by
 from gongnon_chassis.keys import pair_key
 from notify_svc.domain.audience import Follower, FollowWish
@@ -128,7 +129,7 @@ class ItemRepository:
             ordered=False,
             session=session,
         )
-        docs = await self._col.find({"_id": {"$in": ids}}, {"followers": 1}, session=session).to_list(None)
+        docs = await find_by_ids(self._col, ids, {"followers": 1}, session=session)
         return {d["_id"]: int(d["followers"]) for d in docs}
 
     async def follower_count(self, item_id: str, session: AsyncClientSession) -> int:

@@ -13,6 +13,7 @@ from pymongo import ASCENDING, ReplaceOne, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gongnon_chassis.collections import find_by_ids
 from notify_svc.domain.public_events import ItemState
 
 Doc = dict[str, Any]
@@ -32,7 +33,7 @@ class PublicEventStore:
     # -- projection (inside the projector's transaction) --------------------------------------
 
     async def load_states(self, item_ids: Collection[str], session: AsyncClientSession) -> dict[str, ItemState]:
-        docs = await self._items.find({"_id": {"$in": sorted(item_ids)}}, session=session).to_list(None)
+        docs = await find_by_ids(self._items, item_ids, session=session)
         return {d["_id"]: ItemState.from_doc(d) for d in docs}
 
     async def save_states(self, states: Sequence[ItemState], session: AsyncClientSession) -> None:
@@ -44,8 +45,7 @@ class PublicEventStore:
         """Which of these public ids are recorded already (a redelivered internal event)."""
         if not ids:
             return set()
-        docs = self._events.find({"_id": {"$in": sorted(ids)}}, {"_id": 1}, session=session)
-        return {d["_id"] async for d in docs}
+        return {d["_id"] for d in await find_by_ids(self._events, ids, {"_id": 1}, session=session)}
 
     async def take_seqs(self, count: int, session: AsyncClientSession) -> int:
         """Reserve `count` consecutive numbers; returns the first. One counter write per batch: the

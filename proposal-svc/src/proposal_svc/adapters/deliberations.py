@@ -12,6 +12,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from gongnon_chassis.collections import find_by_ids
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.ballots import BallotOption, BallotQuestion
 from gongnon_contracts.events.common import ActorRole
@@ -140,10 +141,8 @@ class DeliberationRepository:
     async def get_many(
         self, item_ids: Collection[str], session: AsyncClientSession | None = None
     ) -> dict[str, Deliberation]:
-        """The deliberations among these ids, by id: one `$in` read."""
-        if not item_ids:
-            return {}
-        docs = await self.db.deliberations.find({"_id": {"$in": sorted(item_ids)}}, session=session).to_list(None)
+        """The deliberations among these ids, by id."""
+        docs = await find_by_ids(self.db.deliberations, item_ids, session=session)
         return {d["_id"]: from_doc(d) for d in docs}
 
     async def raise_participants(self, highest: Mapping[str, int]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from gongnon_chassis.collections import find_by_ids
 from gongnon_chassis.grouping import in_pieces
 from proposal_svc.domain.count_folding import most_behind
 
@@ -68,11 +69,7 @@ class LiveCounts:
             self._dirty[item_id] = max(self._dirty.get(item_id, 0), sum(fields.values()))
 
     async def read(self, item_ids: Collection[str], session: AsyncClientSession | None = None) -> dict[str, Doc]:
-        found: dict[str, Doc] = {}
-        for piece in in_pieces(sorted(item_ids), STATEMENT_SIZE):
-            async for d in self.live.find({"_id": {"$in": list(piece)}}, session=session):
-                found[d["_id"]] = d
-        return found
+        return {d["_id"]: d for d in await find_by_ids(self.live, item_ids, session=session)}
 
     async def overlay(self, docs: Iterable[Doc], session: AsyncClientSession | None = None) -> None:
         """Raise the proposals' documents (in memory) to their live counts."""
@@ -140,7 +137,7 @@ class LiveCounts:
         for piece in in_pieces(sorted(item_ids), FOLD_PIECE):
             live = await self.read(piece)
             projection = dict.fromkeys(FIELDS, 1)
-            docs = {d["_id"]: d async for d in self.proposals.find({"_id": {"$in": list(piece)}}, projection)}
+            docs = {d["_id"]: d for d in await find_by_ids(self.proposals, piece, projection)}
             ops = []
             repaired = []
             for item_id, counts in live.items():

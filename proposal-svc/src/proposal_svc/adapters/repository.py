@@ -16,8 +16,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from gongnon_chassis.collections import ensure_collections
-from gongnon_chassis.grouping import in_pieces
+from gongnon_chassis.collections import ensure_collections, find_by_ids
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts.events.common import ActorRole, Metric
 from proposal_svc.adapters.listing import index_keys
@@ -32,7 +31,6 @@ from proposal_svc.domain.timeline import TimelineEntry
 
 Doc = dict[str, Any]
 
-STATEMENT_SIZE = 250  # documents per read or bulk write of a batch
 DEADLINE_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)  # before any deadline on the platform
 METRIC_FIELDS = {Metric.SUPPORTS: "support_count", Metric.DEBATE_PARTICIPANTS: "debate_participants"}
 RULE_VIEW_FIELDS = dict.fromkeys(("rule_set", "created_at", "fired_rule_ids", "expired_rule_ids", "closed_at"), 1)
@@ -157,9 +155,7 @@ class ProposalRepository:
     ) -> dict[str, Proposal]:
         """The proposals among these ids (others own the rest), by id: `$in` reads of a bounded
         size (a batch of tallies names hundreds of items)."""
-        docs: list[Doc] = []
-        for piece in in_pieces(sorted(item_ids), STATEMENT_SIZE):
-            docs += [d async for d in self.db.proposals.find({"_id": {"$in": list(piece)}}, session=session)]
+        docs = await find_by_ids(self.db.proposals, item_ids, session=session)
         await self.live.overlay(docs, session)
         return {d["_id"]: from_doc(d) for d in docs}
 
@@ -167,19 +163,18 @@ class ProposalRepository:
         """What the rules engine needs of the proposals among these ids (the rest: not ours), read
         with a projection: a batch of tallies names hundreds of items, and whole documents (body,
         tokens, timeline numbers, cases) were most of what those reads moved."""
-        found: dict[str, RuleView] = {}
-        for piece in in_pieces(sorted(item_ids), STATEMENT_SIZE):
-            async for d in self.db.proposals.find({"_id": {"$in": list(piece)}}, RULE_VIEW_FIELDS):
-                found[d["_id"]] = RuleView(
-                    rule_set_from_dict(d["rule_set"]),
-                    RuleState(
-                        d["created_at"],
-                        frozenset(d.get("fired_rule_ids") or ()),
-                        frozenset(d.get("expired_rule_ids") or ()),
-                        d.get("closed_at"),
-                    ),
-                )
-        return found
+        return {
+            d["_id"]: RuleView(
+                rule_set_from_dict(d["rule_set"]),
+                RuleState(
+                    d["created_at"],
+                    frozenset(d.get("fired_rule_ids") or ()),
+                    frozenset(d.get("expired_rule_ids") or ()),
+                    d.get("closed_at"),
+                ),
+            )
+            for d in await find_by_ids(self.db.proposals, item_ids, RULE_VIEW_FIELDS)
+        }
 
     async def due(self, before: datetime, limit: int = 100) -> list[str]:
         # The lower bound keeps items without a deadline (null) out of the index range: SecantusDB

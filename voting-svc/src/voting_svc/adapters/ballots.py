@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from pymongo import ASCENDING
 
-from gongnon_chassis.grouping import in_pieces
+from gongnon_chassis.collections import find_by_ids
 from gongnon_chassis.store import Tx
 from gongnon_contracts.ballots import BallotOption, BallotQuestion
 from voting_svc.domain.ballot import Ballot, BallotStatus, VoteKind
@@ -20,7 +20,6 @@ from voting_svc.domain.ballot import Ballot, BallotStatus, VoteKind
 log = logging.getLogger(__name__)
 
 Doc = dict[str, Any]
-READ_PIECE = 250  # ballots per gathered read
 
 
 def to_doc(b: Ballot) -> Doc:
@@ -95,11 +94,7 @@ class BallotRepository:
         return from_doc(d) if d else None
 
     async def get_many(self, item_ids: Collection[str]) -> dict[str, Ballot]:
-        found: dict[str, Ballot] = {}
-        for piece in in_pieces(sorted(item_ids), READ_PIECE):
-            async for d in self.col.find({"_id": {"$in": list(piece)}}):
-                found[d["_id"]] = from_doc(d)
-        return found
+        return {d["_id"]: from_doc(d) for d in await find_by_ids(self.col, item_ids)}
 
     async def add(self, tx: Tx, ballot: Ballot) -> Defined:
         """Create the ballot unless one exists; the same definition again is a no-op."""

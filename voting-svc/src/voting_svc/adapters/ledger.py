@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 
+from gongnon_chassis.collections import find_by_ids
 from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.keys import pair_key, scope_range
 from gongnon_chassis.store import Tx
@@ -83,10 +84,8 @@ class Ledger:
         votes = first_per_key(votes, key=lambda v: v.ledger_id)
         if not votes:
             return []
-        seen: set[str] = set()
-        for piece in in_pieces([v.ledger_id for v in votes], STATEMENT_SIZE):
-            found = tx.db.ledger.find({"_id": {"$in": list(piece)}}, {"_id": 1}, session=tx.session)
-            seen.update([d["_id"] async for d in found])
+        found = await find_by_ids(tx.db.ledger, [v.ledger_id for v in votes], {"_id": 1}, session=tx.session)
+        seen = {d["_id"] for d in found}
         fresh = [v for v in votes if v.ledger_id not in seen]
         for part in in_pieces(fresh, STATEMENT_SIZE):
             await tx.db.ledger.insert_many([_vote_doc(v, tx.now) for v in part], ordered=True, session=tx.session)
@@ -110,10 +109,7 @@ class Ledger:
         for part in in_pieces(ops, STATEMENT_SIZE):
             await tx.db.tallies.bulk_write(list(part), ordered=False, session=tx.session)
         ids = [item_id for item_id, _, _ in deltas]
-        by_id: dict[str, Tally] = {}
-        for piece in in_pieces(ids, STATEMENT_SIZE):
-            docs = tx.db.tallies.find({"_id": {"$in": list(piece)}}, session=tx.session)
-            by_id.update({d["_id"]: tally_from_doc(d) async for d in docs})
+        by_id = {d["_id"]: tally_from_doc(d) for d in await find_by_ids(tx.db.tallies, ids, session=tx.session)}
         return [by_id[item_id] for item_id in ids]
 
     async def read_tally(self, tx: Tx, item_id: str) -> Tally | None:
