@@ -362,7 +362,7 @@ def _run_fault(
 
 
 async def _backlog(kafka: str, client: AsyncMongoClient[Doc]) -> dict[str, int]:
-    """What is still on its way: unpublished outbox events per service, records not yet committed
+    """What is still on its way: unpublished outbox rows per service, records not yet committed
     per consumer group, broadcasts not yet fanned out. Empty when the platform is at rest."""
     out: dict[str, int] = {}
     for spec in SERVICES:
