@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from gongnon_chassis.clock import Clock
-from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.telemetry import current_trace_context
 from gongnon_contracts import Envelope, EventData
 
@@ -33,19 +33,25 @@ Doc = dict[str, Any]
 # thousand items, and a thousand rows (each inserted, indexed, then marked published) cost the
 # database far more than one row of a thousand events, inside the transaction that holds the votes.
 ROW_EVENTS = 1000
+# And bytes per row (as JSON, close to their BSON size): far below MongoDB's 16 MB per document,
+# so a transaction of many large events still commits.
+ROW_BYTES = 4 * 1024 * 1024
 
 
 def outbox_rows(events: Sequence[Envelope]) -> list[Doc]:
     """A transaction's events as outbox rows, in order: the rows' ids share the first event's
     time-ordered id, numbered, so the relay publishes them in the order they were emitted."""
-    return [
-        {
-            "_id": f"{events[0].id}.{n:04d}",
-            "events": [{"topic": e.topic(), "key": e.subject, "envelope": e.model_dump(mode="json")} for e in part],
-            "published": False,
-        }
-        for n, part in enumerate(in_pieces(events, ROW_EVENTS))
-    ]
+    rows: list[list[Doc]] = []
+    size = 0
+    for e in events:
+        envelope = e.model_dump(mode="json")
+        n = len(orjson.dumps(envelope))
+        if not rows or len(rows[-1]) == ROW_EVENTS or size + n > ROW_BYTES:
+            rows.append([])
+            size = 0
+        rows[-1].append({"topic": e.topic(), "key": e.subject, "envelope": envelope})
+        size += n
+    return [{"_id": f"{events[0].id}.{i:04d}", "events": row, "published": False} for i, row in enumerate(rows)]
 
 
 async def outbox_envelopes(db: AsyncDatabase[Doc], *, key: str | None = None, type: str | None = None) -> list[Doc]:
