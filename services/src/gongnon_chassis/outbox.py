@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from pymongo import ASCENDING
 
@@ -23,10 +22,9 @@ from gongnon_chassis.faults import fault_point
 from gongnon_chassis.kafka import Producer
 from gongnon_chassis.lease import RENEW_EVERY_S, Lease
 from gongnon_chassis.metrics import EVENTS_PUBLISHED, OUTBOX_LEASE_HELD
-from gongnon_chassis.store import Store
+from gongnon_chassis.store import Doc, Store
 
 log = logging.getLogger(__name__)
-Doc = dict[str, Any]
 
 BATCH = 500  # rows per round
 ROUND_EVENTS = 5000  # events per round: rows of a thousand tallies are cut off after a few
