@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from gongnon_chassis.clock import CLOCK_KEY, set_test_offset
 from gongnon_chassis.consumer import EventConsumer
 from gongnon_contracts import Envelope, EventData
-from gongnon_contracts.events import MilestoneReached, ProposalSubmitted, TallyUpdated
+from gongnon_contracts.events import MilestoneReached, ProposalSubmitted, VotesRecorded
 from gongnon_contracts.events.common import ActorRole, Metric, RuleAction
 from gongnon_gateway.counters import read_counters
 
@@ -116,8 +116,8 @@ def _milestone(item_id: str, action: RuleAction, threshold: int) -> MilestoneRea
     )
 
 
-def _tally(item_id: str, total: int, seq: int) -> TallyUpdated:
-    return TallyUpdated(item_id=item_id, kind="support", total=total, counts={}, as_of=NOW, seq=seq)
+def _recorded(agency: str, by_kind: dict[str, int]) -> VotesRecorded:
+    return VotesRecorded(agency=agency, by_kind=by_kind, items=len(by_kind))
 
 
 async def test_counters_count_each_fact_once(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -134,9 +134,12 @@ async def test_counters_count_each_fact_once(app: FastAPI, client: httpx.AsyncCl
     await consumer.dispatch(_env(_submitted(c1), agency).model_dump(mode="json"))  # same fact, new event id
     await consumer.dispatch(_env(_submitted(c2), agency).model_dump(mode="json"))
 
-    for total, seq in [(10, 1), (30, 3), (20, 2), (30, 3)]:  # late and repeated snapshots
-        await consumer.dispatch(_env(_tally(c1, total, seq), agency).model_dump(mode="json"))
-    await consumer.dispatch(_env(_tally(c2, 5, 1), agency).model_dump(mode="json"))
+    # Two ledger batches (one redelivered) and a choice vote's batch.
+    first = _env(_recorded(agency, {"support": 30}), agency).model_dump(mode="json")
+    await consumer.dispatch(first)
+    await consumer.dispatch(first)
+    await consumer.dispatch(_env(_recorded(agency, {"support": 5, "choice": 4}), agency).model_dump(mode="json"))
+    await consumer.dispatch(_env(_recorded(agency, {"choice": 9}), agency).model_dump(mode="json"))
 
     for action, threshold in [
         (RuleAction.DEPARTMENT_ANSWER, 50),

@@ -1,19 +1,16 @@
 """The home page's live counters, a projection the gateway keeps from public events:
 proposals submitted, total supports, proposals that reached their support threshold, debate
 candidates, items citizens decided to carry out, and items carried out to completion. Per agency.
-Handlers are idempotent (the chassis inbox de-duplicates deliveries, and tallies are absolute
-snapshots applied only when newer)."""
+Handlers are idempotent (the chassis inbox de-duplicates deliveries). Supports come from
+voting-svc's `votes.recorded`, one per agency per ledger batch: the per-item tallies are not read
+here (spread over thousands of items they cost a read and a write per item per batch)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import UpdateOne
-
 from gongnon_chassis.collections import ensure_collections as ensure_db_collections
-from gongnon_chassis.collections import find_by_ids
-from gongnon_chassis.grouping import in_pieces
 from gongnon_chassis.runtime import Runtime
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope
@@ -22,14 +19,14 @@ from gongnon_contracts.events import (
     ExecutionStarted,
     MilestoneReached,
     ProposalSubmitted,
-    TallyUpdated,
+    VotesRecorded,
 )
 from gongnon_contracts.events.common import Metric, RuleAction
 
-# Events per batch (one transaction): behind, a larger batch holds several snapshots of the busier
-# items, each item written once.
+# Events per batch (one transaction). The tallies topic it reads for `votes.recorded` is mostly
+# `tally.updated`, which it skips without a transaction.
 BATCH = 1000
-PIECE = 50  # documents per statement inside it
+SUPPORT = "support"  # the vote kind the supports total counts
 
 
 @dataclass(frozen=True)
@@ -81,9 +78,6 @@ async def _once(tx: Tx, item_id: str, counter: str, agency: str) -> None:
 
 
 def register_counters(rt: Runtime) -> None:
-    # Batches, so spread tallies (hundreds of items a second) cost one transaction per batch; its
-    # statements stay short (pieces of PIECE documents): on SecantusDB a long statement inside a
-    # transaction holds up every other transaction of the server.
     consumer = rt.consumer("counters", batch_size=BATCH)
 
     @consumer.on(ProposalSubmitted)
@@ -119,32 +113,9 @@ def register_counters(rt: Runtime) -> None:
     async def on_completed(e: ExecutionCompleted, env: Envelope, tx: Tx) -> None:
         await _once(tx, e.item_id, "executed", env.agency)
 
-    # No inbox markers (two writes per event): a snapshot is applied only when newer than the last
-    # one applied, so a redelivered batch changes nothing.
-    @consumer.on_many(TallyUpdated, idempotent=True)
-    async def on_tallies(batch: list[tuple[TallyUpdated, Envelope]], tx: Tx) -> None:
-        """A batch of snapshots in stream order: the items read once, each applied only when newer
-        than the last one applied, the items and the agencies' totals written once each."""
-        support = [(e, env) for e, env in batch if e.kind == "support"]
-        if not support:
-            return
-        ids = sorted({e.item_id for e, _ in support})
-        items = {d["_id"]: d for d in await find_by_ids(tx.db.counter_items, ids, session=tx.session)}
-        changed: dict[str, dict[str, Any]] = {}
-        bumps: dict[str, int] = {}
-        for e, env in support:
-            item = items.setdefault(e.item_id, {})
-            if item.get("tally_seq", -1) >= e.seq:
-                continue  # an older or repeated snapshot
-            delta = e.total - int(item.get("supports", 0))
-            item.update(tally_seq=e.seq, supports=e.total)
-            changed[e.item_id] = {"tally_seq": e.seq, "supports": e.total}
-            agency = item.get("agency", env.agency)
-            bumps[agency] = bumps.get(agency, 0) + delta
-        if changed:
-            ops = [UpdateOne({"_id": i}, {"$set": f}, upsert=True) for i, f in changed.items()]
-            for part in in_pieces(ops, PIECE):
-                await tx.db.counter_items.bulk_write(list(part), ordered=False, session=tx.session)
-        for agency, delta in bumps.items():
-            if delta:
-                await _bump(tx, agency, supports=delta)
+    # One event per agency per ledger batch (voting-svc): the total moves by what the batch added,
+    # once (the inbox marks the event), however many items it touched.
+    @consumer.on(VotesRecorded)
+    async def on_recorded(e: VotesRecorded, env: Envelope, tx: Tx) -> None:
+        if supports := e.by_kind.get(SUPPORT, 0):
+            await _bump(tx, e.agency, supports=supports)

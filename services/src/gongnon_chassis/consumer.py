@@ -112,6 +112,8 @@ class EventConsumer:
     def _parse(self, body: Any) -> tuple[Envelope, EventData, Handler] | None:
         """The typed event and its handler, or None for other types and malformed messages
         (logged and skipped: retrying a message that can never parse would block the partition)."""
+        if isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"] not in self._handlers:
+            return None  # another consumer's event: not worth validating (a topic can be mostly those)
         try:
             env = Envelope.model_validate(body)
         except ValidationError:

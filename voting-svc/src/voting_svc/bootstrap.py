@@ -14,9 +14,16 @@ from gongnon_contracts import Topic
 from voting_svc.adapters.ballots import BallotCache, BallotRepository
 from voting_svc.adapters.dedupe import RedisVotes
 from voting_svc.adapters.imports import ImportReports
-from voting_svc.adapters.kafka_offsets import committed_offsets, end_offsets, records_between, wait_until_consumed
+from voting_svc.adapters.kafka_offsets import (
+    GroupLag,
+    committed_offsets,
+    end_offsets,
+    records_between,
+    wait_until_consumed,
+)
 from voting_svc.adapters.ledger import Ledger
 from voting_svc.adapters.locks import Mutex, OwnedLocks
+from voting_svc.domain.pacing import Bound, parse_bounds
 from voting_svc.domain.register import RegisterVote
 from voting_svc.domain.tally import Tally
 from voting_svc.entrypoints import ledger_writer
@@ -27,6 +34,7 @@ from voting_svc.service_layer.casting import Casting, VoteGate
 from voting_svc.service_layer.closing import DEFAULT_CLOSE_GRACE, BallotCloser
 from voting_svc.service_layer.defining import BallotDefiner
 from voting_svc.service_layer.offline import OfflineImporter
+from voting_svc.service_layer.pacing import DEFAULT_MAX_WAIT_S, TICK_S, Pacer
 from voting_svc.service_layer.recording import LedgerRecorder, register_votes
 from voting_svc.service_layer.recovery import DriftSchedule, Reconciler, RedisGuard
 from voting_svc.service_layer.tally_view import TallyView
@@ -39,6 +47,12 @@ class VotingSettings(ServiceSettings):
     close_grace_s: float = Field(DEFAULT_CLOSE_GRACE.total_seconds(), alias="VOTING_CLOSE_GRACE_S", ge=0)
     # How often every item is recounted from the ledger and drift repaired (platform clock).
     reconcile_every_s: float = Field(24 * 3600.0, alias="VOTING_RECONCILE_EVERY_S", gt=0)
+    # Pacing (domain/pacing.py): the ledger writer's records behind at most (0: unbounded), and
+    # further groups whose lag holds votes, as topic:group:max. proposal-svc's tally consumer
+    # keeps the public counts, and so the milestones: behind it, a count shows late.
+    ledger_behind_max: int = Field(1500, alias="VOTING_LEDGER_BEHIND_MAX", ge=0)
+    pace_also: str = Field(f"{Topic.TALLIES.value}:proposal-svc.tallies:1500", alias="VOTING_PACE_ALSO")
+    pace_max_wait_s: float = Field(DEFAULT_MAX_WAIT_S, alias="VOTING_PACE_MAX_WAIT_S", ge=0)
 
 
 def build_app(settings: VotingSettings) -> FastAPI:
@@ -82,7 +96,11 @@ def build_app(settings: VotingSettings) -> FastAPI:
     # Runs after the broker started (the restore waits for the ledger writer to drain Kafka).
     rt.every(GUARD_INTERVAL_S, guard.tick, "redis-guard")
 
-    casting = Casting(cache, votes, rt.producer, rt.clock, gate, settings.service_name)
+    lag = GroupLag(settings.kafka_bootstrap)
+    bounds = [Bound(Topic.VOTES.value, writer.name, settings.ledger_behind_max), *parse_bounds(settings.pace_also)]
+    pacer = Pacer([b for b in bounds if b.max_behind > 0], lag.behind, settings.pace_max_wait_s)
+    rt.every(TICK_S, pacer.tick, "pace-votes")
+    casting = Casting(cache, votes, rt.producer, rt.clock, gate, settings.service_name, pacer)
     offline = OfflineImporter(
         casting,
         votes,
@@ -103,14 +121,19 @@ def build_app(settings: VotingSettings) -> FastAPI:
         await ledger.ensure_indexes()
         await repo.ensure_indexes()
 
+    async def close_lag(_: Runtime) -> None:
+        await lag.close()
+
     app = create_app(
         rt,
         [build_router(casting, tallies, definer, reconciler), build_offline_router(offline)],
         on_start=[ensure_indexes],
+        on_stop=[close_lag],
         title="voting-svc",
         description="Every vote of every kind, one person one vote, live tallies.",
     )
     app.state.vote_gate = gate
+    app.state.pacer = pacer
     app.state.redis_guard = guard
     app.state.ballot_closer = closer
     return app

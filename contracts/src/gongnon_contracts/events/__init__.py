@@ -39,7 +39,7 @@ from gongnon_contracts.events.reviews import (
     ReviewReassignmentRequested,
     ReviewReminderDue,
 )
-from gongnon_contracts.events.votes import BallotClosed, TallyUpdated, VoteCast, VotesCast
+from gongnon_contracts.events.votes import BallotClosed, TallyUpdated, VoteCast, VotesCast, VotesRecorded
 
 __all__ = [
     "AccountCreated",
@@ -79,5 +79,6 @@ __all__ = [
     "TallyUpdated",
     "VoteCast",
     "VotesCast",
+    "VotesRecorded",
     "decision_item_id",
 ]

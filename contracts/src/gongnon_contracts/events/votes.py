@@ -69,6 +69,25 @@ class TallyUpdated(EventData):
 
 
 @register
+class VotesRecorded(EventData):
+    """How many votes of each kind one transaction of the ledger added to an agency's items. One
+    event per agency per ledger batch, however many items it touched, so what the platform totals
+    per agency (the home page's supports) costs one write per batch instead of one per item. Only
+    new ledger votes count: a recount that repairs a tally moves no total. Keyed by the agency."""
+
+    TYPE = "votes.recorded"
+    TOPIC = Topic.TALLIES.value
+    PUBLIC = False
+    SUMMARY = "the ledger recorded votes: how many of each kind, per agency, in one batch"
+    agency: str
+    by_kind: dict[str, int] = Field(description="New votes per kind")
+    items: int = Field(ge=0, description="Items that gained votes")
+
+    def subject(self) -> str:
+        return self.agency
+
+
+@register
 class BallotClosed(EventData):
     """The final result of a ballot whose voting period ended: counted from the ledger once every
     vote accepted before the close was recorded. Published once per item."""

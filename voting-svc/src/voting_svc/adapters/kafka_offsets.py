@@ -10,9 +10,11 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 
 class CatchUpTimeout(Exception):
@@ -32,7 +34,10 @@ async def _admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
 async def topic_partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
     """The topic's partitions (none if it does not exist)."""
     async with _admin(bootstrap) as admin:
-        described = await admin.describe_topics([topic])
+        return _partitions(await admin.describe_topics([topic]), topic)
+
+
+def _partitions(described: list[Any], topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p["partition"]) for t in described if t["topic"] == topic for p in t["partitions"]]
 
 
@@ -50,6 +55,83 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
         await consumer.stop()
     # Partitions with nothing retained need nothing consumed.
     return {tp: end[tp] for tp in tps if end[tp] > begin[tp]}
+
+
+MEMBERS_EVERY_S = 5.0
+
+
+class GroupLag:
+    """How many records of a topic a consumer group has not committed yet, asked as often as a
+    few times a second: one admin client and one group-less consumer kept open (a fresh pair per
+    question costs a connection and a metadata round each)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self._admin: AIOKafkaAdminClient | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._partitions: dict[str, list[TopicPartition]] = {}
+        self._members: dict[str, tuple[float, bool]] = {}  # group -> (when asked, whether any)
+
+    async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
+        if self._admin is None or self._consumer is None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
+            try:
+                await admin.start()
+                await consumer.start()
+            except BaseException:
+                await admin.close()
+                await consumer.stop()
+                raise
+            self._admin, self._consumer = admin, consumer
+        return self._admin, self._consumer
+
+    async def behind(self, topic: str, group: str) -> int:
+        """Records of `topic` past `group`'s committed offsets, over the partitions where it has
+        committed any; 0 for a group without consumers (a group that is not running, or has not
+        yet run on a partition, is not there to be waited for)."""
+        try:
+            return await self._behind(topic, group)
+        except BaseException:
+            await self.close()  # opened afresh next time (a broker restart, a lost connection)
+            raise
+
+    async def _behind(self, topic: str, group: str) -> int:
+        admin, consumer = await self._clients()
+        if not await self._has_members(admin, group):
+            return 0
+        tps = self._partitions.get(topic)
+        if not tps:
+            tps = self._partitions[topic] = _partitions(await admin.describe_topics([topic]), topic)
+        if not tps:
+            return 0
+        end = await consumer.end_offsets(tps)
+        raw = await admin.list_consumer_group_offsets(group, partitions=tps)
+        done = {tp: meta.offset for tp, meta in raw.items() if meta is not None and meta.offset >= 0}
+        return sum(max(0, end[tp] - done[tp]) for tp in tps if tp in done)
+
+    async def _has_members(self, admin: AIOKafkaAdminClient, group: str) -> bool:
+        """Whether any consumer is in the group (asked every MEMBERS_EVERY_S): a group nobody
+        consumes in falls behind without end, and nothing is gained by waiting for it."""
+        asked = self._members.get(group)
+        if asked is None or time.monotonic() - asked[0] >= MEMBERS_EVERY_S:
+            try:
+                described = await admin.describe_consumer_groups([group])
+            except GroupCoordinatorNotAvailableError:  # no group has run yet (or one is moving)
+                return False
+            # Raw DescribeGroups answers: (error_code, group_id, state, protocol_type, protocol, members, ...)
+            members = any(g[1] == group and g[5] for r in described for g in r.groups)
+            asked = self._members[group] = (time.monotonic(), members)
+        return asked[1]
+
+    async def close(self) -> None:
+        """Drops the clients (the next question opens new ones)."""
+        admin, consumer = self._admin, self._consumer
+        self._admin = self._consumer = None
+        if consumer is not None:
+            await consumer.stop()
+        if admin is not None:
+            await admin.close()
 
 
 async def committed_offsets(bootstrap: str, group_id: str) -> dict[TopicPartition, int]:

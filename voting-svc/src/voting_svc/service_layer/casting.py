@@ -36,6 +36,7 @@ from gongnon_contracts.events import VoteCast, VotesCast
 from voting_svc.adapters.ballots import BallotCache
 from voting_svc.adapters.dedupe import Claim, RedisVotes, StateLost
 from voting_svc.domain.ballot import Ballot, VoteKind
+from voting_svc.service_layer.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,10 @@ class Casting:
         clock: Clock,
         gate: VoteGate,
         source: str,
+        pacer: Pacer | None = None,
     ) -> None:
         self.ballots = ballots
+        self.pacer = pacer
         self.votes = votes
         self.producer = producer
         self.clock = clock
@@ -147,7 +150,10 @@ class Casting:
 
     async def cast_many(self, requests: Sequence[CastRequest]) -> list[Outcome]:
         """Accept or refuse each vote, in order. Two votes of one citizen on one item in the same
-        batch: the first is recorded, the second is `vote_pending` (as if it came a moment later)."""
+        batch: the first is recorded, the second is `vote_pending` (as if it came a moment later).
+        While the pipeline that records votes is past its bound, the batch is held first (pacing)."""
+        if self.pacer is not None:
+            await self.pacer.admit()
         now = self.clock.now()
         outcomes: list[Outcome | None] = [None] * len(requests)
         valid: list[_Valid] = []

@@ -16,7 +16,7 @@ from gongnon_chassis.consumer import in_turns
 from gongnon_chassis.grouping import group_by
 from gongnon_chassis.store import Tx
 from gongnon_contracts import Envelope, EventData
-from gongnon_contracts.events import TallyUpdated, VoteCast, VotesCast
+from gongnon_contracts.events import TallyUpdated, VoteCast, VotesCast, VotesRecorded
 from voting_svc.adapters.ledger import Ledger, LedgerVote
 from voting_svc.domain.register import RegisterVote
 from voting_svc.domain.tally import Tally, count
@@ -84,13 +84,29 @@ async def record_votes(tx: Tx, ledger: Ledger, votes: Sequence[LedgerVote]) -> l
     fresh = await ledger.insert_new(tx, votes)
     by_item = group_by(fresh, key=lambda v: v.item_id)
     firsts = {item_id: item_votes[0] for item_id, item_votes in by_item.items()}
-    snapshots = await ledger.add_to_tallies(
-        tx,
-        [(i, firsts[i].kind, count(v.counted() for v in item_votes)) for i, item_votes in by_item.items()],
-    )
+    deltas = [(i, firsts[i].kind, count(v.counted() for v in item_votes)) for i, item_votes in by_item.items()]
+    snapshots = await ledger.add_to_tallies(tx, deltas)
     for tally in snapshots:
         tx.emit(snapshot_event(tally, tx.now), agency=firsts[tally.item_id].agency)
+    for event in votes_recorded([(firsts[i].agency, kind, delta.total) for i, kind, delta in deltas]):
+        tx.emit(event, agency=event.agency)
     return snapshots
+
+
+def votes_recorded(added: Iterable[tuple[str, str, int]]) -> list[VotesRecorded]:
+    """One event per agency from (agency, kind, votes added) per item: what a batch added to the
+    agency's totals. Only new ledger votes move them, so a recount that repairs a tally (to the
+    ledger's count) does not: the totals never followed the tally."""
+    by_agency: dict[str, dict[str, int]] = {}
+    items: dict[str, int] = {}
+    for agency, kind, n in added:
+        if n:
+            kinds = by_agency.setdefault(agency, {})
+            kinds[kind] = kinds.get(kind, 0) + n
+            items[agency] = items.get(agency, 0) + 1
+    return [
+        VotesRecorded(agency=agency, by_kind=kinds, items=items[agency]) for agency, kinds in sorted(by_agency.items())
+    ]
 
 
 class LedgerRecorder:
