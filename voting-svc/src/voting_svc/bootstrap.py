@@ -50,8 +50,8 @@ class VotingSettings(ServiceSettings):
     # Pacing (domain/pacing.py): the ledger writer's records behind at most (0: unbounded), and
     # further groups whose lag holds votes, as topic:group:max. proposal-svc's tally consumer
     # keeps the public counts, and so the milestones: behind it, a count shows late.
-    ledger_behind_max: int = Field(1500, alias="VOTING_LEDGER_BEHIND_MAX", ge=0)
-    pace_also: str = Field(f"{Topic.TALLIES.value}:proposal-svc.tallies:1500", alias="VOTING_PACE_ALSO")
+    ledger_behind_max: int = Field(400, alias="VOTING_LEDGER_BEHIND_MAX", ge=0)
+    pace_also: str = Field(f"{Topic.TALLIES.value}:proposal-svc.tallies:400", alias="VOTING_PACE_ALSO")
     pace_max_wait_s: float = Field(DEFAULT_MAX_WAIT_S, alias="VOTING_PACE_MAX_WAIT_S", ge=0)
 
 
