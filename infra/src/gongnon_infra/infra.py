@@ -334,12 +334,8 @@ class LocalInfra:
                 self.procs[name].stop(grace=20)
 
 
-# SecantusDB runs a thread per connection, and its storage calls (WiredTiger) release the GIL
-# around every cursor step. While another connection's thread computes, each step then waits up
-# to the interpreter's switch interval (5 ms) to get the GIL back: a transaction's 2,000 look-ups
-# took 7-11 s under the votes bench, holding the storage lock all that time. A shorter interval
-# hands the GIL back sooner.
-SECANTUS_MAIN = "import sys; sys.setswitchinterval(0.0002); from secantus.cli import main; sys.exit(main())"
+# How SecantusDB is run (a shorter GIL switch interval, a cheaper record of retryable writes).
+SECANTUS_MAIN = "from gongnon_infra.secantus_server import main; main()"
 
 
 def port_free(port: int) -> bool:
