@@ -40,3 +40,24 @@ async def find_by_ids(
     for i in range(0, len(wanted), IN_PIECE):
         found += await col.find({field: {"$in": wanted[i : i + IN_PIECE]}}, projection, session=session).to_list(None)
     return found
+
+
+async def update_then_read(
+    col: Any,
+    guard: Mapping[str, Any],
+    update: Mapping[str, Any],
+    *,
+    session: Any,
+    upsert: bool = False,
+    projection: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """What `find_one_and_update(..., return_document=AFTER)` gives, for a guard that names the
+    document's `_id`: an update, then a read by `_id`, in the caller's transaction (`session`), so
+    just as atomic. None when the guard matched nothing (and nothing was inserted). SecantusDB
+    scans the whole collection for every findAndModify, even one by `_id`: 33 ms at 5,000
+    documents, against 0.76 ms for the update and 0.50 ms for the read."""
+    result = await col.update_one(guard, update, upsert=upsert, session=session)
+    if result.matched_count == 0 and result.upserted_id is None:
+        return None
+    doc: dict[str, Any] | None = await col.find_one({"_id": guard["_id"]}, projection, session=session)
+    return doc

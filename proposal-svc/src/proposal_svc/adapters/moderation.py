@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
+from gongnon_chassis.collections import update_then_read
 from gongnon_chassis.store import Store, Tx
 from gongnon_contracts import new_id
 from proposal_svc.domain import moderation
@@ -34,7 +35,8 @@ class ModerationRepository:
     async def note_flag(self, tx: Tx, t: Target, reason: str) -> Doc:
         """Count one more report; the entry opens when the reports since the last review reach the
         threshold. Returns the entry."""
-        entry = await self.db.moderation_queue.find_one_and_update(
+        entry = await update_then_read(
+            self.db.moderation_queue,
             {"_id": t.key},
             {
                 "$inc": {"flag_count": 1, "pending_flags": 1, f"flag_reasons.{reason}": 1},
@@ -42,14 +44,15 @@ class ModerationRepository:
                 "$setOnInsert": self._fresh(t, tx),
             },
             upsert=True,
-            return_document=ReturnDocument.AFTER,
             session=tx.session,
         )
+        assert entry is not None  # upserted
         return await self._open_if_due(tx, entry)
 
     async def note_suspicion(self, tx: Tx, t: Target, codes: list[str]) -> Doc:
         """The automatic check found something: put the target in the queue with the reasons."""
-        entry = await self.db.moderation_queue.find_one_and_update(
+        entry = await update_then_read(
+            self.db.moderation_queue,
             {"_id": t.key},
             {
                 "$addToSet": {"suspicion": {"$each": codes}},
@@ -57,9 +60,9 @@ class ModerationRepository:
                 "$setOnInsert": self._fresh(t, tx, suspicion=False),
             },
             upsert=True,
-            return_document=ReturnDocument.AFTER,
             session=tx.session,
         )
+        assert entry is not None  # upserted
         return await self._open_if_due(tx, entry, force=True)
 
     @staticmethod
@@ -82,10 +85,10 @@ class ModerationRepository:
         due = force or moderation.needs_review(entry.get("pending_flags", 0), [])
         if entry["status"] == OPEN or not due:
             return entry
-        opened = await self.db.moderation_queue.find_one_and_update(
+        opened = await update_then_read(
+            self.db.moderation_queue,
             {"_id": entry["_id"]},
             {"$set": {"status": OPEN, "opened_at": tx.now}},
-            return_document=ReturnDocument.AFTER,
             session=tx.session,
         )
         return dict(opened or entry)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 
+from gongnon_chassis.collections import update_then_read
 from gongnon_chassis.store import Tx
 from proposal_svc.domain.timeline import TimelineEntry
 
@@ -72,17 +73,12 @@ class NumberedTimeline:
 
     async def _numbered(self, tx: Tx, guard: Doc, update: Doc, count: int) -> Doc | None:
         """Apply `update` and take `count` numbers on the item `guard` matches (every guard names
-        the item's `_id`); its numbers after, or None if the guard matched nothing. An update and
-        a read by `_id` in the caller's transaction, not a findAndModify: secantusdb 0.7.0b3 scans
-        the whole collection for every findAndModify, even one by `_id` (33 ms at 5,000 documents
-        against 0.8 ms for the update), and these run in the transaction that records a
-        milestone."""
+        the item's `_id`); its numbers after, or None if the guard matched nothing. In the
+        transaction that records a milestone, so not a findAndModify (see update_then_read)."""
         inc = {**update.get("$inc", {}), SEQ: count}
-        result = await self.items.update_one(guard, {**update, "$inc": inc}, session=tx.session)
-        if result.matched_count == 0:
-            return None
-        doc: Doc | None = await self.items.find_one({"_id": guard["_id"]}, {SEQ: 1}, session=tx.session)
-        return doc
+        return await update_then_read(
+            self.items, guard, {**update, "$inc": inc}, session=tx.session, projection={SEQ: 1}
+        )
 
     async def _write(self, tx: Tx, entries: Sequence[TimelineEntry], last: int | None) -> None:
         """The entries, numbered up to `last` (all 0 without a number); an entry already there
