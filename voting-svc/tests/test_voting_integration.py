@@ -166,6 +166,42 @@ async def test_fifty_supports_with_concurrent_duplicates_count_exactly_fifty(svc
     assert tally["live_total"] == 50
 
 
+async def test_votes_wait_while_the_ledger_is_behind_and_go_once_it_caught_up(svc: Svc) -> None:
+    """Pacing over the real pipeline: the ledger writer is stopped (another holder of its lock), so
+    the votes accepted meanwhile pile up on Kafka; past the bound, the next vote is held, not
+    refused, and goes through once the writer has recorded the backlog."""
+    pacer: Pacer = svc.app.state.pacer
+    bounds, max_wait = pacer.bounds, pacer.max_wait_s
+    items = [await svc.new_proposal() for _ in range(4)]
+    await svc.drained()
+    pacer.bounds, pacer.max_wait_s = [Bound(Topic.VOTES.value, svc.group, 2)], 120
+    lock = svc.votes.keys.ledger_lock
+    locks = OwnedLocks(svc.rt.redis)
+    await svc.poll(lambda: locks.take(lock, "test-holder", 300), bool)
+    try:
+        for i, item in enumerate(items[:3]):  # three records on their way, none recorded
+            assert (await svc.http.post(f"/items/{item}/support", headers=citizen(f"pace-{i}")))[0] == 201
+        await svc.poll(lambda: _ticked(pacer), lambda holding: holding)
+        held = asyncio.create_task(svc.http.post(f"/items/{items[3]}/support", headers=citizen("pace-late")))
+        await asyncio.sleep(1.0)
+        assert not held.done()  # waiting for the ledger, not refused
+        assert await svc.ledger_count(items[0]) == 0
+    finally:
+        await locks.give_back(lock, "test-holder")
+    status, body = await asyncio.wait_for(held, 60)
+    assert status == 201, body
+    assert body["total"] == 1
+    assert not pacer.holding
+    await svc.drained()
+    assert [await svc.ledger_count(i) for i in items] == [1, 1, 1, 1]
+    pacer.bounds, pacer.max_wait_s = bounds, max_wait
+
+
+async def _ticked(pacer: Pacer) -> bool:
+    await asyncio.sleep(0.3)  # the pacer's own tick measures again meanwhile
+    return pacer.holding
+
+
 def actor_of(i: int | str, *, verified: bool = True) -> dict[str, Any]:
     return Actor(account_id=f"acc-{i}", role=ActorRole.CITIZEN, citizen_key=f"ck-{i}" if verified else None).model_dump(
         mode="json"
@@ -520,41 +556,6 @@ async def test_research_and_multi_ballots_count_per_answer(svc: Svc) -> None:
     status, tally = await svc.poll(lambda: svc.http.get(f"/items/{multi}/tally"), lambda r: r[1]["total"] == 3)
     assert tally["counts"] == {"a": 2, "b": 1, "c": 2, "d": 1}
     assert (await svc.votes.live(multi)) == (3, {"a": 2, "b": 1, "c": 2, "d": 1})
-
-
-async def test_votes_wait_while_the_ledger_is_behind_and_go_once_it_caught_up(svc: Svc) -> None:
-    """Pacing over the real pipeline: the ledger writer is stopped (another holder of its lock), so
-    the votes accepted meanwhile pile up on Kafka; past the bound, the next vote is held, not
-    refused, and goes through once the writer has recorded the backlog."""
-    pacer: Pacer = svc.app.state.pacer
-    bounds, max_wait = pacer.bounds, pacer.max_wait_s
-    items = [await svc.new_proposal() for _ in range(4)]
-    await svc.drained()
-    pacer.bounds, pacer.max_wait_s = [Bound(Topic.VOTES.value, svc.group, 2)], 120
-    lock = svc.votes.keys.ledger_lock
-    locks = OwnedLocks(svc.rt.redis)
-    await svc.poll(lambda: locks.take(lock, "test-holder", 300), bool)
-    try:
-        for i, item in enumerate(items[:3]):  # three records on their way, none recorded
-            assert (await svc.http.post(f"/items/{item}/support", headers=citizen(f"pace-{i}")))[0] == 201
-        await svc.poll(lambda: _ticked(pacer), lambda holding: holding)
-        held = asyncio.create_task(svc.http.post(f"/items/{items[3]}/support", headers=citizen("pace-late")))
-        await asyncio.sleep(1.0)
-        assert not held.done()  # waiting for the ledger, not refused
-        assert await svc.ledger_count(items[0]) == 0
-    finally:
-        await locks.give_back(lock, "test-holder")
-    status, body = await asyncio.wait_for(held, 60)
-    assert (status, body["total"]) == (201, 1)
-    assert not pacer.holding
-    await svc.drained()
-    assert [await svc.ledger_count(i) for i in items] == [1, 1, 1, 1]
-    pacer.bounds, pacer.max_wait_s = bounds, max_wait
-
-
-async def _ticked(pacer: Pacer) -> bool:
-    await asyncio.sleep(0.3)  # the pacer's own tick measures again meanwhile
-    return pacer.holding
 
 
 async def test_the_ledger_writers_mutex_lets_one_instance_in_at_a_time(infra: Any) -> None:
