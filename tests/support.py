@@ -113,7 +113,16 @@ class Gateway:
         return await self.login(email)
 
     async def advance_clock(self, seconds: float) -> Any:
-        return await self.ok("POST", "/api/_test/clock", json={"advance_s": seconds})
+        """Move the platform clock; until every process has re-read it (503 clock_not_refreshed:
+        the offset is set, a service missed the word), ask them again."""
+        r = await self.req("POST", "/api/_test/clock", json={"advance_s": seconds})
+        for _ in range(50):
+            if r.status != 503:
+                break
+            await asyncio.sleep(0.2)
+            r = await self.req("POST", "/api/_test/clock", json={"advance_s": 0})
+        assert r.status == 200, r.body
+        return r.body
 
 
 async def eventually(fn: Callable[[], Awaitable[T | None]], timeout: float = 30.0, what: str = "condition") -> T:

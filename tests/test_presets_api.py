@@ -508,6 +508,9 @@ async def test_an_agency_runs_its_own_published_rules(gw: Gateway) -> None:
     await eventually(lambda: when(gw, f"/api/proposals/{p['id']}/tally", lambda t: True), what="support ballot open")
     await support(gw, p["id"], await citizens(gw, 3))
     got = await counted(gw, p["id"], 3)
+    tally = await gw.ok("GET", f"/api/proposals/{p['id']}/tally")
+    # (opened, newest vote) on failure: a rule counts votes within its window of the opening
+    assert len(fired(got, "department_answer")) == 1, (got.get("created_at"), tally, got["milestones"])
     [m] = fired(got, "department_answer")
     assert (m["rule_id"], m["threshold"]) == ("tiny", 3)
     versions = (await gw.ok("GET", "/api/agencies/seoul/ruleset/versions"))["items"]

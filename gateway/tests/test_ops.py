@@ -72,6 +72,22 @@ async def test_clock_advances_every_process(
         assert r.json()["error"]["code"] == "validation_error"
 
 
+async def test_a_service_left_on_the_old_clock_is_an_error_until_it_reread(
+    client: httpx.AsyncClient, services: Any, restore_clock: float
+) -> None:
+    """Processes on different offsets stamp one act with two times (a vote cast "after" the
+    window its proposal opened with): the caller hears of it and asks again with advance_s 0."""
+    services.on("POST", "/_test/clock/refresh", (503, {"error": {"code": "unavailable"}}), (200, {"offset_s": 0}))
+    r = await client.post("/api/_test/clock", json={"advance_s": 600})
+    assert r.status_code == 503, r.text
+    err = r.json()["error"]
+    assert err["code"] == "clock_not_refreshed"
+    assert "status 503" in err["details"].values() and err["details"]["gateway"] == "ok"
+    r = await client.post("/api/_test/clock", json={"advance_s": 0})
+    assert r.status_code == 200, r.text
+    assert r.json()["offset_s"] == pytest.approx(restore_clock + 600)  # the offset was set the first time
+
+
 async def test_sessions_survive_a_clock_jump(client: httpx.AsyncClient, kit: Any, restore_clock: float) -> None:
     token = await kit.register_and_login(client, "traveller@example.org")
     r = await client.post("/api/_test/clock", json={"advance_s": 30 * 86400})

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from gongnon_chassis.clock import CLOCK_KEY, ShiftedClock, set_test_offset
+from gongnon_chassis.errors import Unavailable
 from gongnon_contracts.asyncapi import build_asyncapi
 from gongnon_gateway.api.deps import ContextDep
 from gongnon_gateway.api.schemas import ERROR_RESPONSES, ClockAdvanceIn, ClockOut
@@ -45,4 +46,12 @@ async def advance_clock(body: ClockAdvanceIn, ctx: ContextDep) -> ClockOut:
     if isinstance(rt.clock, ShiftedClock):
         await rt.clock.refresh()
     refreshed["gateway"] = "ok"
+    stale = {name: how for name, how in refreshed.items() if how != "ok"}
+    if stale:
+        # A service left on the old offset stamps its writes with another time than the rest (a
+        # vote cast "after" a rule's window closed): the caller must know, and can ask again with
+        # advance_s 0 until every service has re-read the offset.
+        raise Unavailable(
+            "the offset is set, but not every service re-read it", code="clock_not_refreshed", details=refreshed
+        )
     return ClockOut(offset_s=offset, now=rt.clock.now(), refreshed=refreshed)
