@@ -82,7 +82,8 @@ async def test_a_service_left_on_the_old_clock_is_an_error_until_it_reread(
     assert r.status_code == 503, r.text
     err = r.json()["error"]
     assert err["code"] == "clock_not_refreshed"
-    assert "status 503" in err["details"].values() and err["details"]["gateway"] == "ok"
+    assert "status 503" in err["details"].values()
+    assert err["details"]["gateway"] == "ok"
     r = await client.post("/api/_test/clock", json={"advance_s": 0})
     assert r.status_code == 200, r.text
     assert r.json()["offset_s"] == pytest.approx(restore_clock + 600)  # the offset was set the first time

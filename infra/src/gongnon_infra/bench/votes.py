@@ -143,6 +143,27 @@ def server_accepted(voting_url: str) -> int:
     return int(float(m.group(1))) if m else 0
 
 
+# Longer than voting-svc holds a vote while the ledger is behind (VOTING_PACE_MAX_WAIT_S, 2 s).
+QUIET_S = 3.0
+
+
+def wait_until_accepting_stopped(
+    voting_url: str, quiet_s: float = QUIET_S, timeout_s: float = 60.0
+) -> tuple[int, float]:
+    """Once the load stopped, wait until voting-svc's count of accepted votes has not moved for
+    `quiet_s`; returns it and when (time.monotonic) it last moved. Requests still in flight (held
+    by the pacing while the ledger is behind) are accepted, and sent to Kafka, after the load
+    generator stopped: a ledger read before they land finds votes missing that were only late."""
+    last, since, t0 = server_accepted(voting_url), time.monotonic(), time.monotonic()
+    moved = t0
+    while time.monotonic() - since < quiet_s and time.monotonic() - t0 < timeout_s:
+        time.sleep(0.25)
+        now = server_accepted(voting_url)
+        if now != last:
+            last, since, moved = now, time.monotonic(), time.monotonic()
+    return last, moved
+
+
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="./dev bench votes")
     parser.add_argument("--seconds", type=int, default=60)
@@ -227,9 +248,8 @@ def run(argv: list[str]) -> int:
                 env={**wrk_env, "WRK_OFFSET": str(used)},
             )
             used += sum(levels[level].statuses.values()) + 10_000
+        accepted = wait_until_accepting_stopped(cluster.url("voting-svc"))[0] - before
         ledger, tally, caught_up_s = asyncio.run(_settle(endpoints.kafka_bootstrap, endpoints.mongodb_uri, gw, item))
-        # Read after settling: requests in flight when wrk stopped finish their Kafka send later.
-        accepted = server_accepted(cluster.url("voting-svc")) - before
         # The naive design has no other services: stop ours, so their catching up (follows,
         # notifications) does not slow the database it is measured on.
         cluster.stop()
