@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from voting_svc.domain.pacing import Bound, exceeded, parse_bounds
+from voting_svc.domain.pacing import Bound, DrainRate, Progress, allowance, exceeded, parse_bounds
 from voting_svc.service_layer.pacing import Pacer
 
 
@@ -31,15 +31,49 @@ def test_only_groups_past_their_bound_hold_votes() -> None:
     assert exceeded({}, [a, b]) == []
 
 
+def test_a_group_may_be_as_far_behind_as_it_commits_in_the_allowed_seconds() -> None:
+    fast, slow = Bound("t", "fast", 100), Bound("t", "slow", 100)
+    pace = {fast.key: 1_000.0, slow.key: 50.0}
+    assert (allowance(fast, 1_000.0, 0.5), allowance(slow, 50.0, 0.5)) == (500, 100)  # the floor
+    behind = {fast.key: 450, slow.key: 150}
+    assert exceeded(behind, [fast, slow], pace, behind_s=0.5) == [slow]
+    assert exceeded(behind, [fast, slow]) == [fast, slow]  # no pace known: the floors
+
+
+def test_the_drain_rate_is_what_was_committed_over_the_last_seconds() -> None:
+    rate = DrainRate(window_s=3.0)
+    assert rate.per_s() == 0.0
+    rate.observe(0.0, 1_000)
+    assert rate.per_s() == 0.0  # one reading is no pace
+    for t in range(1, 11):
+        rate.observe(t * 0.5, 1_000 + t * 100)  # 200 a second
+    assert rate.per_s() == pytest.approx(200.0)
+    for t in range(11, 21):
+        rate.observe(t * 0.5, 2_000 + (t - 10) * 25)  # then 50 a second: the old pace drops out
+    assert rate.per_s() == pytest.approx(50.0)
+    rate.observe(11.0, 0)  # offsets went back (a reset group): start over
+    assert rate.per_s() == 0.0
+
+
 class Lag:
     def __init__(self) -> None:
         self.behind: dict[tuple[str, str], int] = {}
+        self.committed: dict[tuple[str, str], int] = {}
         self.fail = False
 
-    async def __call__(self, topic: str, group: str) -> int:
+    async def __call__(self, topic: str, group: str) -> Progress:
         if self.fail:
             raise ConnectionError("broker unreachable")
-        return self.behind.get((topic, group), 0)
+        key = (topic, group)
+        return Progress(self.behind.get(key, 0), self.committed.get(key, 0))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
 
 
 async def test_votes_wait_while_behind_and_go_once_caught_up() -> None:
@@ -79,3 +113,22 @@ async def test_a_lag_that_cannot_be_measured_holds_nothing() -> None:
     await pacer.tick()  # said once in the log, not raised
     assert not pacer.holding
     await asyncio.wait_for(pacer.admit(), 1)
+
+
+async def test_a_group_that_commits_fast_may_be_further_behind() -> None:
+    lag, clock = Lag(), Clock()
+    pacer = Pacer([Bound("votes", "ledger", 100)], lag, max_wait_s=30, behind_s=0.5, clock=clock)
+    lag.behind[("votes", "ledger")] = 300
+    lag.committed[("votes", "ledger")] = 5_000
+    await pacer.tick()
+    assert pacer.holding  # its pace unknown yet: the floor of 100 holds
+    for _ in range(5):
+        clock.t += 0.2
+        lag.committed[("votes", "ledger")] += 200  # 1,000 a second: 300 behind is 0.3 s of work
+        await pacer.tick()
+    assert not pacer.holding
+    for _ in range(20):
+        clock.t += 0.2
+        lag.committed[("votes", "ledger")] += 20  # now 100 a second: 300 is 3 s behind
+        await pacer.tick()
+    assert pacer.holding

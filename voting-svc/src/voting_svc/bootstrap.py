@@ -34,7 +34,7 @@ from voting_svc.service_layer.casting import Casting, VoteGate
 from voting_svc.service_layer.closing import DEFAULT_CLOSE_GRACE, BallotCloser
 from voting_svc.service_layer.defining import BallotDefiner
 from voting_svc.service_layer.offline import OfflineImporter
-from voting_svc.service_layer.pacing import DEFAULT_MAX_WAIT_S, TICK_S, Pacer
+from voting_svc.service_layer.pacing import DEFAULT_BEHIND_S, DEFAULT_MAX_WAIT_S, TICK_S, Pacer
 from voting_svc.service_layer.recording import LedgerRecorder, register_votes
 from voting_svc.service_layer.recovery import DriftSchedule, Reconciler, RedisGuard
 from voting_svc.service_layer.tally_view import TallyView
@@ -47,11 +47,14 @@ class VotingSettings(ServiceSettings):
     close_grace_s: float = Field(DEFAULT_CLOSE_GRACE.total_seconds(), alias="VOTING_CLOSE_GRACE_S", ge=0)
     # How often every item is recounted from the ledger and drift repaired (platform clock).
     reconcile_every_s: float = Field(24 * 3600.0, alias="VOTING_RECONCILE_EVERY_S", gt=0)
-    # Pacing (domain/pacing.py): the ledger writer's records behind at most (0: unbounded), and
-    # further groups whose lag holds votes, as topic:group:max. proposal-svc's tally consumer
-    # keeps the public counts, and so the milestones: behind it, a count shows late.
-    ledger_behind_max: int = Field(400, alias="VOTING_LEDGER_BEHIND_MAX", ge=0)
-    pace_also: str = Field(f"{Topic.TALLIES.value}:proposal-svc.tallies:400", alias="VOTING_PACE_ALSO")
+    # Pacing (domain/pacing.py): how far behind the ledger writer may be, as the floor in records
+    # (0: unbounded), and further groups whose lag holds votes, as topic:group:floor. Each may be
+    # VOTING_PACE_BEHIND_S of its own committing pace behind, and the floor whatever its pace.
+    # proposal-svc's tally consumer keeps the public counts, and so the milestones: behind it, a
+    # count shows late.
+    ledger_behind_max: int = Field(100, alias="VOTING_LEDGER_BEHIND_MAX", ge=0)
+    pace_also: str = Field(f"{Topic.TALLIES.value}:proposal-svc.tallies:100", alias="VOTING_PACE_ALSO")
+    pace_behind_s: float = Field(DEFAULT_BEHIND_S, alias="VOTING_PACE_BEHIND_S", ge=0)
     pace_max_wait_s: float = Field(DEFAULT_MAX_WAIT_S, alias="VOTING_PACE_MAX_WAIT_S", ge=0)
 
 
@@ -98,7 +101,9 @@ def build_app(settings: VotingSettings) -> FastAPI:
 
     lag = GroupLag(settings.kafka_bootstrap)
     bounds = [Bound(Topic.VOTES.value, writer.name, settings.ledger_behind_max), *parse_bounds(settings.pace_also)]
-    pacer = Pacer([b for b in bounds if b.max_behind > 0], lag.behind, settings.pace_max_wait_s)
+    pacer = Pacer(
+        [b for b in bounds if b.max_behind > 0], lag.progress, settings.pace_max_wait_s, settings.pace_behind_s
+    )
     rt.every(TICK_S, pacer.tick, "pace-votes")
     casting = Casting(cache, votes, rt.producer, rt.clock, gate, settings.service_name, pacer)
     offline = OfflineImporter(

@@ -16,6 +16,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
+from voting_svc.domain.pacing import Progress
+
 
 class CatchUpTimeout(Exception):
     pass
@@ -61,9 +63,9 @@ MEMBERS_EVERY_S = 5.0
 
 
 class GroupLag:
-    """How many records of a topic a consumer group has not committed yet, asked as often as a
-    few times a second: one admin client and one group-less consumer kept open (a fresh pair per
-    question costs a connection and a metadata round each)."""
+    """How many records of a topic a consumer group has not committed yet (and how many it has),
+    asked as often as a few times a second: one admin client and one group-less consumer kept open
+    (a fresh pair per question costs a connection and a metadata round each)."""
 
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
@@ -86,29 +88,32 @@ class GroupLag:
             self._admin, self._consumer = admin, consumer
         return self._admin, self._consumer
 
-    async def behind(self, topic: str, group: str) -> int:
-        """Records of `topic` past `group`'s committed offsets, over the partitions where it has
-        committed any; 0 for a group without consumers (a group that is not running, or has not
-        yet run on a partition, is not there to be waited for)."""
+    async def progress(self, topic: str, group: str) -> Progress:
+        """Records of `topic` past `group`'s committed offsets, and those offsets' sum, over the
+        partitions where it has committed any; nothing behind for a group without consumers (a
+        group that is not running, or has not yet run on a partition, is not there to be waited
+        for)."""
         try:
-            return await self._behind(topic, group)
+            return await self._progress(topic, group)
         except BaseException:
             await self.close()  # opened afresh next time (a broker restart, a lost connection)
             raise
 
-    async def _behind(self, topic: str, group: str) -> int:
+    async def _progress(self, topic: str, group: str) -> Progress:
         admin, consumer = await self._clients()
         if not await self._has_members(admin, group):
-            return 0
+            return Progress(0, 0)
         tps = self._partitions.get(topic)
         if not tps:
             tps = self._partitions[topic] = _partitions(await admin.describe_topics([topic]), topic)
         if not tps:
-            return 0
+            return Progress(0, 0)
         end = await consumer.end_offsets(tps)
         raw = await admin.list_consumer_group_offsets(group, partitions=tps)
         done = {tp: meta.offset for tp, meta in raw.items() if meta is not None and meta.offset >= 0}
-        return sum(max(0, end[tp] - done[tp]) for tp in tps if tp in done)
+        return Progress(
+            behind=sum(max(0, end[tp] - done[tp]) for tp in tps if tp in done), committed=sum(done.values())
+        )
 
     async def _has_members(self, admin: AIOKafkaAdminClient, group: str) -> bool:
         """Whether any consumer is in the group (asked every MEMBERS_EVERY_S): a group nobody
