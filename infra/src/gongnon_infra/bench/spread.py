@@ -211,7 +211,7 @@ def run(argv: list[str]) -> int:
             "milestones_fired": milestones.pop("milestones_fired"),
             "milestones_doubled": milestones.pop("milestones_doubled"),
             "ledger_caught_up_s": round(ledger_caught_up_s, 1),
-            "accepted_after_load_s": round(max(0.0, last_accepted - t1), 1),
+            "accepted_after_load_s": round(last_accepted - t1, 1) if last_accepted is not None else 0.0,
             # Every accepted vote in the ledger, and per item ledger == tally == public count.
             "counts_equal": accepted_total == ledger_total and not mismatched,
             **milestones,

@@ -149,13 +149,14 @@ QUIET_S = 3.0
 
 def wait_until_accepting_stopped(
     voting_url: str, quiet_s: float = QUIET_S, timeout_s: float = 60.0
-) -> tuple[int, float]:
+) -> tuple[int, float | None]:
     """Once the load stopped, wait until voting-svc's count of accepted votes has not moved for
-    `quiet_s`; returns it and when (time.monotonic) it last moved. Requests still in flight (held
+    `quiet_s`; returns it and when (time.monotonic) it last moved, None if it did not move while
+    watched. Requests still in flight (held
     by the pacing while the ledger is behind) are accepted, and sent to Kafka, after the load
     generator stopped: a ledger read before they land finds votes missing that were only late."""
     last, since, t0 = server_accepted(voting_url), time.monotonic(), time.monotonic()
-    moved = t0
+    moved: float | None = None
     while time.monotonic() - since < quiet_s and time.monotonic() - t0 < timeout_s:
         time.sleep(0.25)
         now = server_accepted(voting_url)
